@@ -1,0 +1,28 @@
+/* Relevance signals R(n) that modulate P&M learning (SPEC §3): plain functions the loop and users call. */
+#ifndef PRIMOD_RELEVANCE_H
+#define PRIMOD_RELEVANCE_H
+
+#include "primod/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Index of the most strongly activated predictor in a row of n values, or -1 if no value exceeds threshold
+ * (the row sees no line). Ties: the lowest index. */
+int pm_relevance_argmax(const double *row, int n, double threshold);
+
+/* Road curvature (paper): R = 1 + |k2 - k1|, k_r = pm_relevance_argmax of row r (row1 nearest);
+ * R = 1 if either row sees no line. PM_ERR_ARG for NULL or n < 1; PM_ERR_NONFINITE for NaN/inf values. */
+pm_status pm_relevance_curvature(const double *row1, const double *row2, int n, double threshold, double *out);
+
+/* Rectified error: R = |E| (sign-and-relevance variant). */
+double pm_relevance_rectified(double error);
+
+/* Constant R = 1 (sign-only ablation). */
+double pm_relevance_constant(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
