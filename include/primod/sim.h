@@ -1,0 +1,155 @@
+/* The line-follower world of SPEC §6: ground textures (built-in or PNG tracks), robot kinematics and sensors. */
+#ifndef PRIMOD_SIM_H
+#define PRIMOD_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "primod/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------------------------
+ * World: a grey texture, 0 = black (line) .. 1 = white (ground), ppu pixels per world unit.
+ * Coordinates: pixel (px, py) with (0, 0) top left sits at world x = px/ppu, y = (height_px - py)/ppu, so world
+ * y grows upward and the world covers x in [0, width_px/ppu], y in [0, height_px/ppu].
+ * ------------------------------------------------------------------------------------------------------------ */
+typedef struct pm_world pm_world;
+
+/* Names of the built-in tracks ("paper" first, the default), static storage; *n (if not NULL) gets the count. */
+const char *const *pm_track_names(int *n);
+
+/* Draws a built-in track ("paper", "oval", "figure8", "zigzag", "s-curves"; each 250 x 250 units, line about
+ * 2.75 units wide) at ppu pixels per unit (4 in the paper preset). PM_ERR_ARG for NULL, an unknown name or
+ * ppu not in (0, 64]; PM_ERR_NOMEM. Free with pm_world_destroy. */
+pm_status pm_world_create_builtin(const char *name, double ppu, pm_world **out);
+
+/* Loads a track from a PNG file (any bit depth / colour type, converted to grey 0..1; alpha is ignored): a dark
+ * line on light ground. PM_ERR_IO if the file cannot be opened; PM_ERR_FORMAT if it is not a PNG, is damaged or
+ * truncated, is larger than 16384 px a side, or has no line (no pixel darker than PM_WORLD_LINE_GREY);
+ * PM_ERR_ARG for NULL or a bad ppu; PM_ERR_NOMEM. Such worlds have no start pose. */
+pm_status pm_world_load_png(const char *path, double ppu, pm_world **out);
+
+/* Same as pm_world_load_png from n bytes in memory (the bytes are not kept). */
+pm_status pm_world_load_png_mem(const void *data, size_t n, double ppu, pm_world **out);
+
+/* A PNG track must have at least one pixel with grey below this, or it is refused ("track has no line"). */
+#define PM_WORLD_LINE_GREY 0.5
+
+/* Copies a w x h grey texture (row-major, row 0 = top, values in [0, 1]); any content is accepted (all white
+ * too: tests use it). PM_ERR_ARG for NULL, w or h < 1 or > 16384, a value outside [0, 1], bad ppu;
+ * PM_ERR_NONFINITE for NaN/inf pixels; PM_ERR_NOMEM. The world has no start pose. */
+pm_status pm_world_from_pixels(const float *grey, int w, int h, double ppu, pm_world **out);
+
+/* Frees the world; NULL does nothing. Every pm_sim using it must be destroyed first. */
+void pm_world_destroy(pm_world *w);
+
+int pm_world_width_px(const pm_world *w);
+int pm_world_height_px(const pm_world *w);
+double pm_world_ppu(const pm_world *w);
+/* World size in units: width_px/ppu and height_px/ppu (either pointer may be NULL). */
+void pm_world_size(const pm_world *w, double *width, double *height);
+/* The grey texture, (height_px, width_px) row-major, row 0 = top; valid until pm_world_destroy. */
+const float *pm_world_pixels(const pm_world *w);
+/* Name of a built-in track, "png" or "pixels"; static storage. */
+const char *pm_world_name(const pm_world *w);
+
+/* Start pose of a built-in track: on the line, heading (rad, CCW from +x) along it. PM_ERR_ARG for NULL
+ * arguments or a world without a known start (PNG, pixels): the caller then gives one explicitly. */
+pm_status pm_world_start_pose(const pm_world *w, double *x, double *y, double *heading);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Simulation: a differential-drive robot on a world, with a reflex sensor pair and rows of predictor sensors.
+ * Robot frame: x forward, y to the left. All lengths in world units, times in s, speeds in units/s.
+ * ------------------------------------------------------------------------------------------------------------ */
+typedef struct pm_sim pm_sim;
+
+typedef struct {
+    double dt;               /* s per step (0.03) */
+    double wheel_distance;   /* units (5.2); heading rate = (v_r - v_l)/wheel_distance rad/s */
+    double max_wheel_speed;  /* units/s (100): each wheel command is clamped to +-this */
+    double wheel_noise;      /* relative wheel noise (0 = off; 0.05 in the paper): v *= 1 + noise*N(0,1) */
+    uint64_t seed;           /* seed of the sim's own pm_rng (wheel noise) */
+    /* Reflex pair: left sensor at (reflex_x, +reflex_y), right at (reflex_x, -reflex_y); E = gain*(left-right). */
+    double reflex_x;         /* 10 */
+    double reflex_y;         /* 5 */
+    double reflex_sigma;     /* Gaussian footprint sigma, 0.4 */
+    double reflex_gain;      /* g_E, 50 */
+    /* Predictors: n_rows rows at x = row_x0 + r*row_dx (row 0 nearest), each row_len sensors spaced
+     * row_spacing, centred on y = 0; index i = 0 is the LEFTMOST sensor (largest y):
+     * y_i = (row_len-1)/2*row_spacing - i*row_spacing, i.e. +5.875 .. -5.875 in the paper preset. */
+    int n_rows;              /* 3 */
+    int row_len;             /* 48 */
+    double row_x0;           /* 11 */
+    double row_dx;           /* 1 */
+    double row_spacing;      /* 0.25 */
+    double predictor_sigma;  /* 0.5 */
+    /* line_seen is set when any reflex or predictor sensor's weighted darkness (0 white .. 1 black) exceeds this. */
+    double line_threshold;   /* 0.25 */
+} pm_sim_config;
+
+/* Fills c with the paper preset of SPEC §6 (values in the comments above). */
+void pm_sim_config_paper(pm_sim_config *c);
+
+/* Reading of all sensors at the current pose (SPEC §6). reading = 1/(1+exp(-b)), b = 1 - weighted darkness:
+ * exactly PM_SIM_WHITE_READING over pure white, 0.5 over pure black. */
+typedef struct {
+    double error;         /* E = reflex_gain*(reflex_left - reflex_right); E > 0: the line is to the RIGHT, so
+                           * steering s = E (left wheel v+s, right v-s, SPEC §5) turns toward it */
+    double reflex_left;   /* reading of the left reflex sensor */
+    double reflex_right;  /* reading of the right reflex sensor */
+    int line_seen;        /* 1 if any sensor sees the line (darkness > line_threshold), else 0 */
+} pm_sim_reading;
+
+/* Reading over pure white, 1/(1+e^-1); predictor value = this - reading, clipped at 0 (0 exactly on white). */
+#define PM_SIM_WHITE_READING 0.7310585786300049
+
+/* Creates a sim on world w (borrowed: it must outlive the sim) with a copy of config c, blurring the texture
+ * once per distinct footprint sigma. The robot starts at the world's start pose if it has one, else at the
+ * world's centre heading +x. PM_ERR_ARG for NULL or a bad config (non-positive dt, wheel distance, speed
+ * limit, sigmas, spacing, row sizes; negative noise); PM_ERR_NONFINITE for NaN/inf fields; PM_ERR_NOMEM.
+ * Free with pm_sim_destroy. */
+pm_status pm_sim_create(const pm_sim_config *c, const pm_world *w, pm_sim **out);
+
+/* Frees the sim (not its world); NULL does nothing. */
+void pm_sim_destroy(pm_sim *s);
+
+/* Places the robot; heading in rad CCW from +x (wrapped to (-pi, pi]). PM_ERR_ARG for NULL or a centre off
+ * the texture; PM_ERR_NONFINITE for NaN/inf. Sensors outside the texture read white. */
+pm_status pm_sim_set_pose(pm_sim *s, double x, double y, double heading);
+
+/* Reads all sensors at the current pose; allocates nothing. predictors (may be NULL) gets pm_sim_n_predictors
+ * values, predictors[r*row_len + i] (row 0 nearest, i = 0 leftmost), each PM_SIM_WHITE_READING - reading
+ * clipped at 0. PM_ERR_ARG for NULL s or r. */
+pm_status pm_sim_sense(const pm_sim *s, pm_sim_reading *r, double *predictors);
+
+/* Advances one dt with wheel speed commands (units/s): each is perturbed by the wheel noise, then clamped to
+ * +-max_wheel_speed; the motion is the exact arc of a differential drive. The robot may leave the texture (its
+ * sensors then read white). PM_ERR_NONFINITE for NaN/inf speeds (pose unchanged, no noise drawn). */
+pm_status pm_sim_step(pm_sim *s, double left, double right);
+
+/* Current pose: position (units) and heading (rad, CCW from +x, in (-pi, pi]); pointers may be NULL. */
+void pm_sim_pose(const pm_sim *s, double *x, double *y, double *heading);
+/* Number of steps taken since creation or the last pm_sim_set_pose. */
+long pm_sim_steps(const pm_sim *s);
+
+int pm_sim_n_predictors(const pm_sim *s);  /* n_rows * row_len (144 in the paper preset) */
+int pm_sim_n_rows(const pm_sim *s);
+int pm_sim_row_len(const pm_sim *s);
+const pm_sim_config *pm_sim_get_config(const pm_sim *s);  /* the sim's copy; valid until pm_sim_destroy */
+const pm_world *pm_sim_world(const pm_sim *s);
+
+/* Sensor positions in the robot frame, for drawing: reflex xy = {left x, left y, right x, right y};
+ * predictors xy gets (n_predictors, 2) values in the predictor layout above. NULL arguments do nothing. */
+void pm_sim_reflex_offsets(const pm_sim *s, double xy[4]);
+void pm_sim_predictor_offsets(const pm_sim *s, double *xy);
+
+/* Robot-frame offset (fx, fy) to world coordinates at the current pose (for drawing sensors, the chassis). */
+void pm_sim_to_world(const pm_sim *s, double fx, double fy, double *wx, double *wy);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
