@@ -26,16 +26,21 @@ typedef struct {
 
 /* Designs one resonator (SPEC §4): w0 = 2 pi f, s = w0/(2q), wd = sqrt(w0^2 - s^2),
  * a1 = -2 exp(-s) cos(wd), a2 = exp(-2s), gain g = peak of the unnormalised unit-step response.
- * PM_ERR_ARG unless 0 < f <= 0.5 and q > 0.5. Pure function. */
+ * The step response is simulated until its deviation from the DC value has decayed below 1e-16 (at most 10^6
+ * steps). PM_ERR_ARG unless 0 < f <= 0.5 and q > 0.5 (both finite). Out pointers may be NULL. Pure function. */
 pm_status pm_resonator_design(double f, double q, double *a1, double *a2, double *gain);
 
 /* Creates a bank (one allocation). PM_ERR_ARG for bad config. Free with pm_filter_destroy. */
 pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out);
 void pm_filter_destroy(pm_filter *f);   /* NULL does nothing */
 /* Feeds one sample of every signal, signals: (n_signals); writes (overwrites) out: (n_signals * n_filters).
- * PM_ERR_NONFINITE if a signal is NaN/inf (state unchanged). No allocation. */
+ * PM_ERR_ARG for NULL; PM_ERR_NONFINITE if a signal is NaN/inf or an output would overflow (state unchanged,
+ * out unspecified). No allocation. */
 pm_status pm_filter_step(pm_filter *f, const double *signals, double *out);
-/* Clears the state (as if every past input were 0). */
+/* The outputs pm_filter_step would write for these signals, without changing the state (lets a caller check a
+ * step before committing it). Same errors as pm_filter_step; out is unspecified on error. No allocation. */
+pm_status pm_filter_preview(const pm_filter *f, const double *signals, double *out);
+/* Clears the state (as if every past input were 0). NULL does nothing. */
 void pm_filter_reset(pm_filter *f);
 int pm_filter_n_outputs(const pm_filter *f);
 int pm_filter_n_signals(const pm_filter *f);

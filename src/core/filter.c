@@ -1,0 +1,259 @@
+/* Predictor front ends (SPEC §4): a bank of gain-normalised damped resonators per signal, or a tapped delay line. */
+#include "primod/filter.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#define PM_PI 3.14159265358979323846   /* M_PI is POSIX, not C11 */
+
+#define PM_FILTER_MAX_OUTPUTS 100000000L   /* n_signals * n_filters: refuse absurd sizes before allocating */
+#define PM_FILTER_GAIN_MAX_STEPS 1000000L  /* step-response simulation cap for the gain (very slow filters) */
+
+struct pm_filter {
+    pm_filter_config cfg;   /* effective config, defaults filled in */
+    int n_out;              /* n_signals * n_filters */
+    double *freq;           /* (n_filters) normalised frequency f_k, cycles/step (resonator only) */
+    double *a1, *a2;        /* (n_filters) recursion coefficients (resonator only) */
+    double *gain;           /* (n_filters) g_k, peak of the unnormalised step response (resonator only) */
+    double *u1, *u2;        /* (n_signals * n_filters) u(n-1), u(n-2) of each resonator, predictor-major */
+    double *hist;           /* (n_signals * n_filters) delay line: hist[p*N + k] = x_p(n-k) (delay only) */
+};
+
+pm_status pm_resonator_design(double f, double q, double *a1, double *a2, double *gain)
+{
+    if (!isfinite(f) || !isfinite(q) || !(f > 0.0) || !(f <= 0.5) || !(q > 0.5))
+        return PM_ERR_ARG;
+    /* SPEC §4: w0 = 2 pi f, s = w0/(2q), wd = sqrt(w0^2 - s^2); q > 0.5 keeps wd real (under-damped). */
+    const double w0 = 2.0 * PM_PI * f;
+    const double s = w0 / (2.0 * q);
+    const double wd = sqrt(w0 * w0 - s * s);
+    const double c1 = -2.0 * exp(-s) * cos(wd);
+    const double c2 = exp(-2.0 * s);
+    /* g = peak of the unnormalised response to a unit step, u(n) = 1 - a1 u(n-1) - a2 u(n-2) from rest.
+     * The deviation from the DC value decays like r^n with pole radius r = exp(-s): once r^n < 1e-16 the
+     * response can no longer exceed the running maximum by a representable amount. */
+    long n_steps = (long)ceil(16.0 * log(10.0) / s) + 10;
+    if (n_steps > PM_FILTER_GAIN_MAX_STEPS)
+        n_steps = PM_FILTER_GAIN_MAX_STEPS;
+    double u1 = 0.0, u2 = 0.0, peak = 0.0;
+    for (long n = 0; n < n_steps; n++) {
+        const double u = 1.0 - c1 * u1 - c2 * u2;
+        if (u > peak)
+            peak = u;
+        u2 = u1;
+        u1 = u;
+    }
+    if (a1)
+        *a1 = c1;
+    if (a2)
+        *a2 = c2;
+    if (gain)
+        *gain = peak;
+    return PM_OK;
+}
+
+/* Fills defaults (SPEC §4 paper preset) and validates; PM_ERR_ARG for a bad config. */
+static pm_status effective_config(const pm_filter_config *in, pm_filter_config *c)
+{
+    *c = *in;
+    if (c->n_filters == 0)
+        c->n_filters = 5;
+    if (c->n_signals < 1 || c->n_filters < 1)
+        return PM_ERR_ARG;
+    if ((long)c->n_signals * (long)c->n_filters > PM_FILTER_MAX_OUTPUTS)
+        return PM_ERR_ARG;
+    if (c->kind == PM_FILTER_DELAY)
+        return PM_OK;   /* t_min, t_max, q unused */
+    if (c->kind != PM_FILTER_RESONATOR)
+        return PM_ERR_ARG;
+    if (c->t_min == 0.0)
+        c->t_min = 3.0;
+    if (c->t_max == 0.0)
+        c->t_max = 10.0;
+    if (c->q == 0.0)
+        c->q = 0.51;
+    /* t_min >= 2 keeps f_max <= 0.5 (Nyquist); q > 0.5 keeps the resonator under-damped. */
+    if (!isfinite(c->t_min) || !isfinite(c->t_max) || !isfinite(c->q))
+        return PM_ERR_ARG;
+    if (!(c->t_min >= 2.0) || !(c->t_max >= c->t_min) || !(c->q > 0.5))
+        return PM_ERR_ARG;
+    return PM_OK;
+}
+
+/* f_k = f_min + k (f_max - f_min)/(N-1), f_min = 1/T_max, f_max = 1/T_min (SPEC §4); one filter: f = 1/T_max. */
+static double bank_frequency(const pm_filter_config *c, int k)
+{
+    const double f_min = 1.0 / c->t_max, f_max = 1.0 / c->t_min;
+    if (c->n_filters == 1)
+        return f_min;
+    return f_min + k * (f_max - f_min) / (c->n_filters - 1);
+}
+
+pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out)
+{
+    if (!cfg || !out)
+        return PM_ERR_ARG;
+    pm_filter_config c;
+    pm_status st = effective_config(cfg, &c);
+    if (st)
+        return st;
+    const size_t nf = (size_t)c.n_filters;
+    const size_t no = (size_t)c.n_signals * nf;
+    /* One allocation carved into the arrays: 4 coefficient arrays and 2 state arrays (resonator), or 1 (delay). */
+    const size_t n_doubles = c.kind == PM_FILTER_RESONATOR ? 4 * nf + 2 * no : no;
+    pm_filter *f = calloc(1, sizeof *f + n_doubles * sizeof(double));
+    if (!f)
+        return PM_ERR_NOMEM;
+    f->cfg = c;
+    f->n_out = (int)no;
+    double *p = (double *)(f + 1);
+    if (c.kind == PM_FILTER_RESONATOR) {
+        f->freq = p;
+        f->a1 = p + nf;
+        f->a2 = p + 2 * nf;
+        f->gain = p + 3 * nf;
+        f->u1 = p + 4 * nf;
+        f->u2 = p + 4 * nf + no;
+        for (int k = 0; k < c.n_filters; k++) {
+            f->freq[k] = bank_frequency(&c, k);
+            st = pm_resonator_design(f->freq[k], c.q, &f->a1[k], &f->a2[k], &f->gain[k]);
+            if (st || !(f->gain[k] > 0.0) || !isfinite(f->gain[k])) {
+                free(f);
+                return st ? st : PM_ERR_ARG;
+            }
+        }
+    } else {
+        f->hist = p;
+    }
+    *out = f;
+    return PM_OK;
+}
+
+void pm_filter_destroy(pm_filter *f)
+{
+    free(f);
+}
+
+static int all_finite(const double *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+/* Resonator outputs without committing: out[p*N+k] = u_new/g with u_new = x_p - a1 u1 - a2 u2 (SPEC §4).
+ * Returns 0 if any value overflowed. */
+static int resonator_outputs(const pm_filter *f, const double *x, double *out)
+{
+    const int nf = f->cfg.n_filters;
+    int ok = 1;
+    for (int p = 0; p < f->cfg.n_signals; p++) {
+        for (int k = 0; k < nf; k++) {
+            const int i = p * nf + k;
+            const double u = x[p] - f->a1[k] * f->u1[i] - f->a2[k] * f->u2[i];
+            out[i] = u / f->gain[k];
+            ok &= isfinite(u) && isfinite(out[i]);
+        }
+    }
+    return ok;
+}
+
+/* Delay line outputs without committing: out[p*N+k] = x_p(n-k), i.e. x_p(n) then the stored x_p(n-1..n-N+1). */
+static void delay_outputs(const pm_filter *f, const double *x, double *out)
+{
+    const int nf = f->cfg.n_filters;
+    for (int p = 0; p < f->cfg.n_signals; p++) {
+        const double *h = f->hist + (size_t)p * nf;
+        double *o = out + (size_t)p * nf;
+        for (int k = nf - 1; k >= 1; k--)
+            o[k] = h[k - 1];
+        o[0] = x[p];
+    }
+}
+
+pm_status pm_filter_preview(const pm_filter *f, const double *signals, double *out)
+{
+    if (!f || !signals || !out)
+        return PM_ERR_ARG;
+    if (!all_finite(signals, f->cfg.n_signals))
+        return PM_ERR_NONFINITE;
+    if (f->cfg.kind == PM_FILTER_DELAY) {
+        delay_outputs(f, signals, out);
+        return PM_OK;
+    }
+    return resonator_outputs(f, signals, out) ? PM_OK : PM_ERR_NONFINITE;
+}
+
+pm_status pm_filter_step(pm_filter *f, const double *signals, double *out)
+{
+    if (!f || !signals || !out)
+        return PM_ERR_ARG;
+    if (!all_finite(signals, f->cfg.n_signals))
+        return PM_ERR_NONFINITE;
+    const int n = f->n_out;
+    if (f->cfg.kind == PM_FILTER_DELAY) {
+        delay_outputs(f, signals, out);
+        for (int i = 0; i < n; i++)
+            f->hist[i] = out[i];   /* the new line is exactly the outputs */
+        return PM_OK;
+    }
+    /* Check every output before touching the state (a rejected step leaves the bank as it was), then commit by
+     * recomputing u_new: same operands in the same order give the same bits, and no scratch array is needed. */
+    if (!resonator_outputs(f, signals, out))
+        return PM_ERR_NONFINITE;
+    const int nf = f->cfg.n_filters;
+    for (int p = 0; p < f->cfg.n_signals; p++) {
+        for (int k = 0; k < nf; k++) {
+            const int i = p * nf + k;
+            const double u = signals[p] - f->a1[k] * f->u1[i] - f->a2[k] * f->u2[i];
+            f->u2[i] = f->u1[i];
+            f->u1[i] = u;
+        }
+    }
+    return PM_OK;
+}
+
+void pm_filter_reset(pm_filter *f)
+{
+    if (!f)
+        return;
+    const size_t n = (size_t)f->n_out;
+    double *state = f->cfg.kind == PM_FILTER_DELAY ? f->hist : f->u1;
+    /* u1 and u2 are adjacent in the allocation, so one span clears both. */
+    const size_t len = f->cfg.kind == PM_FILTER_DELAY ? n : 2 * n;
+    for (size_t i = 0; i < len; i++)
+        state[i] = 0.0;
+}
+
+int pm_filter_n_outputs(const pm_filter *f)
+{
+    return f ? f->n_out : 0;
+}
+
+int pm_filter_n_signals(const pm_filter *f)
+{
+    return f ? f->cfg.n_signals : 0;
+}
+
+pm_filter_config pm_filter_get_config(const pm_filter *f)
+{
+    pm_filter_config c = {0};
+    return f ? f->cfg : c;
+}
+
+pm_status pm_filter_coeffs(const pm_filter *f, int k, double *freq, double *a1, double *a2, double *gain)
+{
+    if (!f || f->cfg.kind != PM_FILTER_RESONATOR || k < 0 || k >= f->cfg.n_filters)
+        return PM_ERR_ARG;
+    if (freq)
+        *freq = f->freq[k];
+    if (a1)
+        *a1 = f->a1[k];
+    if (a2)
+        *a2 = f->a2[k];
+    if (gain)
+        *gain = f->gain[k];
+    return PM_OK;
+}

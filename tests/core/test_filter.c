@@ -1,0 +1,330 @@
+/* Tests of the predictor front ends (SPEC §4): resonator design vs the SPEC table, bank layout, delay line, errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "primod/filter.h"
+
+#define N_PAPER 5
+
+/* SPEC §4 test vectors (q = 0.51). */
+static const double spec_f[N_PAPER] = {0.1000, 0.1583, 0.2167, 0.2750, 0.3333};
+static const double spec_a1[N_PAPER] = {-1.0719, -0.7397, -0.5077, -0.3465, -0.2351};
+static const double spec_a2[N_PAPER] = {0.2917, 0.1422, 0.0693, 0.0338, 0.0165};
+static const double spec_g[N_PAPER] = {4.550, 2.485, 1.781, 1.455, 1.280};
+
+static pm_filter *make(int n_signals, int n_filters, pm_filter_kind kind)
+{
+    pm_filter_config c = {0};
+    c.n_signals = n_signals;
+    c.n_filters = n_filters;
+    c.kind = kind;
+    pm_filter *f = NULL;
+    assert_int_equal(pm_filter_create(&c, &f), PM_OK);
+    assert_non_null(f);
+    return f;
+}
+
+static void design_matches_spec_table(void **state)
+{
+    (void)state;
+    for (int k = 0; k < N_PAPER; k++) {
+        double a1, a2, g;
+        /* the table's f is rounded to 4 digits; a1, a2 are given to 4 digits, so 1e-3 leaves room for both */
+        assert_int_equal(pm_resonator_design(spec_f[k], 0.51, &a1, &a2, &g), PM_OK);
+        assert_true(fabs(a1 - spec_a1[k]) < 1e-3);
+        assert_true(fabs(a2 - spec_a2[k]) < 1e-3);
+        assert_true(fabs(g - spec_g[k]) < 1e-3 * spec_g[k]);
+    }
+}
+
+static void paper_bank_frequencies_and_coefficients(void **state)
+{
+    (void)state;
+    pm_filter *f = make(1, 0, PM_FILTER_RESONATOR);   /* zero fields: paper preset N=5, T 3..10, q 0.51 */
+    pm_filter_config c = pm_filter_get_config(f);
+    assert_int_equal(c.n_filters, 5);
+    assert_true(c.t_min == 3.0 && c.t_max == 10.0 && c.q == 0.51);
+    assert_int_equal(pm_filter_n_outputs(f), 5);
+    for (int k = 0; k < N_PAPER; k++) {
+        double fr, a1, a2, g;
+        assert_int_equal(pm_filter_coeffs(f, k, &fr, &a1, &a2, &g), PM_OK);
+        /* f_k = 1/10 + k (1/3 - 1/10)/4 = 0.1, 0.158333, 0.216667, 0.275, 0.333333 */
+        double expect = 0.1 + k * (1.0 / 3.0 - 1.0 / 10.0) / 4.0;
+        assert_true(fabs(fr - expect) < 1e-12);
+        assert_true(fabs(a1 - spec_a1[k]) < 1e-3);
+        assert_true(fabs(a2 - spec_a2[k]) < 1e-3);
+        assert_true(fabs(g - spec_g[k]) < 1e-3 * spec_g[k]);
+    }
+    assert_int_equal(pm_filter_coeffs(f, 5, NULL, NULL, NULL, NULL), PM_ERR_ARG);
+    assert_int_equal(pm_filter_coeffs(f, -1, NULL, NULL, NULL, NULL), PM_ERR_ARG);
+    pm_filter_destroy(f);
+}
+
+static void step_response_peaks_at_one(void **state)
+{
+    (void)state;
+    pm_filter *f = make(1, 0, PM_FILTER_RESONATOR);
+    double out[N_PAPER], peak[N_PAPER] = {0}, last[N_PAPER] = {0};
+    const double one = 1.0;
+    for (int n = 0; n < 2000; n++) {
+        assert_int_equal(pm_filter_step(f, &one, out), PM_OK);
+        for (int k = 0; k < N_PAPER; k++) {
+            if (out[k] > peak[k])
+                peak[k] = out[k];
+            last[k] = out[k];
+        }
+    }
+    for (int k = 0; k < N_PAPER; k++) {
+        assert_true(fabs(peak[k] - 1.0) < 1e-9);
+        /* settled value is the DC gain over g: 1/((1 + a1 + a2) g) <= 1 */
+        double a1, a2, g;
+        assert_int_equal(pm_filter_coeffs(f, k, NULL, &a1, &a2, &g), PM_OK);
+        assert_true(fabs(last[k] - 1.0 / ((1.0 + a1 + a2) * g)) < 1e-9);
+    }
+    pm_filter_destroy(f);
+}
+
+/* Impulse response of filter k computed here from SPEC §4's formulas: u(n) = x(n) - a1 u(n-1) - a2 u(n-2). */
+static void impulse_reference(double fr, double q, double g, int n, double *y)
+{
+    const double w0 = 2.0 * 3.14159265358979323846 * fr, s = w0 / (2.0 * q), wd = sqrt(w0 * w0 - s * s);
+    const double a1 = -2.0 * exp(-s) * cos(wd), a2 = exp(-2.0 * s);
+    double u1 = 0, u2 = 0;
+    for (int i = 0; i < n; i++) {
+        double u = (i == 0 ? 1.0 : 0.0) - a1 * u1 - a2 * u2;
+        y[i] = u / g;
+        u2 = u1;
+        u1 = u;
+    }
+}
+
+static void check_impulse(pm_filter *f, int n)
+{
+    double ref[N_PAPER][64], out[N_PAPER];
+    for (int k = 0; k < N_PAPER; k++) {
+        double fr, g;
+        assert_int_equal(pm_filter_coeffs(f, k, &fr, NULL, NULL, &g), PM_OK);
+        impulse_reference(fr, 0.51, g, n, ref[k]);
+    }
+    for (int i = 0; i < n; i++) {
+        double x = i == 0 ? 1.0 : 0.0;
+        assert_int_equal(pm_filter_step(f, &x, out), PM_OK);
+        for (int k = 0; k < N_PAPER; k++)
+            assert_true(fabs(out[k] - ref[k][i]) < 1e-12);
+    }
+}
+
+static void impulse_response_matches_recursion(void **state)
+{
+    (void)state;
+    pm_filter *f = make(1, 0, PM_FILTER_RESONATOR);
+    check_impulse(f, 64);
+    pm_filter_destroy(f);
+}
+
+static void reset_clears_state(void **state)
+{
+    (void)state;
+    pm_filter *f = make(1, 0, PM_FILTER_RESONATOR);
+    double out[N_PAPER];
+    for (int i = 0; i < 17; i++) {
+        double x = 0.3 * i - 1.0;
+        assert_int_equal(pm_filter_step(f, &x, out), PM_OK);
+    }
+    pm_filter_reset(f);
+    check_impulse(f, 64);   /* as fresh: the impulse response from rest */
+    pm_filter_reset(NULL);  /* does nothing */
+    pm_filter_destroy(f);
+}
+
+static void predictor_major_layout(void **state)
+{
+    (void)state;
+    pm_filter *bank = make(3, 0, PM_FILTER_RESONATOR);
+    pm_filter *single = make(1, 0, PM_FILTER_RESONATOR);
+    assert_int_equal(pm_filter_n_outputs(bank), 15);
+    assert_int_equal(pm_filter_n_signals(bank), 3);
+    double out[15], ref[N_PAPER];
+    for (int i = 0; i < 30; i++) {
+        double x = (i % 7) * 0.25;
+        double xs[3] = {0.0, x, 0.0};   /* only signal 1 is fed */
+        assert_int_equal(pm_filter_step(bank, xs, out), PM_OK);
+        assert_int_equal(pm_filter_step(single, &x, ref), PM_OK);
+        for (int k = 0; k < N_PAPER; k++) {
+            assert_true(out[0 * N_PAPER + k] == 0.0);
+            assert_true(out[1 * N_PAPER + k] == ref[k]);
+            assert_true(out[2 * N_PAPER + k] == 0.0);
+        }
+    }
+    pm_filter_destroy(bank);
+    pm_filter_destroy(single);
+}
+
+static void delay_line_taps(void **state)
+{
+    (void)state;
+    pm_filter *f = make(2, 4, PM_FILTER_DELAY);
+    assert_int_equal(pm_filter_n_outputs(f), 8);
+    assert_int_equal(pm_filter_coeffs(f, 0, NULL, NULL, NULL, NULL), PM_ERR_ARG);   /* not a resonator bank */
+    double out[8];
+    /* signal 0: x(n) = n + 1; signal 1: x(n) = -(n + 1); out[p*4 + k] = x_p(n - k), 0 before the start */
+    for (int n = 0; n < 7; n++) {
+        double xs[2] = {n + 1.0, -(n + 1.0)};
+        assert_int_equal(pm_filter_step(f, xs, out), PM_OK);
+        for (int k = 0; k < 4; k++) {
+            double expect = n - k >= 0 ? n - k + 1.0 : 0.0;
+            assert_true(out[k] == expect);
+            assert_true(out[4 + k] == -expect);
+        }
+    }
+    pm_filter_reset(f);
+    double xs[2] = {9.0, 8.0};
+    assert_int_equal(pm_filter_step(f, xs, out), PM_OK);
+    assert_true(out[0] == 9.0 && out[1] == 0.0 && out[2] == 0.0 && out[3] == 0.0);
+    assert_true(out[4] == 8.0 && out[5] == 0.0);
+    pm_filter_destroy(f);
+}
+
+static void bad_configs_refused(void **state)
+{
+    (void)state;
+    pm_filter *f = (pm_filter *)&f;   /* sentinel: must stay untouched on failure */
+    pm_filter *const sentinel = f;
+    pm_filter_config good = {.n_signals = 2};
+    struct {
+        double q, t_min, t_max;
+        int n_signals, n_filters, kind;
+    } bad[] = {
+        {0.5, 0, 0, 1, 0, 0},     /* q must be > 0.5 */
+        {0.4, 0, 0, 1, 0, 0},
+        {-1, 0, 0, 1, 0, 0},
+        {NAN, 0, 0, 1, 0, 0},
+        {0, 1.9, 0, 1, 0, 0},     /* t_min < 2: above Nyquist */
+        {0, 1, 0, 1, 0, 0},
+        {0, 5, 4, 1, 0, 0},       /* t_max < t_min */
+        {0, INFINITY, 0, 1, 0, 0},
+        {0, 0, 0, 0, 0, 0},       /* no signals */
+        {0, 0, 0, -3, 0, 0},
+        {0, 0, 0, 1, -1, 0},      /* negative filter count */
+        {0, 0, 0, 1, 0, 7},       /* unknown kind */
+        {0, 0, 0, 1000000, 1000, 0},  /* absurd size */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pm_filter_config c = {0};
+        c.q = bad[i].q;
+        c.t_min = bad[i].t_min;
+        c.t_max = bad[i].t_max;
+        c.n_signals = bad[i].n_signals;
+        c.n_filters = bad[i].n_filters;
+        c.kind = (pm_filter_kind)bad[i].kind;
+        assert_int_equal(pm_filter_create(&c, &f), PM_ERR_ARG);
+        assert_ptr_equal(f, sentinel);
+    }
+    assert_int_equal(pm_filter_create(NULL, &f), PM_ERR_ARG);
+    assert_int_equal(pm_filter_create(&good, NULL), PM_ERR_ARG);
+    /* design: 0 < f <= 0.5, q > 0.5 */
+    double a1 = 7, a2 = 7, g = 7;
+    assert_int_equal(pm_resonator_design(0.0, 0.51, &a1, &a2, &g), PM_ERR_ARG);
+    assert_int_equal(pm_resonator_design(0.51, 0.51, &a1, &a2, &g), PM_ERR_ARG);
+    assert_int_equal(pm_resonator_design(0.2, 0.5, &a1, &a2, &g), PM_ERR_ARG);
+    assert_int_equal(pm_resonator_design(NAN, 0.6, &a1, &a2, &g), PM_ERR_ARG);
+    assert_true(a1 == 7 && a2 == 7 && g == 7);
+    assert_int_equal(pm_resonator_design(0.5, 0.51, NULL, NULL, NULL), PM_OK);
+    /* the limits themselves are accepted: t_min = 2 (f = 0.5), t_max = t_min, one filter */
+    pm_filter_config edge = {.n_signals = 1, .n_filters = 1, .t_min = 2, .t_max = 2};
+    assert_int_equal(pm_filter_create(&edge, &f), PM_OK);
+    double fr;
+    assert_int_equal(pm_filter_coeffs(f, 0, &fr, NULL, NULL, NULL), PM_OK);
+    assert_true(fr == 0.5);   /* one filter: f = 1/t_max */
+    pm_filter_destroy(f);
+    pm_filter_destroy(NULL);
+}
+
+static void nonfinite_input_leaves_state_unchanged(void **state)
+{
+    (void)state;
+    pm_filter *a = make(2, 0, PM_FILTER_RESONATOR), *b = make(2, 0, PM_FILTER_RESONATOR);
+    double oa[10], ob[10];
+    for (int i = 0; i < 5; i++) {
+        double xs[2] = {0.1 * i, -0.2 * i};
+        assert_int_equal(pm_filter_step(a, xs, oa), PM_OK);
+        assert_int_equal(pm_filter_step(b, xs, ob), PM_OK);
+    }
+    double bad1[2] = {NAN, 0.0}, bad2[2] = {0.0, -INFINITY};
+    assert_int_equal(pm_filter_step(a, bad1, oa), PM_ERR_NONFINITE);
+    assert_int_equal(pm_filter_step(a, bad2, oa), PM_ERR_NONFINITE);
+    assert_int_equal(pm_filter_preview(a, bad1, oa), PM_ERR_NONFINITE);
+    assert_int_equal(pm_filter_step(NULL, bad1, oa), PM_ERR_ARG);
+    assert_int_equal(pm_filter_step(a, NULL, oa), PM_ERR_ARG);
+    assert_int_equal(pm_filter_step(a, bad1, NULL), PM_ERR_ARG);
+    for (int i = 0; i < 10; i++) {
+        double xs[2] = {1.0, 0.5 * i};
+        assert_int_equal(pm_filter_step(a, xs, oa), PM_OK);
+        assert_int_equal(pm_filter_step(b, xs, ob), PM_OK);
+        assert_memory_equal(oa, ob, sizeof oa);   /* a behaves as if the bad calls never happened */
+    }
+    pm_filter_destroy(a);
+    pm_filter_destroy(b);
+}
+
+static void overflow_refused_state_unchanged(void **state)
+{
+    (void)state;
+    pm_filter *a = make(1, 0, PM_FILTER_RESONATOR), *b = make(1, 0, PM_FILTER_RESONATOR);
+    double oa[N_PAPER], ob[N_PAPER];
+    const double big = 1e308, zero = 0.0;
+    assert_int_equal(pm_filter_step(a, &big, oa), PM_OK);
+    assert_int_equal(pm_filter_step(b, &big, ob), PM_OK);
+    /* second step: u = 1e308 - a1 * 1e308 with a1 = -1.07 for f = 0.1 -> 2.07e308 overflows to inf */
+    assert_int_equal(pm_filter_step(a, &big, oa), PM_ERR_NONFINITE);
+    assert_int_equal(pm_filter_step(a, &zero, oa), PM_OK);
+    assert_int_equal(pm_filter_step(b, &zero, ob), PM_OK);
+    assert_memory_equal(oa, ob, sizeof oa);
+    pm_filter_destroy(a);
+    pm_filter_destroy(b);
+}
+
+static void preview_equals_step_without_state_change(void **state)
+{
+    (void)state;
+    pm_filter *a = make(3, 0, PM_FILTER_RESONATOR), *d = make(3, 3, PM_FILTER_DELAY);
+    double pv[15], st[15];
+    for (int i = 0; i < 12; i++) {
+        double xs[3] = {sin(i), cos(i), 0.5};
+        for (int rep = 0; rep < 2; rep++) {   /* previewing twice changes nothing */
+            assert_int_equal(pm_filter_preview(a, xs, pv), PM_OK);
+        }
+        assert_int_equal(pm_filter_step(a, xs, st), PM_OK);
+        assert_memory_equal(pv, st, sizeof pv);
+        assert_int_equal(pm_filter_preview(d, xs, pv), PM_OK);
+        assert_int_equal(pm_filter_preview(d, xs, pv), PM_OK);
+        assert_int_equal(pm_filter_step(d, xs, st), PM_OK);
+        assert_memory_equal(pv, st, 9 * sizeof(double));
+    }
+    pm_filter_destroy(a);
+    pm_filter_destroy(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(design_matches_spec_table),
+        cmocka_unit_test(paper_bank_frequencies_and_coefficients),
+        cmocka_unit_test(step_response_peaks_at_one),
+        cmocka_unit_test(impulse_response_matches_recursion),
+        cmocka_unit_test(reset_clears_state),
+        cmocka_unit_test(predictor_major_layout),
+        cmocka_unit_test(delay_line_taps),
+        cmocka_unit_test(bad_configs_refused),
+        cmocka_unit_test(nonfinite_input_leaves_state_unchanged),
+        cmocka_unit_test(overflow_refused_state_unchanged),
+        cmocka_unit_test(preview_equals_step_without_state_change),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
