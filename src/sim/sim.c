@@ -1,0 +1,383 @@
+/* Robot kinematics and Gaussian-footprint sensors of the line-follower world (SPEC §6). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "primod/rng.h"
+#include "sim/world_internal.h"
+
+static const double PI = 3.14159265358979323846;
+
+struct pm_sim {
+    pm_sim_config cfg;
+    const pm_world *world;     /* borrowed */
+    pm_rng rng;                /* wheel noise only */
+    double x, y, heading;      /* units, units, rad in (-pi, pi] */
+    long steps;
+    int n_pred;                /* n_rows * row_len */
+    double white;              /* reading over pure white, computed exactly as every reading is */
+    double reflex_px[4];       /* reflex offsets in pixels: left x, left y, right x, right y (robot frame) */
+    double *pred_px;           /* (n_pred, 2) predictor offsets in pixels (robot frame) */
+    const double *reflex_map;  /* (h, w) texture darkness blurred with the reflex footprint */
+    const double *pred_map;    /* (h, w) blurred with the predictor footprint (== reflex_map if same sigma) */
+};
+
+void pm_sim_config_paper(pm_sim_config *c)
+{
+    if (!c)
+        return;
+    memset(c, 0, sizeof *c);
+    c->dt = 0.03;
+    c->wheel_distance = 5.2;
+    c->max_wheel_speed = 100.0;
+    c->wheel_noise = 0.0;
+    c->seed = 1;
+    c->reflex_x = 10.0;
+    c->reflex_y = 5.0;
+    c->reflex_sigma = 0.4;
+    c->reflex_gain = 50.0;
+    c->n_rows = 3;
+    c->row_len = 48;
+    c->row_x0 = 11.0;
+    c->row_dx = 1.0;
+    c->row_spacing = 0.25;
+    c->predictor_sigma = 0.5;
+    c->line_threshold = 0.25;
+}
+
+/* PM_OK if every field of c is usable (see pm_sim_create's contract). */
+static pm_status check_config(const pm_sim_config *c)
+{
+    const double f[] = {c->dt,       c->wheel_distance, c->max_wheel_speed, c->wheel_noise,     c->reflex_x,
+                        c->reflex_y, c->reflex_sigma,   c->reflex_gain,     c->row_x0,          c->row_dx,
+                        c->row_spacing, c->predictor_sigma, c->line_threshold};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (!isfinite(f[i]))
+            return PM_ERR_NONFINITE;
+    if (c->dt <= 0 || c->wheel_distance <= 0 || c->max_wheel_speed <= 0 || c->wheel_noise < 0 ||
+        c->reflex_sigma <= 0 || c->predictor_sigma <= 0 || c->row_spacing <= 0 || c->n_rows < 1 ||
+        c->row_len < 1 || c->n_rows > 64 || c->row_len > 4096)
+        return PM_ERR_ARG;
+    return PM_OK;
+}
+
+/* Kernel radius in pixels of a footprint: truncated at 3 sigma (SPEC §6). */
+static int kernel_radius(double sigma, double ppu)
+{
+    return (int)ceil(3.0 * sigma * ppu);
+}
+
+/* Fills k (2r+1) with a normalised 1-D Gaussian of sigma_px pixels, cut at r = 3 sigma. */
+static void gaussian_kernel(double *k, int r, double sigma_px)
+{
+    double sum = 0.0;
+    for (int j = -r; j <= r; j++) {
+        k[j + r] = exp(-0.5 * (j / sigma_px) * (j / sigma_px));
+        sum += k[j + r];
+    }
+    for (int j = 0; j <= 2 * r; j++)
+        k[j] /= sum;
+}
+
+/* out[i] = sum_j k[j+r] * in[i+j] for i < n (overwrites); samples outside [0, n) are white (darkness 0). */
+static void convolve_line(double *out, ptrdiff_t out_stride, const double *in, int n, const double *k, int r)
+{
+    for (int i = 0; i < n; i++) {
+        int j0 = i - r < 0 ? -i : -r, j1 = i + r >= n ? n - 1 - i : r;
+        double s = 0.0;
+        for (int j = j0; j <= j1; j++)
+            s += k[j + r] * in[i + j];
+        out[(ptrdiff_t)i * out_stride] = s;
+    }
+}
+
+/* Overwrites map (h, w) with the darkness 1 - grey of the world blurred by a separable Gaussian of sigma units,
+ * truncated at 3 sigma and normalised (SPEC §6: pre-blur once per footprint width). Pure white regions stay
+ * exactly 0, since only zeros are summed there. line: max(w, h) scratch; k: 2r+1 scratch. */
+static void blur_darkness(double *map, const pm_world *wd, double sigma, double *line, double *k)
+{
+    int w = wd->w, h = wd->h, r = kernel_radius(sigma, wd->ppu);
+    gaussian_kernel(k, r, sigma * wd->ppu);
+    for (int y = 0; y < h; y++) {
+        const float *g = &wd->px[(size_t)y * (size_t)w];
+        for (int x = 0; x < w; x++)
+            line[x] = 1.0 - (double)g[x];
+        convolve_line(&map[(size_t)y * (size_t)w], 1, line, w, k, r);
+    }
+    for (int x = 0; x < w; x++) {
+        for (int y = 0; y < h; y++)
+            line[y] = map[(size_t)y * (size_t)w + (size_t)x];
+        convolve_line(&map[x], w, line, h, k, r);
+    }
+}
+
+/* Sensor reading from weighted darkness d (SPEC §6): b = 1 - d, reading = 1/(1+exp(-b)). */
+static double reading_of(double d)
+{
+    return 1.0 / (1.0 + exp(-(1.0 - d)));
+}
+
+/* Wraps an angle to (-pi, pi]. */
+static double wrap_angle(double a)
+{
+    a = remainder(a, 2.0 * PI);
+    return a <= -PI ? a + 2.0 * PI : a;
+}
+
+/* Robot-frame position (units) of predictor i of row r: row 0 nearest, i = 0 leftmost (largest y). */
+static void predictor_offset(const pm_sim_config *c, int r, int i, double xy[2])
+{
+    xy[0] = c->row_x0 + r * c->row_dx;
+    xy[1] = (0.5 * (c->row_len - 1) - i) * c->row_spacing;
+}
+
+static int on_texture(const pm_world *wd, double x, double y)
+{
+    return x >= 0.0 && y >= 0.0 && x <= wd->w / wd->ppu && y <= wd->h / wd->ppu;
+}
+
+pm_status pm_sim_create(const pm_sim_config *c, const pm_world *w, pm_sim **out)
+{
+    if (!c || !w || !out)
+        return PM_ERR_ARG;
+    pm_status st = check_config(c);
+    if (st)
+        return st;
+    /* One allocation: struct | predictor offsets | 1 or 2 blurred maps | blur scratch (line, kernel). */
+    int shared = c->reflex_sigma == c->predictor_sigma;
+    size_t n_pred = (size_t)c->n_rows * (size_t)c->row_len, npx = (size_t)w->w * (size_t)w->h;
+    int rmax = kernel_radius(fmax(c->reflex_sigma, c->predictor_sigma), w->ppu);
+    if (rmax > 4 * PM_WORLD_MAX_SIDE)
+        return PM_ERR_ARG;
+    size_t n_line = (size_t)(w->w > w->h ? w->w : w->h);
+    size_t head = (sizeof(pm_sim) + sizeof(double) - 1) / sizeof(double);
+    size_t n_doubles = head + 2 * n_pred + (shared ? 1 : 2) * npx + n_line + 2 * (size_t)rmax + 1;
+    double *mem = malloc(n_doubles * sizeof(double));
+    if (!mem)
+        return PM_ERR_NOMEM;
+    pm_sim *s = (pm_sim *)(void *)mem;
+    double *p = mem + head;
+    s->cfg = *c;
+    s->world = w;
+    pm_rng_seed(&s->rng, c->seed);
+    s->pred_px = p;
+    p += 2 * n_pred;
+    double *reflex_map = p, *pred_map = p;
+    p += npx;
+    if (!shared) {
+        pred_map = p;
+        p += npx;
+    }
+    double *line = p, *k = p + n_line;
+    blur_darkness(reflex_map, w, c->reflex_sigma, line, k);
+    if (!shared)
+        blur_darkness(pred_map, w, c->predictor_sigma, line, k);
+    s->reflex_map = reflex_map;
+    s->pred_map = pred_map;
+    s->n_pred = (int)n_pred;
+    s->white = reading_of(0.0);
+    /* Offsets in pixels, y flipped to image rows later (see sample_at). */
+    double ppu = w->ppu;
+    s->reflex_px[0] = c->reflex_x * ppu;
+    s->reflex_px[1] = c->reflex_y * ppu;
+    s->reflex_px[2] = c->reflex_x * ppu;
+    s->reflex_px[3] = -c->reflex_y * ppu;
+    for (int j = 0; j < (int)n_pred; j++) {
+        double *o = &s->pred_px[2 * j];
+        predictor_offset(c, j / c->row_len, j % c->row_len, o);
+        o[0] *= ppu;
+        o[1] *= ppu;
+    }
+    s->steps = 0;
+    double sx, sy, sh;
+    if (pm_world_start_pose(w, &sx, &sy, &sh) == PM_OK) {
+        s->x = sx;
+        s->y = sy;
+        s->heading = wrap_angle(sh);
+    } else {
+        pm_world_size(w, &sx, &sy);
+        s->x = 0.5 * sx;
+        s->y = 0.5 * sy;
+        s->heading = 0.0;
+    }
+    *out = s;
+    return PM_OK;
+}
+
+void pm_sim_destroy(pm_sim *s)
+{
+    free(s);
+}
+
+pm_status pm_sim_set_pose(pm_sim *s, double x, double y, double heading)
+{
+    if (!s)
+        return PM_ERR_ARG;
+    if (!isfinite(x) || !isfinite(y) || !isfinite(heading))
+        return PM_ERR_NONFINITE;
+    if (!on_texture(s->world, x, y))
+        return PM_ERR_ARG;
+    s->x = x;
+    s->y = y;
+    s->heading = wrap_angle(heading);
+    s->steps = 0;
+    return PM_OK;
+}
+
+/* Bilinear sample of map (h, w) at continuous pixel coordinates (fx, fy), pixel centres at integers; pixels
+ * outside the texture count as white (darkness 0). Result clamped to [0, 1] against rounding. */
+static double sample_map(const double *map, int w, int h, double fx, double fy)
+{
+    if (!(fx > -1.0 && fy > -1.0 && fx < (double)w && fy < (double)h))
+        return 0.0;
+    double flx = floor(fx), fly = floor(fy);
+    int x0 = (int)flx, y0 = (int)fly;
+    double ax = fx - flx, ay = fy - fly;
+    double v[4] = {0.0, 0.0, 0.0, 0.0};  /* (x0,y0) (x0+1,y0) (x0,y0+1) (x0+1,y0+1) */
+    for (int q = 0; q < 4; q++) {
+        int xx = x0 + (q & 1), yy = y0 + (q >> 1);
+        if (xx >= 0 && yy >= 0 && xx < w && yy < h)
+            v[q] = map[(size_t)yy * (size_t)w + (size_t)xx];
+    }
+    double d = (1.0 - ay) * ((1.0 - ax) * v[0] + ax * v[1]) + ay * ((1.0 - ax) * v[2] + ax * v[3]);
+    return d < 0.0 ? 0.0 : (d > 1.0 ? 1.0 : d);
+}
+
+/* Weighted darkness under a sensor at robot-frame pixel offset (ox, oy); c, sn = cos, sin of the heading;
+ * (cx, cy) = robot centre in image pixel coordinates (y down). */
+static double darkness_at(const double *map, const pm_world *wd, double cx, double cy, double c, double sn,
+                          double ox, double oy)
+{
+    double fx = cx + ox * c - oy * sn;
+    double fy = cy - (ox * sn + oy * c);  /* image rows grow downward: world y up */
+    return sample_map(map, wd->w, wd->h, fx, fy);
+}
+
+pm_status pm_sim_sense(const pm_sim *s, pm_sim_reading *r, double *predictors)
+{
+    if (!s || !r)
+        return PM_ERR_ARG;
+    const pm_world *wd = s->world;
+    double c = cos(s->heading), sn = sin(s->heading);
+    double cx = s->x * wd->ppu, cy = wd->h - s->y * wd->ppu;
+    double th = s->cfg.line_threshold;
+    double dl = darkness_at(s->reflex_map, wd, cx, cy, c, sn, s->reflex_px[0], s->reflex_px[1]);
+    double dr = darkness_at(s->reflex_map, wd, cx, cy, c, sn, s->reflex_px[2], s->reflex_px[3]);
+    int seen = dl > th || dr > th;
+    r->reflex_left = reading_of(dl);
+    r->reflex_right = reading_of(dr);
+    r->error = s->cfg.reflex_gain * (r->reflex_left - r->reflex_right);
+    for (int i = 0; i < s->n_pred; i++) {
+        double d = darkness_at(s->pred_map, wd, cx, cy, c, sn, s->pred_px[2 * i], s->pred_px[2 * i + 1]);
+        seen |= d > th;
+        if (predictors) {
+            double v = s->white - reading_of(d);
+            predictors[i] = v > 0.0 ? v : 0.0;
+        }
+    }
+    r->line_seen = seen;
+    return PM_OK;
+}
+
+/* sin(a)/a, continuous at 0. */
+static double sinc(double a)
+{
+    return fabs(a) < 1e-6 ? 1.0 - a * a / 6.0 : sin(a) / a;
+}
+
+pm_status pm_sim_step(pm_sim *s, double left, double right)
+{
+    if (!s)
+        return PM_ERR_ARG;
+    if (!isfinite(left) || !isfinite(right))
+        return PM_ERR_NONFINITE;
+    const pm_sim_config *c = &s->cfg;
+    if (c->wheel_noise > 0.0) {
+        left *= 1.0 + c->wheel_noise * pm_rng_gauss(&s->rng);
+        right *= 1.0 + c->wheel_noise * pm_rng_gauss(&s->rng);
+    }
+    double lim = c->max_wheel_speed;
+    left = left > lim ? lim : (left < -lim ? -lim : left);
+    right = right > lim ? lim : (right < -lim ? -lim : right);
+    /* Exact arc of a differential drive with constant wheel speeds over dt: forward speed v, turn rate w;
+     * the chord has length v dt sinc(w dt/2) and points along the mean heading theta + w dt/2. */
+    double v = 0.5 * (left + right), dth = (right - left) / c->wheel_distance * c->dt;
+    double chord = v * c->dt * sinc(0.5 * dth), mid = s->heading + 0.5 * dth;
+    s->x += chord * cos(mid);
+    s->y += chord * sin(mid);
+    s->heading = wrap_angle(s->heading + dth);
+    s->steps++;
+    return PM_OK;
+}
+
+void pm_sim_pose(const pm_sim *s, double *x, double *y, double *heading)
+{
+    if (!s)
+        return;
+    if (x)
+        *x = s->x;
+    if (y)
+        *y = s->y;
+    if (heading)
+        *heading = s->heading;
+}
+
+long pm_sim_steps(const pm_sim *s)
+{
+    return s ? s->steps : 0;
+}
+
+int pm_sim_n_predictors(const pm_sim *s)
+{
+    return s ? s->n_pred : 0;
+}
+
+int pm_sim_n_rows(const pm_sim *s)
+{
+    return s ? s->cfg.n_rows : 0;
+}
+
+int pm_sim_row_len(const pm_sim *s)
+{
+    return s ? s->cfg.row_len : 0;
+}
+
+const pm_sim_config *pm_sim_get_config(const pm_sim *s)
+{
+    return s ? &s->cfg : NULL;
+}
+
+const pm_world *pm_sim_world(const pm_sim *s)
+{
+    return s ? s->world : NULL;
+}
+
+void pm_sim_reflex_offsets(const pm_sim *s, double xy[4])
+{
+    if (!s || !xy)
+        return;
+    xy[0] = s->cfg.reflex_x;
+    xy[1] = s->cfg.reflex_y;
+    xy[2] = s->cfg.reflex_x;
+    xy[3] = -s->cfg.reflex_y;
+}
+
+void pm_sim_predictor_offsets(const pm_sim *s, double *xy)
+{
+    if (!s || !xy)
+        return;
+    for (int r = 0; r < s->cfg.n_rows; r++)
+        for (int i = 0; i < s->cfg.row_len; i++)
+            predictor_offset(&s->cfg, r, i, &xy[2 * (r * s->cfg.row_len + i)]);
+}
+
+void pm_sim_to_world(const pm_sim *s, double fx, double fy, double *wx, double *wy)
+{
+    if (!s)
+        return;
+    double c = cos(s->heading), sn = sin(s->heading);
+    if (wx)
+        *wx = s->x + fx * c - fy * sn;
+    if (wy)
+        *wy = s->y + fx * sn + fy * c;
+}

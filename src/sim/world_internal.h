@@ -1,0 +1,26 @@
+/* Private layout of pm_world shared by the world, track, PNG and sim sources of the sim module. */
+#ifndef PRIMOD_SIM_WORLD_INTERNAL_H
+#define PRIMOD_SIM_WORLD_INTERNAL_H
+
+#include "primod/sim.h"
+
+/* Largest texture side in pixels (PNG tracks, pixels, built-ins at high ppu): keeps allocations bounded. */
+#define PM_WORLD_MAX_SIDE 16384
+
+struct pm_world {
+    int w, h;            /* texture size in pixels */
+    double ppu;          /* pixels per world unit */
+    const char *name;    /* static storage: built-in name, "png" or "pixels" */
+    int has_start;       /* 1 for built-in tracks */
+    double start_x, start_y, start_heading;  /* units, units, rad CCW from +x */
+    float px[];          /* (h, w) grey 0 black .. 1 white, row 0 = top */
+};
+
+/* 1 if ppu is a usable pixels-per-unit value: finite, in (0, 64]. */
+int pm_world_ppu_ok_(double ppu);
+
+/* Allocates an uninitialised w x h world (one allocation, pixels included). PM_ERR_ARG for sizes outside
+ * [1, PM_WORLD_MAX_SIDE] or a bad ppu, PM_ERR_NOMEM. */
+pm_status pm_world_alloc_(int w, int h, double ppu, const char *name, pm_world **out);
+
+#endif
