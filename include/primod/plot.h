@@ -14,7 +14,8 @@ extern "C" {
  *    PM_ERR_NONFINITE for NaN or infinity in any data value. On any error no file is left at path.
  *  - The picture is written to a temporary file in the same directory and renamed onto path: PM_ERR_IO if
  *    that fails (unwritable directory), PM_ERR_NOMEM if cairo cannot allocate.
- *  - width/height 0 take the figure's default size (px; for SVG, points). Titles and labels may be NULL.
+ *  - width/height 0 take the figure's default size (px; for SVG, points). Charts need 200..8192 x 160..8192,
+ *    image figures a width of 300..8192 (PM_ERR_ARG otherwise). Titles and labels may be NULL.
  *  - The library keeps no pointer to the caller's arrays after the call returns. */
 
 /* ---- 1. track: world texture + trajectory -------------------------------------------------------------- */
@@ -34,7 +35,8 @@ typedef struct {
     int n_sensors;            /* 0 -> no sensors */
     double robot_width;       /* wheel distance for the robot outline; 0 -> 5.2 (SPEC §6) */
     const char *title;
-    int width;                /* px of the world area; 0 -> 800. Height follows the world's aspect ratio. */
+    int width;                /* picture width px; 0 -> 900. The world is drawn width - 200 px wide (margins and
+                                 colour bar take 200) and the picture is ceil(world height in px + 102) px high. */
 } pm_plot_track_spec;
 
 /* Grey world, trajectory coloured through a viridis-like map with colour bar, start pose (green circle and
@@ -93,7 +95,7 @@ typedef struct {
     int n_signals, n_filters; /* inputs are predictor-major: input p * n_filters + k (SPEC §4) */
     int rows, row_len;        /* predictor p sits at row p / row_len, column p % row_len; rows * row_len == n_signals */
     const char *title;
-    int width;                /* px; 0 -> 900. Height follows the layout. */
+    int width;                /* picture width px; 0 -> 900. Height follows the layout of the images. */
 } pm_plot_first_layer_spec;
 
 /* Filter k's image pixel (r, c) = sum over neurons j of |w[j][(r row_len + c) n_filters + k]|: how strongly
