@@ -47,7 +47,8 @@ static const key_def keys[] = {
     NUM("robot", "speed", K_DOUBLE, speed, "30", 0, 1000, "forward speed v, units/s (study preset: 60)"),
     NUM("robot", "wheel_distance", K_DOUBLE, wheel_distance, "5.2", 0.01, 1000, "wheel distance, units"),
     NUM("robot", "max_wheel_speed", K_DOUBLE, max_wheel_speed, "100", 0.01, 1e5, "wheel speed limit, units/s"),
-    NUM("robot", "wheel_noise", K_DOUBLE, wheel_noise, "0.05", 0, 10, "relative wheel-speed noise (sd), 0 = off"),
+    NUM("robot", "wheel_noise", K_DOUBLE, wheel_noise, "0", 0, 10,
+        "relative wheel-speed noise (sd), 0 = off (SPEC §6 optional: 0.05)"),
     NUM("robot", "dt", K_DOUBLE, dt, "0.03", 1e-5, 10, "time step, s"),
     NUM("robot", "substeps", K_INT, substeps, "1", 1, 1000,
         "sim substeps per step (each an exact arc of dt/substeps with its own noise draw)"),
@@ -419,24 +420,33 @@ void pm_cli_config_defaults(pm_cli_config *cfg)
         parse_into(&keys[i], keys[i].def, cfg, problem, sizeof problem);   /* defaults are valid (tested) */
 }
 
-int pm_cli_config_set(pm_cli_config *cfg, const char *section, const char *key, const char *value, char *err)
+int pm_cli_config_parse_value(pm_cli_config *cfg, const char *section, const char *key, const char *value,
+                              char *problem)
 {
     const key_def *k = find_key(section, key);
     if (!k) {
-        if (!known_section(section))
-            snprintf(err, PM_CLI_ERR_MAX, "[%s]: unknown section", section);
-        else
-            snprintf(err, PM_CLI_ERR_MAX, "[%s] %s: unknown key", section, key);
+        snprintf(problem, PM_CLI_ERR_MAX, "%s", known_section(section) ? "unknown key" : "unknown section");
         return -1;
     }
     pm_cli_config tmp = *cfg;
-    char problem[200];
-    if (parse_into(k, value, &tmp, problem, sizeof problem)) {
-        snprintf(err, PM_CLI_ERR_MAX, "[%s] %s = %.200s: %s", section, key, value, problem);
+    if (parse_into(k, value, &tmp, problem, PM_CLI_ERR_MAX))
         return -1;
-    }
     *cfg = tmp;
     return 0;
+}
+
+int pm_cli_config_set(pm_cli_config *cfg, const char *section, const char *key, const char *value, char *err)
+{
+    char problem[PM_CLI_ERR_MAX];
+    if (!pm_cli_config_parse_value(cfg, section, key, value, problem))
+        return 0;
+    if (!find_key(section, key) && !known_section(section))
+        snprintf(err, PM_CLI_ERR_MAX, "[%.100s]: unknown section", section);
+    else if (!find_key(section, key))
+        snprintf(err, PM_CLI_ERR_MAX, "[%.100s] %.100s: unknown key", section, key);
+    else
+        snprintf(err, PM_CLI_ERR_MAX, "[%s] %s = %.200s: %.200s", section, key, value, problem);
+    return -1;
 }
 
 int pm_cli_config_set_arg(pm_cli_config *cfg, const char *assignment, char *err)

@@ -84,6 +84,9 @@ int pm_cli_config_preset(pm_cli_config *cfg, const char *name, char *err);
 /* Sets one key from its text value ("1e-5", "11,12,13", "pm", "true"). Returns 0, or -1 with
  * "[section] key = value: problem" in err; cfg untouched then. */
 int pm_cli_config_set(pm_cli_config *cfg, const char *section, const char *key, const char *value, char *err);
+/* Same, but writes only the problem ("not a number", "unknown key") into problem (PM_CLI_ERR_MAX bytes). */
+int pm_cli_config_parse_value(pm_cli_config *cfg, const char *section, const char *key, const char *value,
+                              char *problem);
 /* Same from "section.key=value" (the --set syntax). */
 int pm_cli_config_set_arg(pm_cli_config *cfg, const char *assignment, char *err);
 /* Applies every key of an INI file / string (name is used in messages). Errors: "name:line: problem".
