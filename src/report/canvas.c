@@ -256,8 +256,10 @@ static pm_status axis_ticks(double *lo, double *hi, int is_log, double px, doubl
                           : pm_plot_nice_ticks(*lo, *hi, want, t, PM_MAX_TICKS, nt, NULL);
     if (st)
         return st;
-    *lo = is_log ? log10(t[0]) : t[0];
-    *hi = is_log ? log10(t[*nt - 1]) : t[*nt - 1];
+    /* the frame sits 3% outside the outer ticks so data on a tick value does not hide under the frame */
+    double a = is_log ? log10(t[0]) : t[0], b = is_log ? log10(t[*nt - 1]) : t[*nt - 1], pad = 0.03 * (b - a);
+    *lo = a - pad;
+    *hi = b + pad;
     return PM_OK;
 }
 
@@ -267,7 +269,7 @@ pm_status pm_axes_setup(pm_axes *a, double left, double top, double width, doubl
     pm_axes r = {.left = left, .top = top, .width = width, .height = height, .log_x = log_x, .log_y = log_y};
     pm_status st = axis_ticks(&xlo, &xhi, log_x, width, r.xt, &r.nxt);
     if (!st)
-        st = axis_ticks(&ylo, &yhi, log_y, height * 1.5, r.yt, &r.nyt);
+        st = axis_ticks(&ylo, &yhi, log_y, height * 2, r.yt, &r.nyt);
     if (st)
         return st;
     r.x0 = xlo;
@@ -290,9 +292,21 @@ double pm_axes_py(const pm_axes *a, double y)
     return a->top + a->height - (v - a->y0) / (a->y1 - a->y0) * a->height;
 }
 
+/* %g without exponent padding: 1e-06 -> 1e-6, 1e+09 -> 1e9 (log axes are full of these). */
 static void tick_label(char *buf, size_t len, double v)
 {
     snprintf(buf, len, "%g", v);
+    char *e = strchr(buf, 'e');
+    if (!e)
+        return;
+    char *src = e + 1, *dst = e + 1;
+    if (*src == '+')
+        src++;
+    else if (*src == '-')
+        *dst++ = *src++;
+    while (*src == '0' && src[1])
+        src++;
+    memmove(dst, src, strlen(src) + 1);
 }
 
 void pm_axes_draw(cairo_t *cr, const pm_axes *a, const char *xlabel, const char *ylabel, int show_x_labels)
@@ -460,7 +474,7 @@ void pm_colorbar(cairo_t *cr, double x, double y, double w, double h, double vmi
             cairo_move_to(cr, x + w, yy);
             cairo_line_to(cr, x + w + 4, yy);
             cairo_stroke(cr);
-            snprintf(buf, sizeof buf, "%g", t[i]);
+            tick_label(buf, sizeof buf, t[i]);
             pm_draw_text(cr, x + w + 6, yy, buf, 11, 0, 0.5, 0);
         }
     }

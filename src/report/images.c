@@ -128,7 +128,7 @@ static void draw_robot(cairo_t *cr, const pm_axes *a, const pm_plot_track_spec *
     cairo_set_source_rgb(cr, 0.9, 0.0, 0.0);
     for (int k = 0; k < s->n_sensors; k++) {
         cairo_new_sub_path(cr);
-        cairo_arc(cr, s->sensor_x[k], s->sensor_y[k], 1.6 / scale, 0, 2 * PM_PI);
+        cairo_arc(cr, s->sensor_x[k], s->sensor_y[k], 1.0 / scale, 0, 2 * PM_PI);
     }
     cairo_fill(cr);
     cairo_restore(cr);
