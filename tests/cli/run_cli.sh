@@ -1,0 +1,163 @@
+#!/bin/sh
+# CLI tests of `primod run`: usage errors, help, JSON keys, determinism, learning, models, logs.
+# usage: run_cli.sh PRIMOD_BINARY CASE   (run from a scratch directory; CASE as in the case list below)
+set -eu
+PRIMOD=$1
+CASE=$2
+T=$(mktemp -d "${TMPDIR:-/tmp}/primod-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect_error CODE PATTERN ARGS...: the command exits with CODE and stderr has PATTERN on one line.
+expect_error() {
+    code=$1; pattern=$2; shift 2
+    set +e
+    "$PRIMOD" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    set -e
+    [ "$rc" -eq "$code" ] || fail "'$*' exited $rc, expected $code; stderr: $(cat "$T/err")"
+    grep -F -q -- "$pattern" "$T/err" || fail "'$*': stderr lacks '$pattern': $(cat "$T/err")"
+    [ "$(wc -l <"$T/err")" -le 1 ] || fail "'$*': more than one line of error: $(cat "$T/err")"
+    [ ! -s "$T/out" ] || fail "'$*': wrote to stdout on error"
+}
+
+# json_check FILE PYTHON_EXPR: the file holds one JSON object d for which the expression is true.
+json_check() {
+    python3 - "$1" "$2" <<'PY' || fail "json check failed: $2"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = eval("(" + sys.argv[2] + ")")
+if not ok:
+    print("object:", json.dumps({k: v for k, v in d.items() if k != "config"}), file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+}
+
+# A PNG with no dark pixel (all white, 8x8 grey) and one that is not a PNG at all.
+make_pngs() {
+    python3 - "$T" <<'PY'
+import struct, sys, zlib
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+raw = b"".join(b"\0" + b"\xff" * 8 for _ in range(8))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)) \
+    + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+open(sys.argv[1] + "/white.png", "wb").write(png)
+open(sys.argv[1] + "/fake.png", "wb").write(b"not a png at all")
+PY
+}
+
+case $CASE in
+usage_errors)
+    make_pngs
+    printf '[robot]\nspeed = 30\n\n[robot]\nspeed = abc\n' >"$T/bad.ini"
+    printf '[robot]\nsped = 30\n' >"$T/unknown.ini"
+    printf 'garbage, not a model' >"$T/bad.model"
+    expect_error 2 "unknown option '--bogus'" run --bogus
+    expect_error 2 "--rate: not a number: 'abc'" run --rate abc
+    expect_error 2 "--seed" run --seed x
+    expect_error 2 "--max-steps: not an integer: '1.5'" run --max-steps 1.5
+    expect_error 2 "--rule: not one of" run --rule hebb
+    expect_error 2 "--rate: missing value" run --rate
+    expect_error 2 "unknown track 'nowhere'" run --track nowhere
+    expect_error 2 "$T/missing.png" run --track "$T/missing.png" --start 1,1,0
+    expect_error 2 "$T/white.png" run --track "$T/white.png" --start 1,1,0
+    expect_error 2 "$T/fake.png" run --track "$T/fake.png" --start 1,1,0
+    expect_error 2 "$T/missing.ini" run --config "$T/missing.ini"
+    expect_error 2 "bad.ini:5: [robot] speed = abc: not a number" run --config "$T/bad.ini"
+    expect_error 2 "unknown.ini:2: [robot] sped: unknown key" run --config "$T/unknown.ini"
+    expect_error 2 "[robot] sped: unknown key" run --set robot.sped=3
+    expect_error 2 "[robot] speed = 5000: out of range" run --set robot.speed=5000
+    expect_error 2 "expected section.key=value" run --set speed
+    expect_error 2 "unknown preset 'fast'" run --preset fast
+    expect_error 2 "off the track" run --start 9999,5,0
+    expect_error 2 "[world] start" run --start 1,2
+    expect_error 2 "$T/missing.model" run --load-model "$T/missing.model"
+    expect_error 2 "$T/bad.model" run --load-model "$T/bad.model"
+    expect_error 2 "reflex rule has no network" run --rule reflex --save-model "$T/m"
+    expect_error 2 "unknown command 'bogus'" bogus
+    ;;
+help)
+    for c in run compare sweep merge; do
+        "$PRIMOD" "$c" --help >"$T/help" || fail "$c --help exited non-zero"
+        grep -q "usage: primod $c" "$T/help" || fail "$c --help has no usage line"
+    done
+    "$PRIMOD" run --help | grep -q "robot.speed" || fail "run --help does not list the config keys"
+    "$PRIMOD" --help >/dev/null || fail "primod --help exited non-zero"
+    ;;
+json_keys)
+    "$PRIMOD" run --json --quiet --max-steps 1000 >"$T/a.json"
+    [ "$(wc -l <"$T/a.json")" -eq 1 ] || fail "--json printed more than one line"
+    json_check "$T/a.json" 'all(k in d for k in ["rule", "seed", "rate", "track", "steps", "success",
+        "success_step", "lost", "mean_abs_error", "error_integral", "weight_distance", "steps_per_second"])
+        and d["rule"] == "pm" and d["rate"] == 1e-5 and d["track"] == "paper" and d["seed"] == 1
+        and isinstance(d["success"], bool) and len(d["weight_distance"]) == 11
+        and d["config"]["robot"]["speed"] == 30'
+    "$PRIMOD" run --json --rule bp --rate 0.5 --seed 7 --preset study --max-steps 10 >"$T/b.json"
+    json_check "$T/b.json" 'd["rule"] == "bp" and d["rate"] == 0.5 and d["seed"] == 7 and d["steps"] == 10
+        and d["config"]["robot"]["speed"] == 60 and d["success_step"] is None and d["success"] is False'
+    ;;
+determinism)
+    for i in 1 2; do
+        "$PRIMOD" run --json --seed 3 --set robot.wheel_noise=0.05 --max-steps 3000 >"$T/r$i.json"
+    done
+    python3 - "$T/r1.json" "$T/r2.json" <<'PY' || fail "two identical runs differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for d in (a, b):
+    d.pop("steps_per_second")
+sys.exit(0 if a == b else 1)
+PY
+    # the raw text too: the same command prints the same bytes apart from steps_per_second
+    sed 's/"steps_per_second":[^,]*,//' "$T/r1.json" >"$T/s1"
+    sed 's/"steps_per_second":[^,]*,//' "$T/r2.json" >"$T/s2"
+    cmp -s "$T/s1" "$T/s2" || fail "JSON text differs"
+    "$PRIMOD" run --json --seed 4 --set robot.wheel_noise=0.05 --max-steps 3000 >"$T/r3.json"
+    sed 's/"steps_per_second":[^,]*,//' "$T/r3.json" >"$T/s3"
+    ! cmp -s "$T/s1" "$T/s3" || fail "seed 3 and seed 4 gave the same run"
+    ;;
+reflex_default_track)
+    "$PRIMOD" run --json --rule reflex --max-steps 20000 >"$T/r.json"
+    json_check "$T/r.json" 'd["success"] is False and d["lost"] is False and d["steps"] == 20000
+        and d["weight_distance"] == [] and d["rate"] == 0'
+    ;;
+pm_learns)
+    # SPEC §6: P&M at the paper rate reaches success on the paper preset (earliest possible step 399).
+    "$PRIMOD" run --json --preset paper --rule pm >"$T/r.json"
+    json_check "$T/r.json" 'd["success"] is True and d["success_step"] >= 399 and not d["lost"]
+        and d["steps"] == d["success_step"] + 200 and all(w > 0 for w in d["weight_distance"])'
+    ;;
+model_roundtrip)
+    "$PRIMOD" run --json --rule bp --save-model "$T/m.pmnet" >"$T/a.json"
+    [ -s "$T/m.pmnet" ] || fail "no model written"
+    ls "$T" | grep -q tmp && fail "temporary file left behind"
+    # one step does not learn (no earlier forward pass, SPEC §5), so load + save must give the same weights back
+    "$PRIMOD" run --quiet --rule bp --max-steps 1 --load-model "$T/m.pmnet" --save-model "$T/m2.pmnet"
+    cmp -s "$T/m.pmnet" "$T/m2.pmnet" || fail "load + save changed the model"
+    # the trained network steers better from the start: smaller error integral than the first run
+    "$PRIMOD" run --json --rule bp --load-model "$T/m.pmnet" >"$T/b.json"
+    python3 - "$T/a.json" "$T/b.json" <<'PY' || fail "loaded model did not help"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+sys.exit(0 if b["success"] and b["error_integral"] < a["error_integral"] else 1)
+PY
+    expect_error 2 "does not match" run --rule bp --set network.hidden_layers=3 --load-model "$T/m.pmnet"
+    ;;
+log)
+    "$PRIMOD" run --quiet --max-steps 500 --log "$T/run.tsv"
+    head -1 "$T/run.tsv" | grep -q "^step	x	y	heading	E	R	steering	left	right	o1	o2	d1	" \
+        || fail "log header: $(head -1 "$T/run.tsv")"
+    [ "$(wc -l <"$T/run.tsv")" -eq 501 ] || fail "log has $(wc -l <"$T/run.tsv") lines, expected 1 + 500"
+    awk -F'\t' 'NR == 1 { n = NF } NF != n { exit 1 } NR > 1 && $1 != NR - 2 { exit 1 }' "$T/run.tsv" \
+        || fail "log rows are ragged or steps are not 0..499"
+    [ "$(head -1 "$T/run.tsv" | awk -F'\t' '{ print NF }')" -eq 22 ] || fail "expected 9 + 2 outputs + 11 layers"
+    "$PRIMOD" run --quiet --rule reflex --max-steps 50 --log "$T/reflex.tsv"
+    [ "$(head -1 "$T/reflex.tsv")" = "step	x	y	heading	E	R	steering	left	right" ] || fail "reflex header"
+    expect_error 2 "/nonexistent/dir/x.tsv" run --max-steps 5 --log /nonexistent/dir/x.tsv
+    ;;
+*)
+    fail "unknown case $CASE"
+    ;;
+esac
+echo "ok $CASE"

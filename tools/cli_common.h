@@ -1,0 +1,32 @@
+/* Command-line helpers shared by run, compare and sweep: config layering, option aliases, errors. */
+#ifndef PRIMOD_TOOLS_CLI_COMMON_H
+#define PRIMOD_TOOLS_CLI_COMMON_H
+
+#include <stdio.h>
+
+#include "config.h"
+
+/* Prints "primod CMD: message" as one line on stderr. */
+void pm_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Splits argv[*i] into an option name and its value: "--opt=value", or "--opt value" (consuming argv[*i+1]) when
+ * takes_value(name) says so. name: n bytes. Returns 0, or -1 after printing "--opt: missing value". */
+int pm_cli_next_option(const char *cmd, int argc, char **argv, int *i, char *name, size_t n, const char **value,
+                       int (*takes_value)(const char *name));
+
+/* 1 if name is a config option (--config, --preset, --set, --track, --start, --ppu, --seed, --max-steps, --rule,
+ * --rate), which all take a value. */
+int pm_cli_is_config_option(const char *name);
+
+/* Builds the base config: paper defaults, then --preset (last one wins), then each --config file in order.
+ * Returns 0 or 2 after printing the error. */
+int pm_cli_base_config(const char *cmd, int argc, char **argv, int (*takes_value)(const char *), pm_cli_config *cfg);
+
+/* Applies one config option other than --preset/--config (ignored here: pm_cli_base_config did them).
+ * Returns 0, or 2 after printing e.g. "primod run: --rate: not a number: 'abc'". */
+int pm_cli_apply_config_option(const char *cmd, pm_cli_config *cfg, const char *name, const char *value);
+
+/* Help lines of the config options. */
+void pm_cli_print_config_help(FILE *f);
+
+#endif

@@ -1,0 +1,538 @@
+/* One closed-loop run of the simulated line follower: builds world, sim and loop from a config and steps them. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, isatty, strcasecmp, open_memstream */
+#include "runner.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The wheel-noise stream is seeded from seed ^ this, the network from seed itself: one user seed, two
+ * independent streams (splitmix64 inside pm_rng_seed decorrelates nearby seeds). */
+#define PM_SIM_SEED_XOR 0x9E3779B97F4A7C15ULL
+
+struct pm_runner {
+    pm_cli_config cfg;
+    pm_world *world;
+    pm_sim *sim;
+    pm_loop *loop;
+    double *predictors;          /* (n_predictors) sensor values of the current step */
+    double *recent;              /* (cfg.window) ring of |E| for final_mean_abs_error */
+    long steps;
+    int success, lost, diverged, done;
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int is_png_path(const char *track)
+{
+    size_t n = strlen(track);
+    return strchr(track, '/') || (n > 4 && !strcasecmp(track + n - 4, ".png"));
+}
+
+/* Builds the world: a built-in track by name, else a PNG file. */
+static int make_world(const pm_cli_config *cfg, pm_world **out, char *err)
+{
+    pm_status st;
+    if (is_png_path(cfg->track)) {
+        st = pm_world_load_png(cfg->track, cfg->ppu, out);
+        if (st == PM_ERR_IO)
+            snprintf(err, PM_CLI_ERR_MAX, "track %.300s: cannot open: %s", cfg->track, strerror(errno));
+        else if (st == PM_ERR_FORMAT)
+            snprintf(err, PM_CLI_ERR_MAX, "track %.300s: not a usable PNG (damaged, too large, or no dark line)",
+                     cfg->track);
+        else if (st)
+            snprintf(err, PM_CLI_ERR_MAX, "track %.300s: %s", cfg->track, pm_status_str(st));
+        return st == PM_OK ? PM_EXIT_OK : st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
+    }
+    st = pm_world_create_builtin(cfg->track, cfg->ppu, out);
+    if (st == PM_OK)
+        return PM_EXIT_OK;
+    if (st == PM_ERR_NOMEM) {
+        snprintf(err, PM_CLI_ERR_MAX, "track %.300s: out of memory", cfg->track);
+        return PM_EXIT_FAILURE;
+    }
+    int n;
+    const char *const *names = pm_track_names(&n);
+    char list[256] = "";
+    for (int i = 0; i < n; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
+    snprintf(err, PM_CLI_ERR_MAX, "unknown track '%.200s' (built-in: %s; or a .png file)", cfg->track, list);
+    return PM_EXIT_USAGE;
+}
+
+static void sim_config(const pm_cli_config *cfg, pm_sim_config *s)
+{
+    pm_sim_config_paper(s);
+    s->dt = cfg->dt / cfg->substeps;
+    s->wheel_distance = cfg->wheel_distance;
+    s->max_wheel_speed = cfg->max_wheel_speed;
+    s->wheel_noise = cfg->wheel_noise;
+    s->seed = cfg->seed ^ PM_SIM_SEED_XOR;
+    s->reflex_x = cfg->reflex_x;
+    s->reflex_y = cfg->reflex_y;
+    s->reflex_sigma = cfg->reflex_sigma;
+    s->reflex_gain = cfg->reflex_gain;
+    s->n_rows = cfg->predictor_rows;
+    s->row_len = cfg->predictor_count;
+    s->row_x0 = cfg->predictor_x0;
+    s->row_dx = cfg->predictor_dx;
+    s->row_spacing = cfg->predictor_spacing;
+    s->predictor_sigma = cfg->predictor_sigma;
+    s->line_threshold = cfg->line_threshold;
+}
+
+/* Hidden widths then the outputs into sizes: (PM_RUN_MAX_LAYERS); returns the number of layers. */
+static int layer_sizes(const pm_cli_config *cfg, int *sizes)
+{
+    int n = 0;
+    if (cfg->n_hidden > 0)
+        for (int i = 0; i < cfg->n_hidden; i++)
+            sizes[n++] = cfg->hidden[i];
+    else
+        for (int i = 0; i < cfg->hidden_layers; i++)
+            sizes[n++] = cfg->hidden_width;
+    sizes[n++] = cfg->outputs;
+    return n;
+}
+
+/* pm_loop_config from the CLI config; sizes: (PM_RUN_MAX_LAYERS) storage that must outlive pm_loop_create. */
+static void loop_config(const pm_cli_config *cfg, int *sizes, pm_loop_config *l)
+{
+    pm_loop_config_paper(l);
+    l->n_rows = cfg->predictor_rows;
+    l->row_len = cfg->predictor_count;
+    l->n_predictors = cfg->predictor_rows * cfg->predictor_count;
+    l->filter.kind = cfg->filter_kind == PM_CLI_FILTER_DELAY ? PM_FILTER_DELAY : PM_FILTER_RESONATOR;
+    l->filter.n_filters = cfg->filter_n;
+    l->filter.t_min = cfg->t_min;
+    l->filter.t_max = cfg->t_max;
+    l->filter.q = cfg->q;
+    l->net.n_layers = layer_sizes(cfg, sizes);
+    l->net.layer_sizes = sizes;
+    l->net.activation = (pm_activation)cfg->activation;   /* same order as pm_cli_activation */
+    l->net.seed = cfg->seed;
+    l->net.use_bias = cfg->bias;
+    l->net.init = (pm_init)cfg->init;                     /* same order as pm_cli_init */
+    l->rule = (pm_loop_rule)cfg->rule;                    /* same order as pm_cli_rule */
+    l->rate = pm_cli_config_rate(cfg);
+    l->dead_band = cfg->dead_band;
+    l->speed = cfg->speed;
+    l->net_gain = cfg->net_gain;
+    l->output_mix = cfg->output_mix;
+    l->relevance_threshold = cfg->relevance_threshold;
+    l->success.warmup = cfg->warmup;
+    l->success.window = cfg->window;
+    l->success.hold = cfg->hold;
+    l->success.threshold = cfg->success_threshold;
+    l->lost_steps = cfg->lost_steps;
+    l->learn = 1;
+}
+
+/* Loads a model and swaps it into the loop after checking its whole shape against the config. */
+static int load_model(pm_runner *r, const char *path, const int *sizes, int n_layers, char *err)
+{
+    if (r->cfg.rule == PM_CLI_RULE_REFLEX) {
+        snprintf(err, PM_CLI_ERR_MAX, "--load-model: the reflex rule has no network");
+        return PM_EXIT_USAGE;
+    }
+    pm_net *net = NULL;
+    pm_status st = pm_net_load(path, &net);
+    if (st) {
+        snprintf(err, PM_CLI_ERR_MAX, "model %.300s: %s", path,
+                 st == PM_ERR_IO ? strerror(errno) : pm_status_str(st));
+        return st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
+    }
+    int ok = pm_net_n_inputs(net) == pm_loop_n_inputs(r->loop) && pm_net_n_layers(net) == n_layers;
+    for (int i = 0; ok && i < n_layers; i++)
+        ok = pm_net_layer_size(net, i) == sizes[i];
+    ok = ok && pm_net_has_bias(net) == (r->cfg.bias != 0);
+    if (!ok || pm_loop_replace_net(r->loop, net)) {
+        snprintf(err, PM_CLI_ERR_MAX,
+                 "model %.300s: shape (%d inputs, %d layers, %d outputs) does not match the config "
+                 "(%d inputs, %d layers, %d outputs)", path, pm_net_n_inputs(net), pm_net_n_layers(net),
+                 pm_net_n_outputs(net), pm_loop_n_inputs(r->loop), n_layers, sizes[n_layers - 1]);
+        pm_net_destroy(net);
+        return PM_EXIT_USAGE;
+    }
+    return PM_EXIT_OK;
+}
+
+static int place_robot(pm_runner *r, char *err)
+{
+    const pm_cli_config *c = &r->cfg;
+    if (c->n_start == 3) {
+        const double deg = acos(-1.0) / 180.0;
+        if (pm_sim_set_pose(r->sim, c->start[0], c->start[1], c->start[2] * deg)) {
+            double w, h;
+            pm_world_size(r->world, &w, &h);
+            snprintf(err, PM_CLI_ERR_MAX, "start pose (%g, %g) is off the track texture (0..%g x 0..%g units)",
+                     c->start[0], c->start[1], w, h);
+            return PM_EXIT_USAGE;
+        }
+        return PM_EXIT_OK;
+    }
+    double x, y, h;
+    if (pm_world_start_pose(r->world, &x, &y, &h)) {
+        snprintf(err, PM_CLI_ERR_MAX, "track %.300s has no start pose: give --start X,Y,HEADING_DEG", c->track);
+        return PM_EXIT_USAGE;
+    }
+    return PM_EXIT_OK;
+}
+
+static const char *loop_error(pm_status st)
+{
+    return st == PM_ERR_NOMEM ? "out of memory" : pm_status_str(st);
+}
+
+int pm_runner_create(const pm_cli_config *cfg, const char *model, pm_runner **out, char *err)
+{
+    if (pm_cli_config_check(cfg, err))
+        return PM_EXIT_USAGE;
+    if ((cfg->rule == PM_CLI_RULE_PM || cfg->rule == PM_CLI_RULE_CHAINED) && cfg->predictor_rows < 2) {
+        snprintf(err, PM_CLI_ERR_MAX, "rule %s needs [sensors] predictor_rows >= 2 (curvature relevance)",
+                 pm_cli_rule_name(cfg->rule));
+        return PM_EXIT_USAGE;
+    }
+    pm_runner *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        return PM_EXIT_FAILURE;
+    }
+    r->cfg = *cfg;
+    int rc = make_world(cfg, &r->world, err);
+    if (rc)
+        goto fail;
+    pm_sim_config sc;
+    sim_config(cfg, &sc);
+    pm_status st = pm_sim_create(&sc, r->world, &r->sim);
+    if (st) {
+        snprintf(err, PM_CLI_ERR_MAX, "simulator: %s (check [robot] and [sensors])", loop_error(st));
+        rc = st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
+        goto fail;
+    }
+    if ((rc = place_robot(r, err)))
+        goto fail;
+    int sizes[PM_RUN_MAX_LAYERS];
+    pm_loop_config lc;
+    loop_config(cfg, sizes, &lc);
+    st = pm_loop_create(&lc, &r->loop);
+    if (st) {
+        snprintf(err, PM_CLI_ERR_MAX, "loop: %s (check [filter], [network], [learning], [run])", loop_error(st));
+        rc = st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
+        goto fail;
+    }
+    if (model && (rc = load_model(r, model, sizes, lc.net.n_layers, err)))
+        goto fail;
+    r->predictors = calloc((size_t)pm_sim_n_predictors(r->sim), sizeof *r->predictors);
+    r->recent = calloc((size_t)cfg->window, sizeof *r->recent);
+    if (!r->predictors || !r->recent) {
+        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        rc = PM_EXIT_FAILURE;
+        goto fail;
+    }
+    *out = r;
+    return PM_EXIT_OK;
+fail:
+    pm_runner_destroy(r);
+    return rc;
+}
+
+void pm_runner_destroy(pm_runner *r)
+{
+    if (!r)
+        return;
+    free(r->recent);
+    free(r->predictors);
+    pm_loop_destroy(r->loop);
+    pm_sim_destroy(r->sim);
+    pm_world_destroy(r->world);
+    free(r);
+}
+
+int pm_runner_step(pm_runner *r, pm_runner_step_info *info)
+{
+    if (r->done)
+        return -1;
+    pm_sim_reading rd;
+    memset(info, 0, sizeof *info);
+    info->step = r->steps;
+    pm_sim_pose(r->sim, &info->x, &info->y, &info->heading);
+    pm_sim_sense(r->sim, &rd, r->predictors);
+    pm_loop_input in = {.error = rd.error, .predictors = r->predictors, .line_seen = rd.line_seen};
+    pm_loop_output o;
+    info->error = rd.error;
+    if (pm_loop_step(r->loop, &in, &o)) {
+        /* Only non-finite values are refused here (a diverging learner): the run ends without success. */
+        r->diverged = info->diverged = 1;
+        r->done = 1;
+        return 0;
+    }
+    for (int k = 0; k < r->cfg.substeps; k++)
+        if (pm_sim_step(r->sim, o.left, o.right)) {
+            r->diverged = info->diverged = 1;
+            break;
+        }
+    double a = fabs(rd.error);
+    r->recent[r->steps % r->cfg.window] = a;
+    r->steps++;
+    info->relevance = o.relevance;
+    info->steering = o.steering;
+    info->left = o.left;
+    info->right = o.right;
+    info->outputs = o.outputs;
+    info->n_outputs = pm_loop_n_outputs(r->loop);
+    info->success = r->success = o.success;
+    info->lost = r->lost = o.lost;
+    if (r->diverged || r->lost || (r->success && r->cfg.stop_on_success) || r->steps >= r->cfg.max_steps)
+        r->done = 1;
+    return 0;
+}
+
+int pm_runner_done(const pm_runner *r) { return r->done; }
+const pm_sim *pm_runner_sim(const pm_runner *r) { return r->sim; }
+const pm_loop *pm_runner_loop(const pm_runner *r) { return r->loop; }
+const pm_cli_config *pm_runner_config(const pm_runner *r) { return &r->cfg; }
+
+int pm_runner_n_layers(const pm_runner *r)
+{
+    const pm_net *net = pm_loop_net(r->loop);
+    return net ? pm_net_n_layers(net) : 0;
+}
+
+void pm_runner_weight_distances(const pm_runner *r, double *d)
+{
+    const pm_net *net = pm_loop_net(r->loop);
+    for (int l = 0; net && l < pm_net_n_layers(net); l++)
+        d[l] = pm_net_weight_distance(net, l);
+}
+
+/* Fills res from a finished (or stopped) runner. */
+static void collect(const pm_runner *r, double seconds, pm_run_result *res)
+{
+    memset(res, 0, sizeof *res);
+    snprintf(res->rule, sizeof res->rule, "%s", pm_cli_rule_name(r->cfg.rule));
+    snprintf(res->track, sizeof res->track, "%s", r->cfg.track);
+    res->seed = r->cfg.seed;
+    res->rate = r->cfg.rule == PM_CLI_RULE_REFLEX ? 0 : pm_cli_config_rate(&r->cfg);
+    res->steps = r->steps;
+    res->success = r->success;
+    res->success_step = r->success ? pm_loop_success_step(r->loop) : -1;
+    res->lost = r->lost;
+    res->diverged = r->diverged;
+    res->mean_abs_error = pm_loop_mean_abs_error(r->loop);
+    res->error_integral = pm_loop_error_integral(r->loop);
+    long n = r->steps < r->cfg.window ? r->steps : r->cfg.window;
+    double sum = 0;
+    for (long i = 0; i < n; i++)
+        sum += r->recent[i];
+    res->final_mean_abs_error = n ? sum / (double)n : 0;
+    res->n_layers = pm_runner_n_layers(r);
+    pm_runner_weight_distances(r, res->weight_distance);
+    res->steps_per_second = seconds > 0 ? (double)r->steps / seconds : 0;
+}
+
+/* ---- the TSV log: one row per step, written to a temp file renamed into place at the end ---- */
+
+static void log_header(FILE *f, int n_outputs, int n_layers)
+{
+    fprintf(f, "step\tx\ty\theading\tE\tR\tsteering\tleft\tright");
+    for (int m = 0; m < n_outputs; m++)
+        fprintf(f, "\to%d", m + 1);
+    for (int l = 0; l < n_layers; l++)
+        fprintf(f, "\td%d", l + 1);
+    fputc('\n', f);
+}
+
+/* heading in degrees; weight distances of every layer at every step (they cost about one step's arithmetic,
+ * only paid when logging). */
+static void log_row(FILE *f, const pm_runner_step_info *s, const double *dist, int n_layers)
+{
+    const double deg = 180.0 / acos(-1.0);
+    fprintf(f, "%ld\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g", s->step, s->x, s->y, s->heading * deg,
+            s->error, s->relevance, s->steering, s->left, s->right);
+    for (int m = 0; m < s->n_outputs; m++)
+        fprintf(f, "\t%.9g", s->outputs ? s->outputs[m] : 0.0);
+    for (int l = 0; l < n_layers; l++)
+        fprintf(f, "\t%.9g", dist[l]);
+    fputc('\n', f);
+}
+
+static void progress(const pm_runner *r, double t0, double *last)
+{
+    double t = now_seconds();
+    if (t - *last < 0.5)
+        return;
+    *last = t;
+    fprintf(stderr, "\r%ld/%ld steps  %.0f steps/s  mean |E| %.4g   ", r->steps, r->cfg.max_steps,
+            (double)r->steps / (t - t0), pm_loop_mean_abs_error(r->loop));
+}
+
+int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
+{
+    if (opt->save_model && opt->cfg.rule == PM_CLI_RULE_REFLEX) {
+        snprintf(err, PM_CLI_ERR_MAX, "--save-model: the reflex rule has no network");
+        return PM_EXIT_USAGE;
+    }
+    pm_runner *r;
+    int rc = pm_runner_create(&opt->cfg, opt->load_model, &r, err);
+    if (rc)
+        return rc;
+    FILE *log = NULL;
+    char tmp[PM_CLI_PATH_MAX + 32] = "";
+    if (opt->log_path) {
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", opt->log_path, (long)getpid());
+        if (!(log = fopen(tmp, "w"))) {
+            snprintf(err, PM_CLI_ERR_MAX, "--log %.300s: %s", opt->log_path, strerror(errno));
+            pm_runner_destroy(r);
+            return PM_EXIT_USAGE;
+        }
+        log_header(log, pm_loop_n_outputs(r->loop), pm_runner_n_layers(r));
+    }
+    int show = opt->progress && isatty(STDERR_FILENO);
+    double t0 = now_seconds(), last = t0;
+    double dist[PM_RUN_MAX_LAYERS];
+    pm_runner_step_info info;
+    while (!pm_runner_step(r, &info)) {
+        if (log && !info.diverged) {
+            pm_runner_weight_distances(r, dist);
+            log_row(log, &info, dist, pm_runner_n_layers(r));
+        }
+        if (show)
+            progress(r, t0, &last);
+    }
+    double seconds = now_seconds() - t0;
+    if (show)
+        fputc('\n', stderr);
+    collect(r, seconds, res);
+    if (log) {
+        int bad = ferror(log);
+        bad |= fclose(log) != 0;
+        if (bad || rename(tmp, opt->log_path)) {
+            snprintf(err, PM_CLI_ERR_MAX, "--log %.300s: cannot write: %s", opt->log_path, strerror(errno));
+            remove(tmp);
+            rc = PM_EXIT_FAILURE;
+        }
+    }
+    if (!rc && opt->save_model) {
+        pm_status st = pm_net_save(pm_loop_net(r->loop), opt->save_model);
+        if (st) {
+            snprintf(err, PM_CLI_ERR_MAX, "--save-model %.300s: %s", opt->save_model, pm_status_str(st));
+            rc = PM_EXIT_FAILURE;
+        }
+    }
+    pm_runner_destroy(r);
+    return rc;
+}
+
+/* ---- result records ---- */
+
+void pm_run_result_json(const pm_run_result *res, const pm_cli_config *cfg, pm_json *j)
+{
+    pm_json_begin_object(j);
+    pm_json_key(j, "rule");
+    pm_json_string(j, res->rule);
+    pm_json_key(j, "seed");
+    pm_json_long(j, (long long)res->seed);
+    pm_json_key(j, "rate");
+    pm_json_double(j, res->rate);
+    pm_json_key(j, "track");
+    pm_json_string(j, res->track);
+    pm_json_key(j, "steps");
+    pm_json_long(j, res->steps);
+    pm_json_key(j, "success");
+    pm_json_bool(j, res->success);
+    pm_json_key(j, "success_step");
+    if (res->success_step >= 0)
+        pm_json_long(j, res->success_step);
+    else
+        pm_json_null(j);
+    pm_json_key(j, "lost");
+    pm_json_bool(j, res->lost);
+    pm_json_key(j, "diverged");
+    pm_json_bool(j, res->diverged);
+    pm_json_key(j, "mean_abs_error");
+    pm_json_double(j, res->mean_abs_error);
+    pm_json_key(j, "error_integral");
+    pm_json_double(j, res->error_integral);
+    pm_json_key(j, "final_mean_abs_error");
+    pm_json_double(j, res->final_mean_abs_error);
+    pm_json_key(j, "weight_distance");
+    pm_json_begin_array(j);
+    for (int l = 0; l < res->n_layers; l++)
+        pm_json_double(j, res->weight_distance[l]);
+    pm_json_end_array(j);
+    pm_json_key(j, "steps_per_second");
+    pm_json_double(j, res->steps_per_second);
+    if (cfg) {
+        pm_json_key(j, "config");
+        pm_cli_config_write_json(cfg, j);
+    }
+    pm_json_end_object(j);
+}
+
+static int get_number(const pm_jv *v, const char *key, double *x)
+{
+    const pm_jv *f = pm_jv_get(v, key);
+    if (!f || (f->type != PM_JV_NUMBER && f->type != PM_JV_BOOL))
+        return -1;
+    *x = f->number;
+    return 0;
+}
+
+int pm_run_result_from_json(const pm_jv *v, pm_run_result *res)
+{
+    memset(res, 0, sizeof *res);
+    const pm_jv *rule = pm_jv_get(v, "rule"), *track = pm_jv_get(v, "track"), *ss = pm_jv_get(v, "success_step");
+    const pm_jv *wd = pm_jv_get(v, "weight_distance");
+    double seed, steps, success, lost, diverged = 0;
+    if (!rule || rule->type != PM_JV_STRING || !track || track->type != PM_JV_STRING || !ss || !wd ||
+        wd->type != PM_JV_ARRAY || wd->n > PM_RUN_MAX_LAYERS || get_number(v, "seed", &seed) ||
+        get_number(v, "rate", &res->rate) || get_number(v, "steps", &steps) || get_number(v, "success", &success) ||
+        get_number(v, "lost", &lost) || get_number(v, "mean_abs_error", &res->mean_abs_error) ||
+        get_number(v, "error_integral", &res->error_integral) ||
+        get_number(v, "steps_per_second", &res->steps_per_second))
+        return -1;
+    get_number(v, "diverged", &diverged);
+    if (get_number(v, "final_mean_abs_error", &res->final_mean_abs_error))
+        res->final_mean_abs_error = res->mean_abs_error;
+    snprintf(res->rule, sizeof res->rule, "%s", rule->string);
+    snprintf(res->track, sizeof res->track, "%s", track->string);
+    res->seed = (unsigned long long)seed;
+    res->steps = (long)steps;
+    res->success = success != 0;
+    res->success_step = ss->type == PM_JV_NUMBER ? (long)ss->number : -1;
+    res->lost = lost != 0;
+    res->diverged = diverged != 0;
+    res->n_layers = wd->n;
+    for (int l = 0; l < wd->n; l++)
+        res->weight_distance[l] = wd->items[l]->type == PM_JV_NUMBER ? wd->items[l]->number : NAN;
+    return 0;
+}
+
+void pm_run_result_print(const pm_run_result *res, FILE *f)
+{
+    fprintf(f, "rule %s  rate %g  seed %llu  track %s\n", res->rule, res->rate, res->seed, res->track);
+    fprintf(f, "steps %ld  ", res->steps);
+    if (res->success)
+        fprintf(f, "success at step %ld", res->success_step);
+    else
+        fprintf(f, "no success%s%s", res->lost ? " (line lost)" : "", res->diverged ? " (diverged)" : "");
+    fprintf(f, "\nerror integral %.6g  mean |E| %.6g  final mean |E| %.6g\n", res->error_integral,
+            res->mean_abs_error, res->final_mean_abs_error);
+    if (res->n_layers) {
+        fprintf(f, "weight distance per layer:");
+        for (int l = 0; l < res->n_layers; l++)
+            fprintf(f, " %.4g", res->weight_distance[l]);
+        fputc('\n', f);
+    }
+    fprintf(f, "%.0f steps/s\n", res->steps_per_second);
+}

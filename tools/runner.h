@@ -1,0 +1,85 @@
+/* One closed-loop run of the simulated line follower (SPEC §5-6), shared by run, compare, sweep, report, view. */
+#ifndef PRIMOD_TOOLS_RUNNER_H
+#define PRIMOD_TOOLS_RUNNER_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "json.h"
+#include "primod/loop.h"
+#include "primod/sim.h"
+
+/* Exit codes of the CLI (also the return values of pm_run / pm_runner_create). */
+enum { PM_EXIT_OK = 0, PM_EXIT_FAILURE = 1, PM_EXIT_USAGE = 2 };
+
+#define PM_RUN_MAX_LAYERS (PM_CLI_MAX_HIDDEN + 1)
+
+/* A world + sim + loop built from a pm_cli_config, stepped one closed-loop step at a time. */
+typedef struct pm_runner pm_runner;
+
+/* What one step did (for logs and viewers). */
+typedef struct {
+    long step;                 /* index of the step just taken, from 0 */
+    double x, y, heading;      /* pose BEFORE the step's motion (where the sensors read), units, rad */
+    double error, relevance;   /* E(n), R(n) */
+    double steering, left, right;
+    const double *outputs;     /* (n_outputs) network outputs, NULL for the reflex; valid until the next step */
+    int n_outputs;
+    int success, lost;         /* as pm_loop_output */
+    int diverged;              /* the loop refused the step as non-finite: the run ends, not successful */
+} pm_runner_step_info;
+
+/* Builds everything: checks cfg, resolves the track (built-in name or PNG path), places the robot, loads a
+ * model (load_model may be NULL). Returns PM_EXIT_OK, or PM_EXIT_USAGE (bad config, track, start, model) /
+ * PM_EXIT_FAILURE (no memory) with one line in err (PM_CLI_ERR_MAX bytes). Free with pm_runner_destroy. */
+int pm_runner_create(const pm_cli_config *cfg, const char *load_model, pm_runner **out, char *err);
+void pm_runner_destroy(pm_runner *r);   /* NULL does nothing */
+/* One closed-loop step: sense, loop step (learn, filter, forward, steer), move. Returns 0, or -1 once the run
+ * has ended (success with stop_on_success, lost, diverged, max_steps): then nothing happens. */
+int pm_runner_step(pm_runner *r, pm_runner_step_info *info);
+int pm_runner_done(const pm_runner *r);
+const pm_sim *pm_runner_sim(const pm_runner *r);
+const pm_loop *pm_runner_loop(const pm_runner *r);
+const pm_cli_config *pm_runner_config(const pm_runner *r);
+/* Network layers (0 for the reflex) and their distances ||W^l - W^l_0|| into d: (pm_runner_n_layers). */
+int pm_runner_n_layers(const pm_runner *r);
+void pm_runner_weight_distances(const pm_runner *r, double *d);
+
+/* Summary of a run: the fields of the run JSON (SPEC §6 measures). */
+typedef struct {
+    char rule[16];
+    char track[PM_CLI_PATH_MAX];
+    unsigned long long seed;
+    double rate;
+    long steps;                 /* steps taken */
+    int success;                /* success declared */
+    long success_step;          /* SPEC §6 success step, -1 if none */
+    int lost, diverged;
+    double mean_abs_error;      /* mean |E| over all steps */
+    double error_integral;      /* sum |E| up to the success declaration or the end */
+    double final_mean_abs_error; /* mean |E| over the last run.window steps ("after learning") */
+    int n_layers;
+    double weight_distance[PM_RUN_MAX_LAYERS]; /* (n_layers) */
+    double steps_per_second;    /* the only field that depends on the machine */
+} pm_run_result;
+
+typedef struct {
+    pm_cli_config cfg;
+    const char *load_model;     /* may be NULL */
+    const char *save_model;     /* may be NULL; refused for the reflex */
+    const char *log_path;       /* may be NULL: TSV, one row per step */
+    int progress;               /* nonzero: progress line on stderr every 0.5 s if stderr is a terminal */
+} pm_run_options;
+
+/* Runs to the end and fills res. Returns PM_EXIT_OK (run completed, successful or not), PM_EXIT_USAGE or
+ * PM_EXIT_FAILURE (log or model cannot be written, no memory) with one line in err. */
+int pm_run(const pm_run_options *opt, pm_run_result *res, char *err);
+
+/* Appends the run JSON object (with the config echo when cfg is not NULL). */
+void pm_run_result_json(const pm_run_result *res, const pm_cli_config *cfg, pm_json *j);
+/* Reads the fields back from a parsed run JSON; -1 if a required field is missing or of the wrong type. */
+int pm_run_result_from_json(const pm_jv *v, pm_run_result *res);
+/* Prints the human summary (several lines). */
+void pm_run_result_print(const pm_run_result *res, FILE *f);
+
+#endif
