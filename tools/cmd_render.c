@@ -1,12 +1,163 @@
-/* primod render: placeholder until its issue lands. */
+/* primod render: draws the pictures of one run from its `primod run --log` TSV (track, signals, weights). */
 #include <stdio.h>
+#include <string.h>
 
+#include "cli_common.h"
 #include "commands.h"
+#include "render_cli.h"
+#include "render_trace.h"
+#include "runner.h"
+
+static int render_takes_value(const char *name)
+{
+    return pm_cli_is_config_option(name) || !strcmp(name, "--log") || !strcmp(name, "--out") ||
+           !strcmp(name, "--reference") || !strcmp(name, "--model") || !strcmp(name, "--format") ||
+           !strcmp(name, "--title");
+}
+
+static void render_help(FILE *f)
+{
+    fprintf(f,
+            "usage: primod render --log RUN.tsv --out DIR [OPTIONS]\n"
+            "Draws one run from the TSV written by `primod run --log`:\n"
+            "  DIR/track_time.png    the track with the robot's path coloured by time, start pose, and the robot\n"
+            "                        with its sensor layout (reflex pair + predictor rows) at the last pose\n"
+            "  DIR/track_error.png   the same path coloured by |E(n)|\n"
+            "  DIR/signals.png       E(n) and steering over time (with --reference: both runs overlaid)\n"
+            "  DIR/weights.png       per-layer weight distance ||W^l - W^l_0|| over time (learning runs)\n"
+            "  DIR/first_layer.png   first-layer |weights| as one grey image per filter (with --model)\n"
+            "The log does not record the track or the sensor layout: give the same configuration options as\n"
+            "the run (--preset, --config, --track, --set ...), otherwise the paper preset is assumed.\n\n"
+            "options:\n"
+            "  --log FILE.tsv         the run's log (required)\n"
+            "  --out DIR              output directory (created if missing; its parent must exist)\n"
+            "  --reference FILE.tsv   a second log drawn beside the run in signals.png (e.g. --rule reflex)\n"
+            "  --model FILE           a model saved by `primod run --save-model`: first-layer weight image\n"
+            "  --format png|svg|both  picture format (default png)\n"
+            "  --title TEXT           title prefix of every figure (default: the log's file name)\n"
+            "  --help                 this text\n\n"
+            "exit status: 0 pictures written, 1 a picture could not be written, 2 usage error (bad option,\n"
+            "missing or malformed log or model, bad --out).\n\n");
+    pm_cli_print_config_help(f);
+}
+
+typedef struct {
+    const char *log, *out, *reference, *model, *title;
+    int png, svg;
+} render_opts;
+
+static int parse_options(int argc, char **argv, pm_cli_config *cfg, render_opts *o)
+{
+    const char *cmd = "render";
+    memset(o, 0, sizeof *o);
+    o->png = 1;
+    if (pm_cli_base_config(cmd, argc, argv, render_takes_value, cfg))
+        return 2;
+    for (int i = 1; i < argc; i++) {
+        char name[64];
+        const char *value;
+        if (pm_cli_next_option(cmd, argc, argv, &i, name, sizeof name, &value, render_takes_value))
+            return 2;
+        if (!strcmp(name, "--log"))
+            o->log = value;
+        else if (!strcmp(name, "--out"))
+            o->out = value;
+        else if (!strcmp(name, "--reference"))
+            o->reference = value;
+        else if (!strcmp(name, "--model"))
+            o->model = value;
+        else if (!strcmp(name, "--title"))
+            o->title = value;
+        else if (!strcmp(name, "--format")) {
+            if (pm_render_parse_format(value, &o->png, &o->svg)) {
+                pm_cli_error(cmd, "--format: expected png, svg or both: '%s'", value);
+                return 2;
+            }
+        } else if (pm_cli_apply_config_option(cmd, cfg, name, value))
+            return 2;
+    }
+    if (!o->log || !o->out) {
+        pm_cli_error(cmd, "%s is required (see --help)", o->log ? "--out" : "--log");
+        return 2;
+    }
+    return 0;
+}
+
+/* Everything loaded for drawing; freed by release(). */
+typedef struct {
+    pm_trace *run, *ref;
+    pm_runner *runner;   /* builds the world and sim (sensor layout) exactly as `primod run` does */
+    pm_net *net;
+} render_inputs;
+
+static void release(render_inputs *in)
+{
+    pm_trace_destroy(in->run);
+    pm_trace_destroy(in->ref);
+    pm_runner_destroy(in->runner);
+    pm_net_destroy(in->net);
+}
+
+static int load_inputs(const pm_cli_config *cfg, const render_opts *o, render_inputs *in)
+{
+    const char *cmd = "render";
+    char err[PM_CLI_ERR_MAX];
+    memset(in, 0, sizeof *in);
+    if (pm_trace_read_log(o->log, &in->run, err) || (o->reference && pm_trace_read_log(o->reference, &in->ref, err))) {
+        pm_cli_error(cmd, "%s", err);
+        return 2;
+    }
+    int rc = pm_runner_create(cfg, NULL, &in->runner, err);
+    if (rc) {
+        pm_cli_error(cmd, "%s", err);
+        return rc;
+    }
+    if (o->model) {
+        pm_status st = pm_net_load(o->model, &in->net);
+        if (st) {
+            pm_cli_error(cmd, "--model %s: %s", o->model, pm_status_str(st));
+            return 2;
+        }
+    }
+    return 0;
+}
 
 int pm_cmd_render(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "primod render: not implemented yet\n");
-    return 2;
+    const char *cmd = "render";
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            render_help(stdout);
+            return 0;
+        }
+    pm_cli_config cfg;
+    render_opts o;
+    char err[PM_CLI_ERR_MAX];
+    int rc = parse_options(argc, argv, &cfg, &o);
+    if (rc)
+        return rc;
+    render_inputs in;
+    rc = load_inputs(&cfg, &o, &in);
+    if (!rc && pm_render_prepare_dir(o.out, err)) {
+        pm_cli_error(cmd, "%s", err);
+        rc = 2;
+    }
+    const char *base = strrchr(o.log, '/') ? strrchr(o.log, '/') + 1 : o.log;
+    pm_render_spec spec = {.run = in.run, .reference = in.ref, .run_label = base,
+                           .reference_label = o.reference, .sim = in.runner ? pm_runner_sim(in.runner) : NULL, .net = in.net,
+                           .n_filters = cfg.filter_n, .dt = cfg.dt, .title = o.title ? o.title : base};
+    char written[4096] = "";
+    for (int k = 0; !rc && k < 2; k++) {
+        if (!(k == 0 ? o.png : o.svg))
+            continue;
+        spec.ext = k == 0 ? "png" : "svg";
+        if (pm_render_run(&spec, o.out, "", written, sizeof written, err)) {
+            pm_cli_error(cmd, "%s", err);
+            rc = 1;
+        }
+    }
+    if (!rc)
+        fputs(written, stdout);
+    release(&in);
+    return rc;
 }

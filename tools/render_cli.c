@@ -1,0 +1,49 @@
+/* Small helpers shared by the picture commands (render, impulse, report): output directory and format options. */
+#define _POSIX_C_SOURCE 200809L  /* getline, mkdir, access */
+#include "render_cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+int pm_render_prepare_dir(const char *dir, char *err)
+{
+    struct stat st;
+    if (!dir || !*dir) {
+        snprintf(err, PM_CLI_ERR_MAX, "--out: empty directory name");
+        return -1;
+    }
+    if (stat(dir, &st)) {
+        if (errno != ENOENT || mkdir(dir, 0777)) {
+            snprintf(err, PM_CLI_ERR_MAX, "--out %.300s: cannot create: %s", dir, strerror(errno));
+            return -1;
+        }
+    } else if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, PM_CLI_ERR_MAX, "--out %.300s: not a directory", dir);
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK)) {
+        snprintf(err, PM_CLI_ERR_MAX, "--out %.300s: not writable: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int pm_render_parse_format(const char *s, int *png, int *svg)
+{
+    if (!s)
+        return -1;
+    if (!strcmp(s, "png"))
+        *png = 1, *svg = 0;
+    else if (!strcmp(s, "svg"))
+        *png = 0, *svg = 1;
+    else if (!strcmp(s, "both"))
+        *png = 1, *svg = 1;
+    else
+        return -1;
+    return 0;
+}

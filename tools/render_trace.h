@@ -1,0 +1,61 @@
+/* The recorded time course of one run (from a `primod run --log` TSV or a live pm_runner) and its pictures. */
+#ifndef PRIMOD_TOOLS_RENDER_TRACE_H
+#define PRIMOD_TOOLS_RENDER_TRACE_H
+
+#include "primod/net.h"
+#include "primod/sim.h"
+#include "runner.h"
+
+#define PM_TRACE_MAX_LAYERS PM_RUN_MAX_LAYERS
+
+/* One run, step by step. Arrays are (n) entries (capacity cap); dist is (n, n_layers) row-major. */
+typedef struct {
+    long n, cap;
+    int n_layers;        /* weight-distance columns d1..dL (0 for the reflex or a log without them) */
+    double *step;        /* step index */
+    double *x, *y;       /* pose, world units */
+    double *heading;     /* rad, CCW from +x */
+    double *error;       /* E(n) */
+    double *abs_error;   /* |E(n)| (for colouring the path) */
+    double *relevance;   /* R(n) */
+    double *steering;    /* s(n), units/s */
+    double *dist;        /* (n, n_layers) ||W^l - W^l_0|| */
+} pm_trace;
+
+/* Creates an empty trace for n_layers weight-distance columns (0..PM_TRACE_MAX_LAYERS). Returns 0, or -1 (bad
+ * n_layers, no memory: *out untouched). Free with pm_trace_destroy. */
+int pm_trace_create(int n_layers, pm_trace **out);
+void pm_trace_destroy(pm_trace *t);   /* NULL does nothing */
+/* Appends one step (dist: (n_layers) values, may be NULL when n_layers == 0). Grows the arrays by doubling.
+ * Returns 0 or -1 (no memory; the trace is unchanged). */
+int pm_trace_append(pm_trace *t, const pm_runner_step_info *s, const double *dist);
+
+/* Reads a `primod run --log` TSV (header line step x y heading E R steering left right o1..oM d1..dL, heading in
+ * degrees; lines starting with '#' are comments). Returns 0, or -1 with one line in err (PM_CLI_ERR_MAX bytes):
+ * cannot open, missing column, bad number (with the line number), no data rows. Free with pm_trace_destroy. */
+int pm_trace_read_log(const char *path, pm_trace **out, char *err);
+
+/* What to draw for one run. */
+typedef struct {
+    const pm_trace *run;           /* the run (required) */
+    const pm_trace *reference;     /* optional second run drawn beside it in the signals plot (e.g. reflex only) */
+    const char *run_label;         /* legend names; NULL -> "run" / "reference" */
+    const char *reference_label;
+    const pm_sim *sim;             /* world + sensor layout for the track pictures (NULL: no track pictures) */
+    const pm_net *net;             /* optional: first-layer weights image */
+    int n_filters;                 /* filters per predictor in the net's inputs (SPEC §4), for the image */
+    double dt;                     /* s per step (time colouring); 0 -> colour by step */
+    const char *title;             /* prefix of every figure title, e.g. "pm, seed 1, paper track" */
+    const char *ext;               /* "png" or "svg" */
+    int small;                     /* nonzero: smaller pictures (for the committed report) */
+} pm_render_spec;
+
+/* Writes into dir (which must exist): track_time.EXT (path coloured by time), track_error.EXT (by |E|),
+ * signals.EXT (E(n) and steering over time), weights.EXT (per-layer weight distance; only if the run has
+ * layers), first_layer.EXT (only with a net). prefix (may be "") is put before each file name. Names of the
+ * files written are appended to the list in written (may be NULL; newline-separated, n bytes).
+ * Returns 0, or -1 with a message in err (PM_CLI_ERR_MAX bytes). */
+int pm_render_run(const pm_render_spec *spec, const char *dir, const char *prefix, char *written, size_t n,
+                  char *err);
+
+#endif
