@@ -1,0 +1,25 @@
+/* C entry points of the CLI layer for foreign callers (the Python package via ctypes): run JSON, struct sizes. */
+#ifndef PRIMOD_TOOLS_CAPI_H
+#define PRIMOD_TOOLS_CAPI_H
+
+#include <stddef.h>
+
+/* Does what `primod run --json ARGS` does, without printing: argv[0] is ignored (the command name), argv[1..]
+ * are run's options. Supported: --preset NAME, --config FILE, --set SECTION.KEY=VALUE (layered as run layers
+ * them: preset, then config files in order, then the --set options in order), --log FILE, --save-model FILE,
+ * --load-model FILE; --json and --quiet are accepted and ignored; "--opt=value" works too. The run's other
+ * shorthands (--rule, --seed, ...) are refused here: give them as --set learning.rule=pm etc.
+ * Returns the exit code run would return (0 ok, 1 runtime failure, 2 usage/config error). On 0, *json gets a
+ * malloc'd NUL-terminated JSON object (free with pm_capi_free), identical to run's --json line without the
+ * newline; otherwise *json is NULL and err (errcap bytes, may be NULL) gets one line. */
+int pm_capi_run_json(int argc, char **argv, char **json, char *err, size_t errcap);
+
+/* Frees memory returned by this API; NULL does nothing. */
+void pm_capi_free(void *p);
+
+/* sizeof of a public struct of the library by its name ("pm_net_config", "pm_filter_config", "pm_loop_config",
+ * "pm_loop_input", "pm_loop_output", "pm_success_config", "pm_sim_config", "pm_sim_reading"); 0 if unknown.
+ * Lets bindings check their mirrored layouts against the compiled headers. */
+size_t pm_capi_sizeof(const char *type);
+
+#endif
