@@ -16,7 +16,8 @@ struct pm_filter {
     double *freq;           /* (n_filters) normalised frequency f_k, cycles/step (resonator only) */
     double *a1, *a2;        /* (n_filters) recursion coefficients (resonator only) */
     double *gain;           /* (n_filters) g_k, peak of the unnormalised step response (resonator only) */
-    double *u1, *u2;        /* (n_signals * n_filters) u(n-1), u(n-2) of each resonator, predictor-major */
+    double *b0;             /* (n_filters) 1/g_k (resonator only) */
+    double *y1, *y2;        /* (n_signals * n_filters) y(n-1), y(n-2) of each resonator, predictor-major */
     double *hist;           /* (n_signals * n_filters) delay line: hist[p*N + k] = x_p(n-k) (delay only) */
 };
 
@@ -100,8 +101,8 @@ pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out)
         return st;
     const size_t nf = (size_t)c.n_filters;
     const size_t no = (size_t)c.n_signals * nf;
-    /* One allocation carved into the arrays: 4 coefficient arrays and 2 state arrays (resonator), or 1 (delay). */
-    const size_t n_doubles = c.kind == PM_FILTER_RESONATOR ? 4 * nf + 2 * no : no;
+    /* One allocation carved into the arrays: 5 coefficient arrays and 2 state arrays (resonator), or 1 (delay). */
+    const size_t n_doubles = c.kind == PM_FILTER_RESONATOR ? 5 * nf + 2 * no : no;
     pm_filter *f = calloc(1, sizeof *f + n_doubles * sizeof(double));
     if (!f)
         return PM_ERR_NOMEM;
@@ -113,8 +114,9 @@ pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out)
         f->a1 = p + nf;
         f->a2 = p + 2 * nf;
         f->gain = p + 3 * nf;
-        f->u1 = p + 4 * nf;
-        f->u2 = p + 4 * nf + no;
+        f->b0 = p + 4 * nf;
+        f->y1 = p + 5 * nf;
+        f->y2 = p + 5 * nf + no;
         for (int k = 0; k < c.n_filters; k++) {
             f->freq[k] = bank_frequency(&c, k);
             st = pm_resonator_design(f->freq[k], c.q, &f->a1[k], &f->a2[k], &f->gain[k]);
@@ -122,6 +124,7 @@ pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out)
                 free(f);
                 return st ? st : PM_ERR_ARG;
             }
+            f->b0[k] = 1.0 / f->gain[k];
         }
     } else {
         f->hist = p;
@@ -143,8 +146,9 @@ static int all_finite(const double *v, int n)
     return 1;
 }
 
-/* Resonator outputs without committing: out[p*N+k] = u_new/g with u_new = x_p - a1 u1 - a2 u2 (SPEC §4).
- * Returns 0 if any value overflowed. */
+/* Resonator outputs without committing (SPEC §4). The recursion is linear, so y = u/g obeys the same recursion
+ * with the input scaled: y(n) = x(n)/g - a1 y(n-1) - a2 y(n-2). Running it on y directly avoids a division per
+ * output and lets a step commit its outputs as the new state. out[p*N+k]; returns 0 if any value overflowed. */
 static int resonator_outputs(const pm_filter *f, const double *x, double *out)
 {
     const int nf = f->cfg.n_filters;
@@ -152,9 +156,8 @@ static int resonator_outputs(const pm_filter *f, const double *x, double *out)
     for (int p = 0; p < f->cfg.n_signals; p++) {
         for (int k = 0; k < nf; k++) {
             const int i = p * nf + k;
-            const double u = x[p] - f->a1[k] * f->u1[i] - f->a2[k] * f->u2[i];
-            out[i] = u / f->gain[k];
-            ok &= isfinite(u) && isfinite(out[i]);
+            out[i] = f->b0[k] * x[p] - f->a1[k] * f->y1[i] - f->a2[k] * f->y2[i];
+            ok &= isfinite(out[i]);
         }
     }
     return ok;
@@ -199,18 +202,13 @@ pm_status pm_filter_step(pm_filter *f, const double *signals, double *out)
             f->hist[i] = out[i];   /* the new line is exactly the outputs */
         return PM_OK;
     }
-    /* Check every output before touching the state (a rejected step leaves the bank as it was), then commit by
-     * recomputing u_new: same operands in the same order give the same bits, and no scratch array is needed. */
+    /* Check every output before touching the state (a rejected step leaves the bank as it was), then commit:
+     * the outputs are the new y(n). */
     if (!resonator_outputs(f, signals, out))
         return PM_ERR_NONFINITE;
-    const int nf = f->cfg.n_filters;
-    for (int p = 0; p < f->cfg.n_signals; p++) {
-        for (int k = 0; k < nf; k++) {
-            const int i = p * nf + k;
-            const double u = signals[p] - f->a1[k] * f->u1[i] - f->a2[k] * f->u2[i];
-            f->u2[i] = f->u1[i];
-            f->u1[i] = u;
-        }
+    for (int i = 0; i < n; i++) {
+        f->y2[i] = f->y1[i];
+        f->y1[i] = out[i];
     }
     return PM_OK;
 }
@@ -220,8 +218,8 @@ void pm_filter_reset(pm_filter *f)
     if (!f)
         return;
     const size_t n = (size_t)f->n_out;
-    double *state = f->cfg.kind == PM_FILTER_DELAY ? f->hist : f->u1;
-    /* u1 and u2 are adjacent in the allocation, so one span clears both. */
+    double *state = f->cfg.kind == PM_FILTER_DELAY ? f->hist : f->y1;
+    /* y1 and y2 are adjacent in the allocation, so one span clears both. */
     const size_t len = f->cfg.kind == PM_FILTER_DELAY ? n : 2 * n;
     for (size_t i = 0; i < len; i++)
         state[i] = 0.0;
