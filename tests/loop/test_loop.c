@@ -428,6 +428,46 @@ static void refused_weight_update_leaves_filter_unchanged(void **state)
     pm_loop_destroy(b);
 }
 
+/* Sets every weight of the loop's net to w (linear nets overflow with w = 1e200: 1e200 * 1e200 = inf). */
+static void set_all_weights(pm_loop *l, double w)
+{
+    pm_net *net = pm_loop_net_mut(l);
+    for (int layer = 0; layer < pm_net_n_layers(net); layer++)
+        for (int j = 0; j < pm_net_layer_size(net, layer); j++)
+            for (int i = 0; i < pm_net_layer_inputs(net, layer); i++)
+                assert_int_equal(pm_net_set_weight(net, layer, j, i, w), PM_OK);
+}
+
+static void overflowing_forward_refused_filter_kept(void **state)
+{
+    (void)state;
+    /* linear net 12 -> 3 -> 2 with all weights 1e200: layer 0 gives ~1e200 * sum(x), layer 1 ~3e400 = inf, so
+     * pm_net_forward refuses. Learning is off, so nothing else may have changed: filter, inputs, counters. */
+    pm_loop_config c = small_config(PM_LOOP_BP);
+    c.net.activation = PM_ACT_LINEAR;
+    c.learn = 0;
+    pm_loop *a = make(&c), *b = make(&c);
+    pm_rng rng;
+    pm_rng_seed(&rng, 23);
+    run_pair(a, b, &rng, 10, 1);
+    set_all_weights(a, 1e200);
+    double p[NP] = {0.1, 0.2, 0.1, 0.1, 0.1, 0.2};
+    pm_loop_input in = {.error = 0.1, .predictors = p, .line_seen = 1};
+    pm_loop_output out;
+    assert_int_equal(pm_loop_step(a, &in, &out), PM_ERR_NONFINITE);
+    assert_int_equal(pm_loop_steps(a), pm_loop_steps(b));
+    assert_memory_equal(pm_loop_inputs(a), pm_loop_inputs(b), NI * sizeof(double));
+    /* give a its twin's weights back: both must continue identically (the filter did not advance) */
+    for (int layer = 0; layer < 2; layer++)
+        for (int j = 0; j < small_sizes[layer]; j++)
+            for (int i = 0; i < pm_net_layer_inputs(pm_loop_net(b), layer); i++)
+                assert_int_equal(pm_net_set_weight(pm_loop_net_mut(a), layer, j, i,
+                                                   pm_net_weight(pm_loop_net(b), layer, j, i)), PM_OK);
+    run_pair(a, b, &rng, 5, 1);
+    pm_loop_destroy(a);
+    pm_loop_destroy(b);
+}
+
 static void lost_detection_counts(void **state)
 {
     (void)state;
@@ -641,6 +681,7 @@ int main(void)
         cmocka_unit_test(reset_restarts_like_new),
         cmocka_unit_test(bad_input_leaves_state_unchanged),
         cmocka_unit_test(refused_weight_update_leaves_filter_unchanged),
+        cmocka_unit_test(overflowing_forward_refused_filter_kept),
         cmocka_unit_test(lost_detection_counts),
         cmocka_unit_test(success_and_error_statistics),
         cmocka_unit_test(relevance_given_and_rows_required),
