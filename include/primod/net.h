@@ -38,6 +38,11 @@ typedef struct {
     pm_init init;                 /* initialisation mode */
     double init_scale;            /* 0 -> 1.0 (see pm_init) */
     double first_layer_scale;     /* PM_INIT_PAPER only: 0 -> 0.001 */
+    /* Optional allocator for the net's single block (both NULL: malloc/free; only one NULL: PM_ERR_ARG).
+     * Called only by pm_net_create / pm_net_clone / pm_net_destroy, never by forward or learn. */
+    void *(*alloc_fn)(size_t size, void *ctx);
+    void (*free_fn)(void *ptr, void *ctx);
+    void *alloc_ctx;              /* passed to alloc_fn / free_fn */
 } pm_net_config;
 
 /* Limits that protect against absurd sizes (also enforced by the model-file loader). */
@@ -46,6 +51,8 @@ typedef struct {
 #define PM_NET_MAX_WEIGHTS 100000000L
 
 /* Creates a network: one allocation, initialised from the config's seed. *out is set only on PM_OK.
+ * Initialisation draws one uniform per weight from the net's own pm_rng (seeded with cfg->seed) in the order
+ * layer 0 row-major (neuron by neuron, inputs in order), then layer 1, ...; biases take no draw (they start at 0).
  * PM_ERR_ARG for NULL pointers, sizes < 1 or above the limits, unknown enums, negative or non-finite scales.
  * Free with pm_net_destroy. */
 pm_status pm_net_create(const pm_net_config *cfg, pm_net **out);

@@ -1,0 +1,52 @@
+/* Private layout of pm_net shared by net.c (lifecycle, inspection), net_kernels.c (forward, learn) and model_file.c. */
+#ifndef PRIMOD_NET_INTERNAL_H
+#define PRIMOD_NET_INTERNAL_H
+
+#include <stddef.h>
+
+#include "primod/net.h"
+#include "primod/rng.h"
+
+/* One pm_net is one block: this struct, then the arrays below carved from the same allocation (net.c, carve()).
+ * The per-step state (inputs, activations, deltas) exists twice: a call writes the spare copy and flips `cur` only
+ * on success, so a refused forward or learn leaves the net exactly as it was without copying anything. */
+struct pm_net {
+    pm_net_config cfg;   /* resolved config; cfg.layer_sizes points at `sizes` */
+    size_t block_bytes;  /* size of the whole allocation (for clone) */
+    pm_rng rng;          /* the net's own generator (initialisation, SPEC §2) */
+    int n_inputs;
+    int n_layers;        /* hidden + output */
+    int bias;            /* 1 if every row has a bias weight (last column) */
+    int max_width;       /* widest layer (neurons) */
+    int n_act;           /* sum of layer sizes */
+    long n_weights;      /* all weights incl. biases */
+    int has_forward;     /* a forward pass has stored activations */
+    int cur;             /* which copy of x / nz_idx / act is current (0/1); flipped by a successful forward */
+    int dcur;            /* which copy of delta is current (0/1); flipped by a successful learn */
+    int nnz[2];          /* nonzero inputs of the forward pass stored in x[k] / nz_idx[k] */
+    double wmax_bound;   /* an upper bound of max |w| over all weights (guards learn against overflow) */
+
+    /* carved arrays (shapes in comments) */
+    int *sizes;          /* (n_layers) neurons per layer */
+    int *fan_in;         /* (n_layers) inputs per layer, bias not counted */
+    long *w_off;         /* (n_layers + 1) offset of layer l's matrix in w / w0 */
+    int *a_off;          /* (n_layers + 1) offset of layer l's vector in act / delta */
+    double *w;           /* (n_weights) per layer (sizes[l], fan_in[l] + bias) row-major */
+    double *w0;          /* (n_weights) initial / reference weights, same layout */
+    double *x[2];        /* (n_inputs) each: the NONZERO entries of the last forward's input y^0, compacted
+                          * (first nnz used): zero inputs contribute nothing to v or dw, so they are skipped */
+    int *nz_idx[2];      /* (n_inputs) each: input index of x[k][m] (first nnz used) */
+    double *act[2];      /* (n_act) each: y^l of every layer, layer l at a_off[l] */
+    double *delta[2];    /* (n_act) each: delta^l of the last learn (or d~ for the chained-sign rule) */
+    double *coef;        /* (n_act) scratch: rate * R * phi(delta_j) per neuron */
+    double *back;        /* (max_width) scratch: sum_k w_kj delta_k while back-propagating */
+};
+
+/* Weights of layer l: (sizes[l], fan_in[l] + bias) row-major. */
+static inline double *pm_net_w_(const pm_net *net, int l) { return net->w + net->w_off[l]; }
+static inline int pm_net_cols_(const pm_net *net, int l) { return net->fan_in[l] + net->bias; }
+
+/* Recomputes wmax_bound exactly (max |w|); called after any change outside learn. */
+void pm_net_refresh_bound_(pm_net *net);
+
+#endif

@@ -1,0 +1,377 @@
+/* The per-step hot path: forward pass (SPEC §2), deltas and BP / P&M / chained-sign updates (SPEC §3); no allocation. */
+#include <float.h>
+#include <math.h>
+
+#include "core/net_internal.h"
+
+/* A weight bound above which learn checks every new weight exactly instead of trusting the running bound. */
+#define SAFE_BOUND 1e300
+
+/* 1 if v is NaN or +-inf (branch-free so it can be or-ed over a loop). */
+static inline int not_finite(double v) { return !(fabs(v) <= DBL_MAX); }
+
+static inline double sign_of(double v) { return (double)((v > 0) - (v < 0)); } /* sign(0) = 0 (SPEC §3) */
+
+/* ---- kernels (outputs first, then inputs, then sizes) ---------------------------------------------------------- */
+
+/* Returns sum_i w[i] * y[i] (SPEC §2 v_j) with four independent partial sums in a fixed order: the compiler may
+ * overlap them without reassociating, and the result is the same on every run. */
+static double dot_dense(const double *restrict w, const double *restrict y, int n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += w[i] * y[i];
+        s1 += w[i + 1] * y[i + 1];
+        s2 += w[i + 2] * y[i + 2];
+        s3 += w[i + 3] * y[i + 3];
+    }
+    for (; i < n; i++)
+        s0 += w[i] * y[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* Overwrites v[j] = sum_m W[j][idx[m]] * xv[m] for every row j of W (rows, cols) row-major: the product with a
+ * compacted input holding only its nonzero entries. Four rows share each pass over (idx, xv), one sum per row. */
+static void matvec_sparse(double *restrict v, const double *restrict w, int rows, int cols,
+                          const double *restrict xv, const int *restrict idx, int nnz)
+{
+    int j = 0;
+    for (; j + 4 <= rows; j += 4) {
+        const double *r0 = w + (long)j * cols, *r1 = r0 + cols, *r2 = r1 + cols, *r3 = r2 + cols;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int m = 0; m < nnz; m++) {
+            const int i = idx[m];
+            const double x = xv[m];
+            s0 += r0[i] * x;
+            s1 += r1[i] * x;
+            s2 += r2[i] * x;
+            s3 += r3[i] * x;
+        }
+        v[j] = s0;
+        v[j + 1] = s1;
+        v[j + 2] = s2;
+        v[j + 3] = s3;
+    }
+    for (; j < rows; j++) {
+        const double *r0 = w + (long)j * cols;
+        double s0 = 0, s1 = 0;
+        int m = 0;
+        for (; m + 2 <= nnz; m += 2) {
+            s0 += r0[idx[m]] * xv[m];
+            s1 += r0[idx[m + 1]] * xv[m + 1];
+        }
+        if (m < nnz)
+            s0 += r0[idx[m]] * xv[m];
+        v[j] = s0 + s1;
+    }
+}
+
+/* Overwrites y[j] = f(v[j]) in place (SPEC §2 table). */
+static void activate(double *restrict y, int n, pm_activation act)
+{
+    switch (act) {
+    case PM_ACT_SIGMOID:
+        for (int j = 0; j < n; j++)
+            y[j] = 1.0 / (1.0 + exp(-y[j])) - 0.5;
+        break;
+    case PM_ACT_TANH:
+        for (int j = 0; j < n; j++)
+            y[j] = tanh(y[j]);
+        break;
+    case PM_ACT_RELU:
+        for (int j = 0; j < n; j++)
+            y[j] = y[j] > 0 ? y[j] : 0.0;
+        break;
+    case PM_ACT_LINEAR:
+        break;
+    }
+}
+
+/* f'(v) written in terms of the output y = f(v) (SPEC §2 table). */
+static inline double deriv(double y, pm_activation act)
+{
+    switch (act) {
+    case PM_ACT_SIGMOID: return (0.5 + y) * (0.5 - y);
+    case PM_ACT_TANH: return 1.0 - y * y;
+    case PM_ACT_RELU: return y > 0 ? 1.0 : 0.0;
+    case PM_ACT_LINEAR: break;
+    }
+    return 1.0;
+}
+
+/* ---- forward ----------------------------------------------------------------------------------------------------- */
+
+/* Compacts the input: xv[0..nnz) = nonzero values, idx = their positions; returns nnz. NaN and inf are nonzero,
+ * so they reach every v of layer 0 (x * w is then NaN or inf for any w) and the forward pass refuses them there. */
+static int load_input(double *restrict xv, int *restrict idx, const double *restrict in, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        const double v = in[i];
+        xv[k] = v; /* written unconditionally, kept only if nonzero: branch-free compaction */
+        idx[k] = i;
+        k += v != 0.0;
+    }
+    return k;
+}
+
+pm_status pm_net_forward(pm_net *net, const double *inputs)
+{
+    if (net == NULL || inputs == NULL)
+        return PM_ERR_ARG;
+    const int nx = net->cur ^ 1; /* write the spare copy; flip only on success (net_internal.h) */
+    const int nnz = load_input(net->x[nx], net->nz_idx[nx], inputs, net->n_inputs);
+    double *act = net->act[nx];
+    const pm_activation f = net->cfg.activation;
+    int bad = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        const double *w = pm_net_w_(net, l);
+        const int rows = net->sizes[l], n_in = net->fan_in[l], cols = pm_net_cols_(net, l);
+        double *y = act + net->a_off[l];
+        if (l == 0)
+            matvec_sparse(y, w, rows, cols, net->x[nx], net->nz_idx[nx], nnz);
+        else
+            for (int j = 0; j < rows; j++)
+                y[j] = dot_dense(w + (long)j * cols, act + net->a_off[l - 1], n_in);
+        for (int j = 0; j < rows; j++) {
+            if (net->bias)
+                y[j] += w[(long)j * cols + n_in]; /* bias input y = 1 */
+            bad |= not_finite(y[j]); /* v, before f: sigmoid(inf) would hide a non-finite input */
+        }
+        activate(y, rows, f);
+    }
+    if (bad) /* non-finite input, or overflow in linear / relu nets: refuse rather than store inf or NaN */
+        return PM_ERR_NONFINITE;
+    net->nnz[nx] = nnz;
+    net->cur = nx;
+    net->has_forward = 1;
+    return PM_OK;
+}
+
+/* ---- learn ------------------------------------------------------------------------------------------------------- */
+
+/* Deltas of every layer into delta (n_act), from the current weights and the stored activations (SPEC §3):
+ * delta_L = E_j f'(v_L), delta_l = f'(v_l) sum_k w_kj^(l+1) delta_k^(l+1); chained sign takes sign() at each layer
+ * (d~_L = sign(E_j)). errors has stride estride (0 = one error broadcast). Returns 1 if any delta is not finite. */
+static int compute_deltas(pm_net *net, double *restrict delta, pm_rule rule, const double *errors, int estride)
+{
+    const double *act = net->act[net->cur];
+    const pm_activation f = net->cfg.activation;
+    const int chained = rule == PM_RULE_CHAINED_SIGN;
+    const int L = net->n_layers - 1;
+    int bad = 0;
+    {
+        const double *y = act + net->a_off[L];
+        double *d = delta + net->a_off[L];
+        for (int j = 0; j < net->sizes[L]; j++) {
+            double e = errors[j * estride];
+            d[j] = chained ? sign_of(e) : e * deriv(y[j], f);
+        }
+    }
+    for (int l = L - 1; l >= 0; l--) {
+        const double *w_up = pm_net_w_(net, l + 1); /* (sizes[l+1], sizes[l] + bias) */
+        const double *d_up = delta + net->a_off[l + 1];
+        const int n = net->sizes[l], n_up = net->sizes[l + 1], cols_up = pm_net_cols_(net, l + 1);
+        double *restrict back = net->back;
+        for (int j = 0; j < n; j++)
+            back[j] = 0;
+        for (int k = 0; k < n_up; k++) { /* row k of W^(l+1) adds w_kj * delta_k to every back[j]: contiguous */
+            const double *restrict row = w_up + (long)k * cols_up;
+            const double dk = d_up[k];
+            if (dk == 0)
+                continue;
+            for (int j = 0; j < n; j++)
+                back[j] += row[j] * dk;
+        }
+        const double *y = act + net->a_off[l];
+        double *d = delta + net->a_off[l];
+        for (int j = 0; j < n; j++) {
+            double v = deriv(y[j], f) * back[j];
+            d[j] = chained ? sign_of(v) : v;
+        }
+    }
+    for (int j = 0; j < net->n_act; j++)
+        bad |= not_finite(delta[j]);
+    return bad;
+}
+
+/* max |x| over a vector, four partial maxima (max is exact, so their order does not matter). */
+static double max_abs(const double *restrict x, int n)
+{
+    double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double a0 = fabs(x[i]), a1 = fabs(x[i + 1]), a2 = fabs(x[i + 2]), a3 = fabs(x[i + 3]);
+        m0 = a0 > m0 ? a0 : m0;
+        m1 = a1 > m1 ? a1 : m1;
+        m2 = a2 > m2 ? a2 : m2;
+        m3 = a3 > m3 ? a3 : m3;
+    }
+    for (; i < n; i++) {
+        double a = fabs(x[i]);
+        m0 = a > m0 ? a : m0;
+    }
+    m0 = m1 > m0 ? m1 : m0;
+    m2 = m3 > m2 ? m3 : m2;
+    return m2 > m0 ? m2 : m0;
+}
+
+/* The inputs y^(l-1) of layer l as (values, indexes or NULL for dense, count). */
+static const double *layer_input(const pm_net *net, int l, const int **idx, int *n)
+{
+    if (l == 0) {
+        *idx = net->nz_idx[net->cur];
+        *n = net->nnz[net->cur];
+        return net->x[net->cur];
+    }
+    *idx = NULL;
+    *n = net->fan_in[l];
+    return net->act[net->cur] + net->a_off[l - 1];
+}
+
+/* Exact check used only when the running bound gets near overflow: 1 if some w + coef_j * y_i is not finite. */
+static int update_overflows(const pm_net *net)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        const int *idx;
+        int n;
+        const double *y = layer_input(net, l, &idx, &n);
+        const int cols = pm_net_cols_(net, l), n_in = net->fan_in[l];
+        const double *c = net->coef + net->a_off[l];
+        for (int j = 0; j < net->sizes[l]; j++) {
+            const double *row = pm_net_w_(net, l) + (long)j * cols;
+            for (int m = 0; m < n; m++)
+                if (not_finite(row[idx ? idx[m] : m] + c[j] * y[m]))
+                    return 1;
+            if (net->bias && not_finite(row[n_in] + c[j]))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Adds W[j][idx[m]] += c[j] * xv[m] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs of a compacted
+ * vector; four rows share each pass over (idx, xv). A block whose four c are all 0 is skipped (P&M: sign 0). */
+static void update_sparse(double *restrict w, int rows, int cols, const double *restrict c,
+                          const double *restrict xv, const int *restrict idx, int nnz)
+{
+    int j = 0;
+    for (; j + 4 <= rows; j += 4) {
+        const double c0 = c[j], c1 = c[j + 1], c2 = c[j + 2], c3 = c[j + 3];
+        if (c0 == 0 && c1 == 0 && c2 == 0 && c3 == 0)
+            continue;
+        double *r0 = w + (long)j * cols, *r1 = r0 + cols, *r2 = r1 + cols, *r3 = r2 + cols;
+        for (int m = 0; m < nnz; m++) {
+            const int i = idx[m];
+            const double x = xv[m];
+            r0[i] += c0 * x;
+            r1[i] += c1 * x;
+            r2[i] += c2 * x;
+            r3[i] += c3 * x;
+        }
+    }
+    for (; j < rows; j++) {
+        if (c[j] == 0)
+            continue;
+        double *restrict r = w + (long)j * cols;
+        for (int m = 0; m < nnz; m++)
+            r[idx[m]] += c[j] * xv[m];
+    }
+}
+
+/* Adds W[j][i] += c[j] * y[i] for every row with c[j] != 0 (dense inputs of the hidden layers). */
+static void update_dense(double *restrict w, int rows, int cols, const double *restrict c, const double *restrict y,
+                         int n)
+{
+    for (int j = 0; j < rows; j++) {
+        if (c[j] == 0)
+            continue;
+        double *restrict r = w + (long)j * cols;
+        for (int i = 0; i < n; i++)
+            r[i] += c[j] * y[i];
+    }
+}
+
+/* Applies the update of every layer from coef and the stored inputs; the bias column sees input 1. */
+static void apply_update(pm_net *net)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        const int *idx;
+        int n;
+        const double *y = layer_input(net, l, &idx, &n);
+        const int rows = net->sizes[l], cols = pm_net_cols_(net, l), n_in = net->fan_in[l];
+        const double *c = net->coef + net->a_off[l];
+        double *w = pm_net_w_(net, l);
+        if (idx)
+            update_sparse(w, rows, cols, c, y, idx, n);
+        else
+            update_dense(w, rows, cols, c, y, n);
+        if (net->bias)
+            for (int j = 0; j < rows; j++)
+                w[(long)j * cols + n_in] += c[j];
+    }
+}
+
+/* Fills coef = rate * R * phi(delta) from delta and returns an upper bound of the largest weight change
+ * (max over layers of max|coef^l| * max|y^(l-1)|, bias input 1 included); inf or NaN if it overflows. */
+static double make_coef(pm_net *net, const double *delta, pm_rule rule, double rate, double relevance)
+{
+    const double scale = rate * relevance;
+    double worst = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        const double *d = delta + net->a_off[l];
+        double *c = net->coef + net->a_off[l];
+        for (int j = 0; j < net->sizes[l]; j++) /* BP: phi = identity; P&M: sign; chained: d is already a sign */
+            c[j] = scale * (rule == PM_RULE_PRIME_MODULATE ? sign_of(d[j]) : d[j]);
+        const int *idx;
+        int n;
+        const double *y = layer_input(net, l, &idx, &n);
+        double ymax = max_abs(y, n);
+        if (net->bias && ymax < 1)
+            ymax = 1;
+        double step = max_abs(c, net->sizes[l]) * ymax;
+        if (!(step <= worst)) /* also propagates NaN */
+            worst = step;
+    }
+    return worst;
+}
+
+/* Shared body of pm_net_learn and pm_net_learn_vec; errors has stride estride (0 = broadcast). */
+static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estride, double rate, double relevance)
+{
+    if (net == NULL || errors == NULL || !net->has_forward || (unsigned)rule > PM_RULE_CHAINED_SIGN)
+        return PM_ERR_ARG;
+    int bad = not_finite(rate) | not_finite(relevance);
+    for (int j = 0; j < (estride ? net->sizes[net->n_layers - 1] : 1); j++)
+        bad |= not_finite(errors[j * estride]);
+    if (bad)
+        return PM_ERR_NONFINITE;
+    const int nd = net->dcur ^ 1;
+    double *delta = net->delta[nd];
+    if (compute_deltas(net, delta, rule, errors, estride))
+        return PM_ERR_NONFINITE; /* BP deltas overflowed (huge weights): nothing changed yet */
+    double step = make_coef(net, delta, rule, rate, relevance);
+    double bound = net->wmax_bound + step;
+    if (!(bound <= SAFE_BOUND)) { /* rare: look at every new weight before touching any */
+        if (not_finite(step) || update_overflows(net))
+            return PM_ERR_NONFINITE;
+        apply_update(net);
+        pm_net_refresh_bound_(net);
+    } else {
+        apply_update(net);
+        net->wmax_bound = bound;
+    }
+    net->dcur = nd;
+    return PM_OK;
+}
+
+pm_status pm_net_learn(pm_net *net, pm_rule rule, double error, double rate, double relevance)
+{
+    return learn(net, rule, &error, 0, rate, relevance);
+}
+
+pm_status pm_net_learn_vec(pm_net *net, pm_rule rule, const double *errors, double rate, double relevance)
+{
+    return learn(net, rule, errors, 1, rate, relevance);
+}
