@@ -230,16 +230,23 @@ static double sample_map(const double *map, int w, int h, double fx, double fy)
 {
     if (!(fx > -1.0 && fy > -1.0 && fx < (double)w && fy < (double)h))
         return 0.0;
-    double flx = floor(fx), fly = floor(fy);
-    int x0 = (int)flx, y0 = (int)fly;
-    double ax = fx - flx, ay = fy - fly;
-    double v[4] = {0.0, 0.0, 0.0, 0.0};  /* (x0,y0) (x0+1,y0) (x0,y0+1) (x0+1,y0+1) */
-    for (int q = 0; q < 4; q++) {
-        int xx = x0 + (q & 1), yy = y0 + (q >> 1);
-        if (xx >= 0 && yy >= 0 && xx < w && yy < h)
-            v[q] = map[(size_t)yy * (size_t)w + (size_t)xx];
+    /* floor without a libm call: fx + 1 > 0 here, so truncation is floor */
+    int x0 = (int)(fx + 1.0) - 1, y0 = (int)(fy + 1.0) - 1;
+    double ax = fx - x0, ay = fy - y0;
+    double v00, v10, v01, v11;
+    if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {  /* the common case: all four inside */
+        const double *p = &map[(size_t)y0 * (size_t)w + (size_t)x0];
+        v00 = p[0], v10 = p[1], v01 = p[w], v11 = p[w + 1];
+    } else {
+        double v[4] = {0.0, 0.0, 0.0, 0.0};  /* (x0,y0) (x0+1,y0) (x0,y0+1) (x0+1,y0+1) */
+        for (int q = 0; q < 4; q++) {
+            int xx = x0 + (q & 1), yy = y0 + (q >> 1);
+            if (xx >= 0 && yy >= 0 && xx < w && yy < h)
+                v[q] = map[(size_t)yy * (size_t)w + (size_t)xx];
+        }
+        v00 = v[0], v10 = v[1], v01 = v[2], v11 = v[3];
     }
-    double d = (1.0 - ay) * ((1.0 - ax) * v[0] + ax * v[1]) + ay * ((1.0 - ax) * v[2] + ax * v[3]);
+    double d = (1.0 - ay) * ((1.0 - ax) * v00 + ax * v10) + ay * ((1.0 - ax) * v01 + ax * v11);
     return d < 0.0 ? 0.0 : (d > 1.0 ? 1.0 : d);
 }
 
@@ -271,7 +278,8 @@ pm_status pm_sim_sense(const pm_sim *s, pm_sim_reading *r, double *predictors)
         double d = darkness_at(s->pred_map, wd, cx, cy, c, sn, s->pred_px[2 * i], s->pred_px[2 * i + 1]);
         seen |= d > th;
         if (predictors) {
-            double v = s->white - reading_of(d);
+            /* over white (d == 0, most sensors) the value is exactly 0: skip the exp */
+            double v = d > 0.0 ? s->white - reading_of(d) : 0.0;
             predictors[i] = v > 0.0 ? v : 0.0;
         }
     }
