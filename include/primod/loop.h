@@ -146,9 +146,11 @@ double pm_loop_mean_abs_error(const pm_loop *l);    /* mean |E(n)| over all step
 int pm_loop_n_predictors(const pm_loop *l);
 int pm_loop_n_inputs(const pm_loop *l);             /* network inputs = filter outputs */
 int pm_loop_n_outputs(const pm_loop *l);            /* network outputs; 0 for reflex */
-/* The filtered inputs x(n) of the last step: (n_inputs); all zero before the first step. Valid while l lives. */
+/* The filtered inputs x(n) of the last step: (n_inputs); all zero before the first step. The pointer stays valid
+ * while l lives; the contents are rewritten by each successful step and by reset. */
 const double *pm_loop_inputs(const pm_loop *l);
-/* The effective config (defaults filled in); its pointers point into the loop and live as long as it. */
+/* The effective config (defaults filled in; net part = the current net's). Its pointers point into the loop and
+ * its net: valid until pm_loop_destroy or pm_loop_replace_net. */
 pm_loop_config pm_loop_get_config(const pm_loop *l);
 /* The loop's network (owned by the loop); NULL for reflex. Changing it through _mut is allowed between steps. */
 const pm_net *pm_loop_net(const pm_loop *l);

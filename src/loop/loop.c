@@ -25,8 +25,8 @@ struct pm_loop {
     double abs_sum;       /* sum of |E| over all steps */
     double integral;      /* sum of |E| up to the success declaration */
     long unseen;          /* consecutive steps with line_seen == 0 */
-    double *x;            /* (n_inputs) filtered inputs x(n) of the last step */
-    double *x_next;       /* (n_inputs) staging buffer for the step in progress */
+    double *x;            /* (n_inputs) filtered inputs x(n) of the last step (fixed address) */
+    double *x_next;       /* (n_inputs) staged x(n) of the step in progress, fed to the forward pass */
     double *mix;          /* (n_outputs) output mix c_m */
 };
 
@@ -241,11 +241,9 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
             return st;
         l->has_forward = 1;
     }
-    /* (3, commit) Same inputs, same state: pm_filter_step writes the very values previewed. */
-    pm_filter_step(l->filter, in->predictors, l->x_next);
-    double *t = l->x;
-    l->x = l->x_next;
-    l->x_next = t;
+    /* (3, commit) Same inputs, same state: pm_filter_step writes the very values previewed. x keeps its address
+     * for pm_loop_inputs callers, so the staged values are copied rather than the buffers swapped. */
+    pm_filter_step(l->filter, in->predictors, l->x);
 
     /* (5) s(n) = E(n) + g_N sum_m c_m o_m(n); wheels v + s, v - s (SPEC §5), unclamped. */
     double net_term = 0.0;
