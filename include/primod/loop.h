@@ -130,9 +130,9 @@ typedef struct {
  * with the dead-banded E(n) on the previous forward's activations at rate * R(n); (3) filter p(n) -> x(n);
  * (4) forward; (5) steering and wheel speeds. PM_ERR_ARG for NULL, or "pm"/"chained" without rows and without
  * relevance_given; PM_ERR_NONFINITE for a non-finite E, predictor or given relevance, or if filtering, the
- * weight update or the forward pass would overflow. On any error the loop is exactly as before, with one
- * exception: a forward pass that overflows (possible only with linear/relu nets and huge weights) is detected
- * after step (2), whose weight update then stays applied. No allocation. */
+ * weight update, the forward pass or the steering would overflow. On any error the loop is exactly as before,
+ * with one exception: an overflowing forward pass (linear/relu nets with huge weights) or steering (|E| near
+ * DBL_MAX) is detected after step (2), whose weight update then stays applied. No allocation. */
 pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out);
 
 /* Queries. Error statistics use the raw |E(n)| (no dead band). */

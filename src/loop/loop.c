@@ -236,21 +236,25 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
                 return st;
         }
         /* (4) Forward pass with x(n). It refuses only on overflow (linear / relu nets with huge weights); the
-         * weight update above cannot be undone then (documented in loop.h). */
+         * weight update above cannot be undone then, nor after an overflowing steering (documented in loop.h). */
         if ((st = pm_net_forward(l->net, l->x_next)))
             return st;
         l->has_forward = 1;
     }
-    /* (3, commit) Same inputs, same state: pm_filter_step writes the very values previewed. x keeps its address
-     * for pm_loop_inputs callers, so the staged values are copied rather than the buffers swapped. */
-    pm_filter_step(l->filter, in->predictors, l->x);
-
-    /* (5) s(n) = E(n) + g_N sum_m c_m o_m(n); wheels v + s, v - s (SPEC §5), unclamped. */
+    /* (5) s(n) = E(n) + g_N sum_m c_m o_m(n); wheels v + s, v - s (SPEC §5), unclamped. Computed before the
+     * filter commit so that an overflow (E near DBL_MAX) is refused rather than returned as inf. */
     double net_term = 0.0;
     const double *o = l->net ? pm_net_outputs(l->net) : NULL;
     for (int m = 0; m < l->n_outputs; m++)
         net_term += l->mix[m] * o[m];
     const double s = in->error + l->cfg.net_gain * net_term;
+    const double left = l->cfg.speed + s, right = l->cfg.speed - s;
+    if (!isfinite(left) || !isfinite(right))
+        return PM_ERR_NONFINITE;
+
+    /* (3, commit) Same inputs, same state: pm_filter_step writes the very values previewed. x keeps its address
+     * for pm_loop_inputs callers, so the staged values are copied rather than the buffers swapped. */
+    pm_filter_step(l->filter, in->predictors, l->x);
 
     /* Statistics: error integral up to and including the step at which success is declared (SPEC §6). */
     const double a = fabs(in->error);
@@ -262,8 +266,8 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
     l->unseen = in->line_seen ? 0 : l->unseen + 1;
 
     out->steering = s;
-    out->left = l->cfg.speed + s;
-    out->right = l->cfg.speed - s;
+    out->left = left;
+    out->right = right;
     out->relevance = r;
     out->outputs = o;
     out->success = pm_success_reached(l->success);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -459,6 +460,15 @@ static void overflowing_forward_refused_filter_kept(void **state)
     assert_int_equal(pm_loop_step(a, &in, &out), PM_ERR_NONFINITE);
     assert_int_equal(pm_loop_steps(a), pm_loop_steps(b));
     assert_memory_equal(pm_loop_inputs(a), pm_loop_inputs(b), NI * sizeof(double));
+    /* steering overflow: weights 1e150 give finite outputs ~ 3 * (1e150 * sum x) * 1e150 > 1e299 (x > 0 here),
+     * so s = E + 5 (o_1 + 2 o_2) with E = DBL_MAX exceeds DBL_MAX: refused, filter and counters untouched */
+    set_all_weights(a, 1e150);
+    in.error = DBL_MAX;
+    assert_int_equal(pm_loop_step(a, &in, &out), PM_ERR_NONFINITE);
+    assert_true(pm_net_outputs(pm_loop_net(a))[0] > 1e299);   /* the forward itself was finite */
+    assert_int_equal(pm_loop_steps(a), pm_loop_steps(b));
+    assert_memory_equal(pm_loop_inputs(a), pm_loop_inputs(b), NI * sizeof(double));
+    in.error = 0.1;
     /* give a its twin's weights back: both must continue identically (the filter did not advance) */
     for (int layer = 0; layer < 2; layer++)
         for (int j = 0; j < small_sizes[layer]; j++)
