@@ -40,49 +40,25 @@ pm_status pm_canvas_check_path(const char *path, int *is_svg)
     return PM_OK;
 }
 
-pm_status pm_canvas_begin(pm_canvas *c, int w, int h)
-{
-    *c = (pm_canvas){0};
-    if (w < PM_MIN_PX || h < PM_MIN_PX || w > PM_MAX_PX || h > PM_MAX_PX)
-        return PM_ERR_ARG;
-    cairo_rectangle_t extents = {0, 0, w, h};
-    c->rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &extents);
-    c->cr = cairo_create(c->rec);
-    c->w = w;
-    c->h = h;
-    if (cairo_status(c->cr) != CAIRO_STATUS_SUCCESS) {
-        pm_canvas_discard(c);
-        return PM_ERR_NOMEM;
-    }
-    cairo_set_source_rgb(c->cr, 1, 1, 1);
-    cairo_paint(c->cr);
-    cairo_select_font_face(c->cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    return PM_OK;
-}
-
-void pm_canvas_discard(pm_canvas *c)
-{
-    if (c->cr)
-        cairo_destroy(c->cr);
-    if (c->rec)
-        cairo_surface_destroy(c->rec);
-    *c = (pm_canvas){0};
-}
-
 static cairo_status_t write_stream(void *closure, const unsigned char *data, unsigned int length)
 {
     return fwrite(data, 1, length, (FILE *)closure) == length ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-/* Replays the recording onto a PNG or SVG stream. */
-static cairo_status_t render_to(FILE *fp, const pm_canvas *c, int is_svg)
+/* Draws the figure onto a PNG or SVG stream. */
+static cairo_status_t render_to(FILE *fp, int is_svg, int w, int h, pm_draw_fn draw, const void *ctx)
 {
-    cairo_surface_t *out = is_svg ? cairo_svg_surface_create_for_stream(write_stream, fp, c->w, c->h)
-                                  : cairo_image_surface_create(CAIRO_FORMAT_ARGB32, c->w, c->h);
+    cairo_surface_t *out = is_svg ? cairo_svg_surface_create_for_stream(write_stream, fp, w, h)
+                                  : cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
     cairo_t *cr = cairo_create(out);
-    cairo_set_source_surface(cr, c->rec, 0, 0);
-    cairo_paint(cr);
     cairo_status_t st = cairo_status(cr);
+    if (st == CAIRO_STATUS_SUCCESS) {
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
+        cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+        draw(cr, ctx);
+        st = cairo_status(cr);
+    }
     cairo_destroy(cr);
     if (st == CAIRO_STATUS_SUCCESS && !is_svg)
         st = cairo_surface_write_to_png_stream(out, write_stream, fp);
@@ -93,21 +69,19 @@ static cairo_status_t render_to(FILE *fp, const pm_canvas *c, int is_svg)
     return st;
 }
 
-pm_status pm_canvas_save(pm_canvas *c, const char *path)
+pm_status pm_canvas_write(const char *path, int w, int h, pm_draw_fn draw, const void *ctx)
 {
     int is_svg;
     pm_status st = pm_canvas_check_path(path, &is_svg);
-    if (st || cairo_status(c->cr) != CAIRO_STATUS_SUCCESS) {
-        pm_canvas_discard(c);
-        return st ? st : PM_ERR_NOMEM;
-    }
+    if (st)
+        return st;
+    if (w < PM_MIN_PX || h < PM_MIN_PX || w > PM_MAX_PX || h > PM_MAX_PX)
+        return PM_ERR_ARG;
     /* temp file next to the target so that rename is atomic (same file system) */
     size_t len = strlen(path);
     char *tmp = malloc(len + 8);
-    if (!tmp) {
-        pm_canvas_discard(c);
+    if (!tmp)
         return PM_ERR_NOMEM;
-    }
     memcpy(tmp, path, len);
     memcpy(tmp + len, ".XXXXXX", 8);
     int fd = mkstemp(tmp);
@@ -118,13 +92,11 @@ pm_status pm_canvas_save(pm_canvas *c, const char *path)
             unlink(tmp);
         }
         free(tmp);
-        pm_canvas_discard(c);
         return PM_ERR_IO;
     }
     fchmod(fd, 0644); /* mkstemp makes 0600; a picture is meant to be shared */
-    cairo_status_t cs = render_to(fp, c, is_svg);
+    cairo_status_t cs = render_to(fp, is_svg, w, h, draw, ctx);
     int closed = fclose(fp);
-    pm_canvas_discard(c);
     if (cs == CAIRO_STATUS_NO_MEMORY)
         st = PM_ERR_NOMEM;
     else if (cs != CAIRO_STATUS_SUCCESS || closed != 0 || rename(tmp, path) != 0)

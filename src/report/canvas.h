@@ -11,23 +11,19 @@
 #define PM_PI 3.14159265358979323846
 #define PM_MAX_PX 8192    /* largest accepted picture side, px (cairo images stop at 32767) */
 
-/* A picture being drawn: everything goes to a cairo recording surface first, and only pm_canvas_save turns it
- * into a PNG or an SVG, so a figure is drawn once whatever the format. */
-typedef struct {
-    cairo_surface_t *rec;
-    cairo_t *cr;
-    int w, h;             /* px */
-} pm_canvas;
-
 /* Checks that path ends in .png or .svg; *is_svg set on PM_OK. PM_ERR_ARG otherwise (NULL included). */
 pm_status pm_canvas_check_path(const char *path, int *is_svg);
-/* Starts a w x h picture on a white background. PM_ERR_ARG outside [PM_MIN_PX, PM_MAX_PX], PM_ERR_NOMEM. */
-pm_status pm_canvas_begin(pm_canvas *c, int w, int h);
-/* Renders the recording into path (format by extension) through a temp file + rename; always releases c.
- * PM_ERR_IO when the file cannot be written (no file is left), PM_ERR_NOMEM for cairo allocation failures. */
-pm_status pm_canvas_save(pm_canvas *c, const char *path);
-/* Releases c without writing anything (safe on a zeroed canvas). */
-void pm_canvas_discard(pm_canvas *c);
+
+/* Draws a whole figure on cr (w x h px, white background, "sans-serif" selected); ctx is the figure's
+ * precomputed, already validated layout. Must not fail: everything fallible happens before. */
+typedef void (*pm_draw_fn)(cairo_t *cr, const void *ctx);
+
+/* Creates the PNG or SVG surface for path (format by extension), calls draw once, and writes the result to a
+ * temp file in the same directory that is renamed onto path. PM_ERR_ARG for a bad path or a size outside
+ * [PM_MIN_PX, PM_MAX_PX]; PM_ERR_IO when the file cannot be written; PM_ERR_NOMEM when cairo runs out of memory.
+ * On any error no file is left behind. (Drawing straight onto the target, rather than replaying a recording
+ * surface, is deliberate: cairo 1.16 leaks a recording surface replayed into an SVG surface.) */
+pm_status pm_canvas_write(const char *path, int w, int h, pm_draw_fn draw, const void *ctx);
 
 /* Text in the cairo toy API ("sans-serif"). (ax, ay) is the anchor within the text box: 0 = left/top,
  * 0.5 = centre, 1 = right/bottom; angle in radians (-pi/2 for a y-axis label reading bottom to top). */

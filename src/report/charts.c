@@ -1,4 +1,5 @@
 /* Chart figures from plain arrays: stacked time series, weight distance per layer, box plots, xy lines. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,24 @@ static pm_status chart_size(int w, int h)
 
 /* ---- timeseries ---------------------------------------------------------------------------------------- */
 
+typedef struct {
+    const pm_plot_timeseries_spec *spec;
+    pm_axes axes[16];     /* one per panel, top to bottom */
+    double dx;
+    int w;
+} timeseries_ctx;
+
+static void draw_timeseries(cairo_t *cr, const void *p)
+{
+    const timeseries_ctx *t = p;
+    const pm_plot_timeseries_spec *s = t->spec;
+    pm_title(cr, t->w, s->title);
+    for (int k = 0; k < s->n_panels; k++) {
+        pm_axes_draw(cr, &t->axes[k], s->xlabel ? s->xlabel : "step", s->panels[k].ylabel, k == s->n_panels - 1);
+        draw_series(cr, &t->axes[k], s->panels[k].series, s->panels[k].n_series, s->x0, t->dx, 0);
+    }
+}
+
 pm_status pm_plot_timeseries(const char *path, const pm_plot_timeseries_spec *spec)
 {
     int is_svg;
@@ -102,12 +121,12 @@ pm_status pm_plot_timeseries(const char *path, const pm_plot_timeseries_spec *sp
     if (!isfinite(spec->x0) || !isfinite(spec->dx))
         return PM_ERR_NONFINITE;
     int np = spec->n_panels;
-    double dx = spec->dx != 0 ? spec->dx : 1.0;
+    timeseries_ctx t = {.spec = spec, .dx = spec->dx != 0 ? spec->dx : 1.0};
     double b[4], xlo = 0, xhi = 0, ylo[16], yhi[16];
     for (int p = 0; p < np; p++) {
         if (spec->panels[p].n_series > 32)
             return PM_ERR_ARG;
-        st = series_bounds(spec->panels[p].series, spec->panels[p].n_series, spec->x0, dx, 0, 0, b);
+        st = series_bounds(spec->panels[p].series, spec->panels[p].n_series, spec->x0, t.dx, 0, 0, b);
         if (st)
             return st;
         xlo = p == 0 || b[0] < xlo ? b[0] : xlo;
@@ -122,29 +141,47 @@ pm_status pm_plot_timeseries(const char *path, const pm_plot_timeseries_spec *sp
     double ph = (h - MARGIN_T - MARGIN_B - gap * (np - 1)) / np;
     if (ph < 40)
         return PM_ERR_ARG;
-    pm_canvas c;
-    st = pm_canvas_begin(&c, w, h);
-    if (st)
-        return st;
-    pm_title(c.cr, w, spec->title);
-    for (int p = 0; p < np && !st; p++) {
-        pm_axes a;
-        st = pm_axes_setup(&a, MARGIN_L, MARGIN_T + p * (ph + gap), w - MARGIN_L - MARGIN_R, ph, xlo, xhi, ylo[p],
-                           yhi[p], 0, 0);
+    t.w = w;
+    for (int p = 0; p < np; p++) { /* every panel shares the x range, so the steps line up */
+        st = pm_axes_setup(&t.axes[p], MARGIN_L, MARGIN_T + p * (ph + gap), w - MARGIN_L - MARGIN_R, ph, xlo, xhi,
+                           ylo[p], yhi[p], 0, 0);
         if (st)
-            break;
-        int last = p == np - 1;
-        pm_axes_draw(c.cr, &a, spec->xlabel ? spec->xlabel : "step", spec->panels[p].ylabel, last);
-        draw_series(c.cr, &a, spec->panels[p].series, spec->panels[p].n_series, spec->x0, dx, 0);
+            return st;
     }
-    if (st) {
-        pm_canvas_discard(&c);
-        return st;
-    }
-    return pm_canvas_save(&c, path);
+    return pm_canvas_write(path, w, h, draw_timeseries, &t);
 }
 
 /* ---- weight distance per layer -------------------------------------------------------------------------- */
+
+typedef struct {
+    const pm_plot_weight_distance_spec *spec;
+    pm_axes a;
+    double dx;
+    int w;
+} wdist_ctx;
+
+static void draw_weight_distance(cairo_t *cr, const void *p)
+{
+    const wdist_ctx *t = p;
+    const pm_plot_weight_distance_spec *s = t->spec;
+    int nl = s->n_layers;
+    pm_title(cr, t->w, s->title);
+    pm_axes_draw(cr, &t->a, s->xlabel ? s->xlabel : "step", "||W - W0|| (weight units)", 1);
+    char names[64][24];
+    const char *labels[64];
+    double rgb[64][3];
+    /* dark blue (first layer) -> orange (output layer): depth reads as a gradient, not as unrelated colours */
+    static const double first[3] = {0.05, 0.20, 0.55}, lastc[3] = {0.95, 0.45, 0.05};
+    for (int l = 0; l < nl; l++) {
+        double f = nl > 1 ? (double)l / (nl - 1) : 0.0;
+        for (int k = 0; k < 3; k++)
+            rgb[l][k] = first[k] + f * (lastc[k] - first[k]);
+        pm_axes_line(cr, &t->a, NULL, s->x0, t->dx, s->dist + l, nl, s->n_samples, rgb[l], 1.6);
+        snprintf(names[l], sizeof names[l], "layer %d", l + 1);
+        labels[l] = names[l];
+    }
+    pm_legend(cr, t->a.left + t->a.width, t->a.top, labels, (const double(*)[3])rgb, nl);
+}
 
 pm_status pm_plot_weight_distance(const char *path, const pm_plot_weight_distance_spec *spec)
 {
@@ -152,7 +189,8 @@ pm_status pm_plot_weight_distance(const char *path, const pm_plot_weight_distanc
     pm_status st = pm_canvas_check_path(path, &is_svg);
     if (st)
         return st;
-    if (!spec || spec->n_samples < 1 || spec->n_layers < 1 || spec->n_layers > 64)
+    if (!spec || spec->n_samples < 1 || spec->n_layers < 1 || spec->n_layers > 64 ||
+        spec->n_samples > INT_MAX / spec->n_layers)
         return PM_ERR_ARG;
     if (!isfinite(spec->x0) || !isfinite(spec->dx))
         return PM_ERR_NONFINITE;
@@ -160,39 +198,20 @@ pm_status pm_plot_weight_distance(const char *path, const pm_plot_weight_distanc
     st = pm_check_finite(spec->dist, ns * nl, 1);
     if (st)
         return st;
-    double dx = spec->dx != 0 ? spec->dx : 1.0, ylo, yhi;
+    wdist_ctx t = {.spec = spec, .dx = spec->dx != 0 ? spec->dx : 1.0};
+    double ylo, yhi;
     pm_range(spec->dist, ns * nl, 1, &ylo, &yhi);
     if (spec->log_y && !(ylo > 0))
         return PM_ERR_ARG;
     int w = or_default(spec->width, 900), h = or_default(spec->height, 600);
     if (chart_size(w, h))
         return PM_ERR_ARG;
-    pm_axes a;
-    st = pm_axes_setup(&a, MARGIN_L, MARGIN_T, w - MARGIN_L - MARGIN_R, h - MARGIN_T - MARGIN_B, spec->x0,
-                       spec->x0 + (ns - 1) * dx, ylo, yhi, 0, spec->log_y);
+    t.w = w;
+    st = pm_axes_setup(&t.a, MARGIN_L, MARGIN_T, w - MARGIN_L - MARGIN_R, h - MARGIN_T - MARGIN_B, spec->x0,
+                       spec->x0 + (ns - 1) * t.dx, ylo, yhi, 0, spec->log_y);
     if (st)
         return st;
-    pm_canvas c;
-    st = pm_canvas_begin(&c, w, h);
-    if (st)
-        return st;
-    pm_title(c.cr, w, spec->title);
-    pm_axes_draw(c.cr, &a, spec->xlabel ? spec->xlabel : "step", "||W - W0|| (weight units)", 1);
-    char names[64][16];
-    const char *labels[64];
-    double rgb[64][3];
-    /* dark blue (first layer) -> orange (output layer): depth reads as a gradient, not as unrelated colours */
-    static const double first[3] = {0.05, 0.20, 0.55}, lastc[3] = {0.95, 0.45, 0.05};
-    for (int l = 0; l < nl; l++) {
-        double t = nl > 1 ? (double)l / (nl - 1) : 0.0;
-        for (int k = 0; k < 3; k++)
-            rgb[l][k] = first[k] + t * (lastc[k] - first[k]);
-        pm_axes_line(c.cr, &a, NULL, spec->x0, dx, spec->dist + l, nl, ns, rgb[l], 1.6);
-        snprintf(names[l], sizeof names[l], "layer %d", l + 1);
-        labels[l] = names[l];
-    }
-    pm_legend(c.cr, a.left + a.width, a.top, labels, (const double(*)[3])rgb, nl);
-    return pm_canvas_save(&c, path);
+    return pm_canvas_write(path, w, h, draw_weight_distance, &t);
 }
 
 /* ---- box plots ------------------------------------------------------------------------------------------ */
@@ -245,6 +264,31 @@ static void draw_box(cairo_t *cr, const pm_axes *a, const pm_plot_group *g, int 
     cairo_restore(cr);
 }
 
+typedef struct {
+    const pm_plot_boxes_spec *spec;
+    pm_stats_summary sum[64];
+    pm_axes a;
+    int w;
+} boxes_ctx;
+
+static void draw_boxes(cairo_t *cr, const void *p)
+{
+    const boxes_ctx *t = p;
+    const pm_plot_boxes_spec *s = t->spec;
+    pm_title(cr, t->w, s->title);
+    pm_axes_draw(cr, &t->a, NULL, s->ylabel ? s->ylabel : "success step", 0);
+    for (int k = 0; k < s->n_groups; k++) {
+        double rgb[3], xc = pm_axes_px(&t->a, k + 1), yb = t->a.top + t->a.height;
+        char buf[32];
+        pm_palette(k, rgb);
+        draw_box(cr, &t->a, &s->groups[k], k + 1, &t->sum[k], rgb);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        pm_draw_text(cr, xc, yb + 8, s->groups[k].label, 13, 0.5, 0, 0);
+        snprintf(buf, sizeof buf, "n = %d", s->groups[k].n);
+        pm_draw_text(cr, xc, yb + 28, buf, 12, 0.5, 0, 0);
+    }
+}
+
 pm_status pm_plot_boxes(const char *path, const pm_plot_boxes_spec *spec)
 {
     int is_svg;
@@ -254,46 +298,50 @@ pm_status pm_plot_boxes(const char *path, const pm_plot_boxes_spec *spec)
     if (!spec || !spec->groups || spec->n_groups < 1 || spec->n_groups > 64)
         return PM_ERR_ARG;
     int ng = spec->n_groups;
-    pm_stats_summary sum[64];
+    boxes_ctx *t = malloc(sizeof *t); /* 64 summaries: too big for a comfortable stack frame */
+    if (!t)
+        return PM_ERR_NOMEM;
+    t->spec = spec;
     double ylo = 0, yhi = 0;
-    for (int k = 0; k < ng; k++) {
-        st = pm_stats_summarize(spec->groups[k].x, spec->groups[k].n, &sum[k]);
+    for (int k = 0; k < ng && !st; k++) {
+        st = pm_stats_summarize(spec->groups[k].x, spec->groups[k].n, &t->sum[k]);
         if (st)
-            return st;
-        ylo = k == 0 || sum[k].min < ylo ? sum[k].min : ylo;
-        yhi = k == 0 || sum[k].max > yhi ? sum[k].max : yhi;
+            break;
+        ylo = k == 0 || t->sum[k].min < ylo ? t->sum[k].min : ylo;
+        yhi = k == 0 || t->sum[k].max > yhi ? t->sum[k].max : yhi;
     }
     int w = or_default(spec->width, 140 * ng > 500 ? 140 * ng : 500), h = or_default(spec->height, 600);
-    if (chart_size(w, h))
-        return PM_ERR_ARG;
-    pm_axes a;
-    st = pm_axes_setup(&a, MARGIN_L, MARGIN_T, w - MARGIN_L - MARGIN_R, h - MARGIN_T - MARGIN_B - 20, 0, 1, ylo,
-                       yhi, 0, 0);
-    if (st)
-        return st;
-    a.x0 = 0.5; /* categorical x: group k sits at k + 1 */
-    a.x1 = ng + 0.5;
-    a.nxt = 0;
-    pm_canvas c;
-    st = pm_canvas_begin(&c, w, h);
-    if (st)
-        return st;
-    pm_title(c.cr, w, spec->title);
-    pm_axes_draw(c.cr, &a, NULL, spec->ylabel ? spec->ylabel : "success step", 0);
-    for (int k = 0; k < ng; k++) {
-        double rgb[3], xc = pm_axes_px(&a, k + 1), yb = a.top + a.height;
-        char buf[32];
-        pm_palette(k, rgb);
-        draw_box(c.cr, &a, &spec->groups[k], k + 1, &sum[k], rgb);
-        cairo_set_source_rgb(c.cr, 0, 0, 0);
-        pm_draw_text(c.cr, xc, yb + 8, spec->groups[k].label, 13, 0.5, 0, 0);
-        snprintf(buf, sizeof buf, "n = %d", spec->groups[k].n);
-        pm_draw_text(c.cr, xc, yb + 28, buf, 12, 0.5, 0, 0);
+    if (!st && chart_size(w, h))
+        st = PM_ERR_ARG;
+    if (!st)
+        st = pm_axes_setup(&t->a, MARGIN_L, MARGIN_T, w - MARGIN_L - MARGIN_R, h - MARGIN_T - MARGIN_B - 20, 0, 1,
+                           ylo, yhi, 0, 0);
+    if (!st) {
+        t->a.x0 = 0.5; /* categorical x: group k sits at k + 1 */
+        t->a.x1 = ng + 0.5;
+        t->a.nxt = 0;
+        t->w = w;
+        st = pm_canvas_write(path, w, h, draw_boxes, t);
     }
-    return pm_canvas_save(&c, path);
+    free(t);
+    return st;
 }
 
 /* ---- xy ------------------------------------------------------------------------------------------------- */
+
+typedef struct {
+    const pm_plot_xy_spec *spec;
+    pm_axes a;
+    int w;
+} xy_ctx;
+
+static void draw_xy(cairo_t *cr, const void *p)
+{
+    const xy_ctx *t = p;
+    pm_title(cr, t->w, t->spec->title);
+    pm_axes_draw(cr, &t->a, t->spec->xlabel, t->spec->ylabel, 1);
+    draw_series(cr, &t->a, t->spec->series, t->spec->n_series, 0, 1, t->spec->markers);
+}
 
 pm_status pm_plot_xy(const char *path, const pm_plot_xy_spec *spec)
 {
@@ -310,17 +358,10 @@ pm_status pm_plot_xy(const char *path, const pm_plot_xy_spec *spec)
     int w = or_default(spec->width, 800), h = or_default(spec->height, 600);
     if (chart_size(w, h))
         return PM_ERR_ARG;
-    pm_axes a;
-    st = pm_axes_setup(&a, MARGIN_L, MARGIN_T, w - MARGIN_L - MARGIN_R, h - MARGIN_T - MARGIN_B, b[0], b[1], b[2],
+    xy_ctx t = {.spec = spec, .w = w};
+    st = pm_axes_setup(&t.a, MARGIN_L, MARGIN_T, w - MARGIN_L - MARGIN_R, h - MARGIN_T - MARGIN_B, b[0], b[1], b[2],
                        b[3], spec->log_x, spec->log_y);
     if (st)
         return st;
-    pm_canvas c;
-    st = pm_canvas_begin(&c, w, h);
-    if (st)
-        return st;
-    pm_title(c.cr, w, spec->title);
-    pm_axes_draw(c.cr, &a, spec->xlabel, spec->ylabel, 1);
-    draw_series(c.cr, &a, spec->series, spec->n_series, 0, 1, spec->markers);
-    return pm_canvas_save(&c, path);
+    return pm_canvas_write(path, w, h, draw_xy, &t);
 }

@@ -161,6 +161,41 @@ static int trim_ticks(double *t, int n, double lo, double hi)
     return m;
 }
 
+typedef struct {
+    const pm_plot_track_spec *s;
+    cairo_surface_t *tex;     /* the grey world, tex_w x tex_h */
+    pm_axes a;                /* exactly the world, equal px per unit on both axes */
+    double scale;             /* px per world unit */
+    double vmin, vmax;        /* colour range of the path */
+    int w;
+} track_ctx;
+
+static void draw_track(cairo_t *cr, const void *p)
+{
+    const track_ctx *t = p;
+    const pm_plot_track_spec *s = t->s;
+    cairo_save(cr);
+    cairo_translate(cr, TRACK_L, TRACK_T);
+    cairo_scale(cr, t->scale / s->ppu, t->scale / s->ppu); /* texture row 0 is the top of the world: no flip */
+    cairo_set_source_surface(cr, t->tex, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+    cairo_paint(cr);
+    cairo_restore(cr);
+    pm_title(cr, t->w, s->title);
+    pm_axes_draw(cr, &t->a, "x (world units)", "y (world units)", 1);
+    cairo_save(cr);
+    pm_axes_clip(cr, &t->a);
+    draw_path(cr, &t->a, s, t->vmin, t->vmax);
+    draw_start(cr, &t->a, s);
+    if (s->show_robot)
+        draw_robot(cr, &t->a, s, t->scale);
+    cairo_restore(cr);
+    const char *label = s->value_label ? s->value_label : s->dt > 0 ? "time (s)" : "step";
+    double bar_h = t->a.height - 60 < 400 ? t->a.height - 60 : 400;
+    pm_colorbar(cr, TRACK_L + t->a.width + 24, TRACK_T + 40, 18, bar_h > 40 ? bar_h : 40, t->vmin, t->vmax, label,
+                0);
+}
+
 pm_status pm_plot_track(const char *path, const pm_plot_track_spec *s)
 {
     int is_svg;
@@ -175,56 +210,27 @@ pm_status pm_plot_track(const char *path, const pm_plot_track_spec *s)
     double hh = ceil(ah + TRACK_T + TRACK_B);
     if (w < 300 || w > PM_MAX_PX || ah < 50 || hh > PM_MAX_PX)
         return PM_ERR_ARG;
-    int h = (int)hh;
-    pm_axes a;
-    st = pm_axes_setup(&a, TRACK_L, TRACK_T, aw, ah, 0, ww, 0, wh, 0, 0);
+    track_ctx t = {.s = s, .scale = scale, .w = w};
+    st = pm_axes_setup(&t.a, TRACK_L, TRACK_T, aw, ah, 0, ww, 0, wh, 0, 0);
     if (st)
         return st;
-    a.x0 = 0;
-    a.x1 = ww;
-    a.y0 = 0;
-    a.y1 = wh;
-    a.nxt = trim_ticks(a.xt, a.nxt, 0, ww);
-    a.nyt = trim_ticks(a.yt, a.nyt, 0, wh);
-
-    double vmin = 0, vmax = (s->n - 1) * (s->dt > 0 ? s->dt : 1.0);
+    t.a.x0 = 0;
+    t.a.x1 = ww;
+    t.a.y0 = 0;
+    t.a.y1 = wh;
+    t.a.nxt = trim_ticks(t.a.xt, t.a.nxt, 0, ww);
+    t.a.nyt = trim_ticks(t.a.yt, t.a.nyt, 0, wh);
+    t.vmax = (s->n - 1) * (s->dt > 0 ? s->dt : 1.0);
     if (s->value)
-        pm_range(s->value, s->n, 1, &vmin, &vmax);
-    if (!(vmax > vmin))
-        vmax = vmin + 1.0;
-
-    cairo_surface_t *tex = texture_surface(s->pixels, s->tex_w, s->tex_h);
-    if (!tex)
+        pm_range(s->value, s->n, 1, &t.vmin, &t.vmax);
+    if (!(t.vmax > t.vmin))
+        t.vmax = t.vmin + 1.0;
+    t.tex = texture_surface(s->pixels, s->tex_w, s->tex_h);
+    if (!t.tex)
         return PM_ERR_NOMEM;
-    pm_canvas c;
-    st = pm_canvas_begin(&c, w, h);
-    if (st) {
-        cairo_surface_destroy(tex);
-        return st;
-    }
-    cairo_t *cr = c.cr;
-    cairo_save(cr);
-    cairo_translate(cr, TRACK_L, TRACK_T);
-    cairo_scale(cr, scale / s->ppu, scale / s->ppu); /* texture row 0 is the top of the world: no flip needed */
-    cairo_set_source_surface(cr, tex, 0, 0);
-    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
-    cairo_paint(cr);
-    cairo_restore(cr);
-    cairo_surface_destroy(tex);
-
-    pm_title(cr, w, s->title);
-    pm_axes_draw(cr, &a, "x (world units)", "y (world units)", 1);
-    cairo_save(cr);
-    pm_axes_clip(cr, &a);
-    draw_path(cr, &a, s, vmin, vmax);
-    draw_start(cr, &a, s);
-    if (s->show_robot)
-        draw_robot(cr, &a, s, scale);
-    cairo_restore(cr);
-    const char *label = s->value_label ? s->value_label : s->dt > 0 ? "time (s)" : "step";
-    double bar_h = ah - 60 < 400 ? ah - 60 : 400;
-    pm_colorbar(cr, TRACK_L + aw + 24, TRACK_T + 40, 18, bar_h > 40 ? bar_h : 40, vmin, vmax, label, 0);
-    return pm_canvas_save(&c, path);
+    st = pm_canvas_write(path, w, (int)hh, draw_track, &t);
+    cairo_surface_destroy(t.tex);
+    return st;
 }
 
 /* ---- first-layer weights -------------------------------------------------------------------------------- */
@@ -273,75 +279,87 @@ static double grid_layout(int nf, int rows, int row_len, double area_w, double a
     return best;
 }
 
-pm_status pm_plot_first_layer(const char *path, const pm_plot_first_layer_spec *s)
+typedef struct {
+    const pm_plot_first_layer_spec *s;
+    int stride, ncol, nrow, w, h;
+    double cell, img_w, img_h;   /* px */
+    double vmax;                 /* largest sum |w| over all images: black */
+} first_layer_ctx;
+
+/* sum over neurons j of |w[j][p n_filters + k]|: how strongly the layer listens to predictor p via filter k */
+static double abs_sum(const first_layer_ctx *t, int p, int k)
 {
-    int is_svg, stride = 0;
-    pm_status st = pm_canvas_check_path(path, &is_svg);
-    if (!st)
-        st = check_first_layer(s, &stride);
-    if (st)
-        return st;
-    int w = s->width ? s->width : 900;
-    if (w < 300 || w > PM_MAX_PX)
-        return PM_ERR_ARG;
-    int nf = s->n_filters, ncol = 1, nrow = 1;
-    double aw = w - FL_L - FL_R;
-    double cell = grid_layout(nf, s->rows, s->row_len, aw, 0.9 * w, &ncol, &nrow);
-    if (!(cell > 0))
-        return PM_ERR_ARG;
-    cell = cell > 40 ? 40 : cell;
-    double img_w = cell * s->row_len, img_h = cell * s->rows;
-    int h = (int)ceil(FL_T + nrow * (img_h + FL_LABEL + FL_GAP) + FL_B);
-    if (h > PM_MAX_PX)
-        return PM_ERR_ARG;
-    /* vmax over all filters: one grey scale for every image, so filters can be compared */
-    double vmax = 0;
-    for (int k = 0; k < nf; k++)
-        for (int p = 0; p < s->n_signals; p++) {
-            double v = 0;
-            for (int j = 0; j < s->n_neurons; j++)
-                v += fabs(s->w[(size_t)j * stride + (size_t)p * nf + k]);
-            vmax = v > vmax ? v : vmax;
-        }
-    if (!isfinite(vmax))
-        return PM_ERR_NONFINITE;
-    pm_canvas c;
-    st = pm_canvas_begin(&c, w, h);
-    if (st)
-        return st;
-    cairo_t *cr = c.cr;
-    pm_title(cr, w, s->title);
+    double v = 0;
+    for (int j = 0; j < t->s->n_neurons; j++)
+        v += fabs(t->s->w[(size_t)j * t->stride + (size_t)p * t->s->n_filters + k]);
+    return v;
+}
+
+static void draw_first_layer(cairo_t *cr, const void *ctx)
+{
+    const first_layer_ctx *t = ctx;
+    const pm_plot_first_layer_spec *s = t->s;
+    pm_title(cr, t->w, s->title);
     char buf[160];
-    for (int k = 0; k < nf; k++) {
-        double x0 = FL_L + (k % ncol) * (img_w + FL_GAP), y0 = FL_T + (k / ncol) * (img_h + FL_LABEL + FL_GAP);
+    for (int k = 0; k < s->n_filters; k++) {
+        double x0 = FL_L + (k % t->ncol) * (t->img_w + FL_GAP);
+        double y0 = FL_T + (k / t->ncol) * (t->img_h + FL_LABEL + FL_GAP);
         cairo_set_source_rgb(cr, 0, 0, 0);
         snprintf(buf, sizeof buf, "filter %d", k + 1);
         pm_draw_text(cr, x0, y0, buf, 12, 0, 0, 0);
         for (int p = 0; p < s->n_signals; p++) {
-            double v = 0;
-            for (int j = 0; j < s->n_neurons; j++)
-                v += fabs(s->w[(size_t)j * stride + (size_t)p * nf + k]);
-            double g = vmax > 0 ? 1 - v / vmax : 1;
+            double g = t->vmax > 0 ? 1 - abs_sum(t, p, k) / t->vmax : 1;
             cairo_set_source_rgb(cr, g, g, g);
             /* +0.5 px overlap hides the seams between neighbouring cells after antialiasing */
-            cairo_rectangle(cr, x0 + (p % s->row_len) * cell, y0 + FL_LABEL + (p / s->row_len) * cell, cell + 0.5,
-                            cell + 0.5);
+            cairo_rectangle(cr, x0 + (p % s->row_len) * t->cell, y0 + FL_LABEL + (p / s->row_len) * t->cell,
+                            t->cell + 0.5, t->cell + 0.5);
             cairo_fill(cr);
         }
         cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
         cairo_set_line_width(cr, 1);
-        cairo_rectangle(cr, x0 - 0.5, y0 + FL_LABEL - 0.5, img_w + 1, img_h + 1);
+        cairo_rectangle(cr, x0 - 0.5, y0 + FL_LABEL - 0.5, t->img_w + 1, t->img_h + 1);
         cairo_stroke(cr);
     }
-    double grid_h = nrow * (img_h + FL_LABEL + FL_GAP) - FL_GAP;
-    pm_colorbar(cr, w - FL_R + 24, FL_T + 30, 16, grid_h - 30 > 60 ? grid_h - 30 : 60, 0, vmax > 0 ? vmax : 1,
-                "sum |w|", 1);
+    double grid_h = t->nrow * (t->img_h + FL_LABEL + FL_GAP) - FL_GAP;
+    pm_colorbar(cr, t->w - FL_R + 24, FL_T + 30, 16, grid_h - 30 > 60 ? grid_h - 30 : 60, 0,
+                t->vmax > 0 ? t->vmax : 1, "sum |w|", 1);
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
     snprintf(buf, sizeof buf, "Each image: %d x %d predictors (rows x columns) through one filter;", s->rows,
              s->row_len);
-    pm_draw_text(cr, FL_L, h - FL_B + 14, buf, 12, 0, 0, 0);
+    pm_draw_text(cr, FL_L, t->h - FL_B + 14, buf, 12, 0, 0, 0);
     snprintf(buf, sizeof buf, "grey = sum over the %d first-layer neurons of |w| (white 0, black %.3g).",
-             s->n_neurons, vmax);
-    pm_draw_text(cr, FL_L, h - FL_B + 32, buf, 12, 0, 0, 0);
-    return pm_canvas_save(&c, path);
+             s->n_neurons, t->vmax);
+    pm_draw_text(cr, FL_L, t->h - FL_B + 32, buf, 12, 0, 0, 0);
+}
+
+pm_status pm_plot_first_layer(const char *path, const pm_plot_first_layer_spec *s)
+{
+    int is_svg;
+    first_layer_ctx t = {.s = s, .ncol = 1, .nrow = 1};
+    pm_status st = pm_canvas_check_path(path, &is_svg);
+    if (!st)
+        st = check_first_layer(s, &t.stride);
+    if (st)
+        return st;
+    t.w = s->width ? s->width : 900;
+    if (t.w < 300 || t.w > PM_MAX_PX)
+        return PM_ERR_ARG;
+    t.cell = grid_layout(s->n_filters, s->rows, s->row_len, t.w - FL_L - FL_R, 0.9 * t.w, &t.ncol, &t.nrow);
+    if (!(t.cell > 0))
+        return PM_ERR_ARG;
+    t.cell = t.cell > 40 ? 40 : t.cell;
+    t.img_w = t.cell * s->row_len;
+    t.img_h = t.cell * s->rows;
+    double hh = ceil(FL_T + t.nrow * (t.img_h + FL_LABEL + FL_GAP) + FL_B);
+    if (hh > PM_MAX_PX)
+        return PM_ERR_ARG;
+    t.h = (int)hh;
+    for (int k = 0; k < s->n_filters; k++) /* one grey scale for every image, so filters can be compared */
+        for (int p = 0; p < s->n_signals; p++) {
+            double v = abs_sum(&t, p, k);
+            t.vmax = v > t.vmax ? v : t.vmax;
+        }
+    if (!isfinite(t.vmax))
+        return PM_ERR_NONFINITE;
+    return pm_canvas_write(path, t.w, t.h, draw_first_layer, &t);
 }
