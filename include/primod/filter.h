@@ -20,14 +20,16 @@ typedef struct {
     int n_filters;        /* per signal; 0 -> 5; resonator bank with 1 filter uses f = 1/t_max */
     pm_filter_kind kind;
     double t_min;         /* shortest period, steps (f_max = 1/t_min); 0 -> 3; must be >= 2 (Nyquist) */
-    double t_max;         /* longest period, steps (f_min = 1/t_max); 0 -> 10; must be >= t_min */
+    double t_max;         /* longest period, steps (f_min = 1/t_max); 0 -> 10; must be >= t_min (and below
+                           * about 1.6e5, see pm_resonator_design) */
     double q;             /* damping; 0 -> 0.51; must be > 0.5 */
 } pm_filter_config;
 
 /* Designs one resonator (SPEC §4): w0 = 2 pi f, s = w0/(2q), wd = sqrt(w0^2 - s^2),
  * a1 = -2 exp(-s) cos(wd), a2 = exp(-2s), gain g = peak of the unnormalised unit-step response.
- * The step response is simulated until its deviation from the DC value has decayed below 1e-16 (at most 10^6
- * steps). PM_ERR_ARG unless 0 < f <= 0.5 and q > 0.5 (both finite). Out pointers may be NULL. Pure function. */
+ * The step response is simulated until its deviation from the DC value has decayed below 1e-16 (36.8/s steps).
+ * PM_ERR_ARG unless 0 < f <= 0.5 and q > 0.5 (both finite), or if that takes more than 10^6 steps
+ * (f below about 6e-6 cycles/step at q = 0.51). Out pointers may be NULL; untouched on error. Pure function. */
 pm_status pm_resonator_design(double f, double q, double *a1, double *a2, double *gain);
 
 /* Creates a bank (one allocation). PM_ERR_ARG for bad config. Free with pm_filter_destroy. */

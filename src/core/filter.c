@@ -8,7 +8,7 @@
 #define PM_PI 3.14159265358979323846   /* M_PI is POSIX, not C11 */
 
 #define PM_FILTER_MAX_OUTPUTS 100000000L   /* n_signals * n_filters: refuse absurd sizes before allocating */
-#define PM_FILTER_GAIN_MAX_STEPS 1000000L  /* step-response simulation cap for the gain (very slow filters) */
+#define PM_FILTER_GAIN_MAX_STEPS 1000000L  /* step-response simulation cap for the gain: slower filters refused */
 
 struct pm_filter {
     pm_filter_config cfg;   /* effective config, defaults filled in */
@@ -34,9 +34,10 @@ pm_status pm_resonator_design(double f, double q, double *a1, double *a2, double
     /* g = peak of the unnormalised response to a unit step, u(n) = 1 - a1 u(n-1) - a2 u(n-2) from rest.
      * The deviation from the DC value decays like r^n with pole radius r = exp(-s): once r^n < 1e-16 the
      * response can no longer exceed the running maximum by a representable amount. */
-    long n_steps = (long)ceil(16.0 * log(10.0) / s) + 10;
-    if (n_steps > PM_FILTER_GAIN_MAX_STEPS)
-        n_steps = PM_FILTER_GAIN_MAX_STEPS;
+    const double steps_needed = ceil(16.0 * log(10.0) / s) + 10.0;
+    if (steps_needed > (double)PM_FILTER_GAIN_MAX_STEPS)
+        return PM_ERR_ARG;   /* too slow to settle: a truncated simulation would give a wrong gain */
+    const long n_steps = (long)steps_needed;
     double u1 = 0.0, u2 = 0.0, peak = 0.0;
     for (long n = 0; n < n_steps; n++) {
         const double u = 1.0 - c1 * u1 - c2 * u2;

@@ -214,6 +214,7 @@ static void bad_configs_refused(void **state)
         {0, 0, 0, -3, 0, 0},
         {0, 0, 0, 1, -1, 0},      /* negative filter count */
         {0, 0, 0, 1, 0, 7},       /* unknown kind */
+        {0, 3, 1e6, 1, 0, 0},     /* f_min = 1e-6: too slow to design (see pm_resonator_design) */
         {0, 0, 0, 1000000, 1000, 0},  /* absurd size */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -235,6 +236,8 @@ static void bad_configs_refused(void **state)
     assert_int_equal(pm_resonator_design(0.51, 0.51, &a1, &a2, &g), PM_ERR_ARG);
     assert_int_equal(pm_resonator_design(0.2, 0.5, &a1, &a2, &g), PM_ERR_ARG);
     assert_int_equal(pm_resonator_design(NAN, 0.6, &a1, &a2, &g), PM_ERR_ARG);
+    /* f = 1e-6: s = 2 pi 1e-6 / 1.02 = 6.2e-6, settling needs 36.8 / s = 6e6 steps > 10^6: refused */
+    assert_int_equal(pm_resonator_design(1e-6, 0.51, &a1, &a2, &g), PM_ERR_ARG);
     assert_true(a1 == 7 && a2 == 7 && g == 7);
     assert_int_equal(pm_resonator_design(0.5, 0.51, NULL, NULL, NULL), PM_OK);
     /* the limits themselves are accepted: t_min = 2 (f = 0.5), t_max = t_min, one filter */
@@ -243,6 +246,19 @@ static void bad_configs_refused(void **state)
     double fr;
     assert_int_equal(pm_filter_coeffs(f, 0, &fr, NULL, NULL, NULL), PM_OK);
     assert_true(fr == 0.5);   /* one filter: f = 1/t_max */
+    pm_filter_destroy(f);
+    /* a slow but designable bank: t_max = 1e4 (f = 1e-4, 36.8 / 6.2e-4 = 6e4 steps): its step response still
+     * peaks at 1 (checked over 2e5 steps; the slowest filter peaks near pi/wd = pi/(0.197 w0) ~ 2.5e4 steps) */
+    pm_filter_config slow = {.n_signals = 1, .n_filters = 2, .t_min = 3, .t_max = 1e4};
+    assert_int_equal(pm_filter_create(&slow, &f), PM_OK);
+    double out2[2], peak = 0;
+    const double one = 1.0;
+    for (int n = 0; n < 200000; n++) {
+        assert_int_equal(pm_filter_step(f, &one, out2), PM_OK);
+        if (out2[0] > peak)
+            peak = out2[0];
+    }
+    assert_true(fabs(peak - 1.0) < 1e-9);
     pm_filter_destroy(f);
     pm_filter_destroy(NULL);
 }
