@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `primod robot` without hardware: a fake robot on a pseudo-terminal and replayed frames.
+
+usage: cli_robot.py PRIMOD_BINARY SOURCE_DIR
+The fake device is written here from the protocol text (its own CRC-8 and framing), independent of frame.c.
+"""
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+PRIMOD, SRC = sys.argv[1], sys.argv[2]
+FAILURES = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        print("FAIL:", what)
+
+
+def crc8(data):
+    """CRC-8, poly 0x07, init 0, no reflection, no xorout (check value of b'123456789' is 0xF4)."""
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+assert crc8(b"123456789") == 0xF4
+
+
+def frame(ftype, payload):
+    body = bytes([ftype, len(payload)]) + bytes(payload)
+    return b"\x7e" + body + bytes([crc8(body)])
+
+
+class Parser:
+    """Host -> device frames: 'M' (len 5) and 'H' (len 0)."""
+
+    def __init__(self):
+        self.buf = b""
+
+    def feed(self, data):
+        self.buf += data
+        out = []
+        while True:
+            i = self.buf.find(b"\x7e")
+            if i < 0:
+                self.buf = b""
+                return out
+            self.buf = self.buf[i:]
+            if len(self.buf) < 3:
+                return out
+            t, n = self.buf[1], self.buf[2]
+            if (t, n) not in ((0x4D, 5), (0x48, 0)):
+                self.buf = self.buf[1:]
+                continue
+            if len(self.buf) < n + 4:
+                return out
+            if crc8(self.buf[1:n + 3]) != self.buf[n + 3]:
+                self.buf = self.buf[1:]
+                continue
+            p = self.buf[3:n + 3]
+            if t == 0x48:
+                out.append(("H",))
+            else:
+                left = int.from_bytes(p[1:3], "little", signed=True)
+                right = int.from_bytes(p[3:5], "little", signed=True)
+                out.append(("M", p[0], left, right))
+            self.buf = self.buf[n + 4:]
+
+
+def write_frames(d, n, w=640, h=480):
+    """n PGM frames with a vertical dark line drifting left of the centre."""
+    os.makedirs(d)
+    for k in range(n):
+        x = 300 - 3 * k
+        row = bytes(0 if x <= c < x + 20 else 255 for c in range(w))
+        with open(os.path.join(d, "f%04d.pgm" % k), "wb") as f:
+            f.write(b"P5\n%d %d\n255\n" % (w, h) + row * h)
+
+
+def sensors_for(line_pos):
+    """8 raw sensor bytes (0 = dark) for a line under lateral position line_pos (sensor i at 3.5 - i)."""
+    return [30 if abs((3.5 - i) - line_pos) < 0.5 else 220 for i in range(8)]
+
+
+def run(args, device_script, timeout=30.0):
+    """Runs primod robot against a fake device driven by device_script(t, dev) every 10 ms.
+    Returns (exit code, stderr text, list of frames received from the host)."""
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    os.set_blocking(master, False)
+    proc = subprocess.Popen([PRIMOD, "robot", "--device", path] + args, stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    os.close(slave)
+    parser, got, seq = Parser(), [], 0
+    dev = {"master": master, "open": True, "seq": 0, "proc": proc}
+    t0 = time.monotonic()
+    while proc.poll() is None and time.monotonic() - t0 < timeout:
+        t = time.monotonic() - t0
+        device_script(t, dev)
+        if dev["open"]:
+            r, _, _ = select.select([master], [], [], 0.01)
+            if r:
+                try:
+                    got += parser.feed(os.read(master, 4096))
+                except OSError:
+                    pass
+        else:
+            time.sleep(0.01)
+    if proc.poll() is None:
+        proc.kill()
+        check(False, "primod robot did not finish within %.0f s" % timeout)
+    out, err = proc.communicate()
+    if dev["open"]:
+        try:
+            while True:
+                data = os.read(master, 4096)
+                if not data:
+                    break
+                got += parser.feed(data)
+        except OSError:
+            pass
+        os.close(master)
+    return proc.returncode, err.decode(), got
+
+
+def send_sensor(dev, line_pos=0.0):
+    s = dev["seq"] & 0xFF
+    os.write(dev["master"], frame(0x53, [s] + sensors_for(line_pos)))
+    dev["seq"] += 1
+    return s
+
+
+def read_log(path):
+    with open(path) as f:
+        lines = f.read().splitlines()
+    head = lines[0].split("\t")
+    return head, [dict(zip(head, l.split("\t"))) for l in lines[1:]]
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="primod-robot-cli-")
+    frames = os.path.join(tmp, "frames")
+    write_frames(frames, 30)
+    cfg = os.path.join(SRC, "configs", "robot.ini")
+    base = ["--config", cfg, "--frames", frames, "--fps", "50"]
+
+    # 1. normal replay: sensors every 10 ms; ends after the last frame with exit 0, a halt, a log and a model
+    sent = set()
+
+    def steady(t, dev):
+        sent.add(send_sensor(dev, 2.6 if t < 0.3 else 0.0))
+
+    log1, model1 = os.path.join(tmp, "run1.tsv"), os.path.join(tmp, "m1.bin")
+    rc, err, got = run(base + ["--log", log1, "--save-model", model1], steady)
+    check(rc == 0, "replay exits 0 (got %d: %s)" % (rc, err))
+    motors = [g for g in got if g[0] == "M"]
+    check(len(motors) >= 20, "replay sends motor frames (%d)" % len(motors))
+    check(all(m[1] in sent for m in motors), "every 'M' echoes a sensor seq that was sent")
+    check(all(abs(m[2]) <= 200 and abs(m[3]) <= 200 for m in motors), "motor offsets within +-200 us")
+    check(got and got[-1] == ("H",), "the last frame the robot gets is a halt")
+    check(os.path.exists(model1), "model saved at the end of the replay")
+    head, rows = read_log(log1)
+    check(head[:7] == ["step", "t", "E", "R", "steering", "left", "right"], "log columns like primod run")
+    check("o1" in head and "learned" in head, "log has outputs and the learned flag")
+    check(20 <= len(rows) <= 30, "one log row per replayed frame with fresh sensors (%d rows)" % len(rows))
+    check(rows and rows[0]["learned"] == "0", "the first step cannot learn (no previous forward pass)")
+    check(any(r["learned"] == "1" for r in rows), "later steps learn")
+    # line under sensor 1 (position 2.5) at the start: E = 5 (0 - 255)/200 = -6.375 after calibration 30/220
+    check(any(abs(float(r["E"]) + 6.375) < 1e-9 for r in rows), "reflex error of SPEC §7 appears in the log")
+
+    # 2. stall: sensors stop for 0.5 s mid-run -> halt, message, learning paused; resumes afterwards
+    def stalling(t, dev):
+        if not 0.2 < t < 0.7:
+            send_sensor(dev)
+
+    log2 = os.path.join(tmp, "run2.tsv")
+    rc, err, got = run(base[:-1] + ["25", "--log", log2], stalling)  # 1.2 s of frames
+    check(rc == 0, "stall run exits 0 (%d)" % rc)
+    check("no sensor frame for 250 ms" in err, "the stall is reported")
+    check(err.count("no sensor frame") == 1, "the stall is reported once")
+    halts = [i for i, g in enumerate(got) if g == ("H",)]
+    check(len(halts) >= 3, "halts: at start, at the stall, at the end (%d)" % len(halts))
+    _, rows = read_log(log2)
+    gaps = [i for i in range(1, len(rows)) if float(rows[i]["t"]) - float(rows[i - 1]["t"]) > 0.3]
+    check(len(gaps) == 1, "no steps while stalled (one gap in time)")
+    if gaps:
+        check(rows[gaps[0]]["learned"] == "0", "the first step after the stall does not learn")
+
+    # 3. SIGINT: halt, save, exit 0 long before the frames end
+    def interrupt(t, dev):
+        send_sensor(dev)
+        if t > 0.4 and not dev.get("sent_sigint"):
+            dev["proc"].send_signal(signal.SIGINT)
+            dev["sent_sigint"] = True
+
+    model3 = os.path.join(tmp, "m3.bin")
+    rc, err, got = run(base[:-1] + ["5", "--save-model", model3], interrupt, timeout=10)
+    check(rc == 0, "SIGINT exits 0 (%d)" % rc)
+    check(os.path.exists(model3), "SIGINT saves the model")
+    check(got and got[-1] == ("H",), "SIGINT halts the robot")
+
+    # 4. the device vanishes: said once, retried, and the run still ends cleanly
+    def vanish(t, dev):
+        if t < 0.3:
+            send_sensor(dev)
+        elif dev["open"]:
+            os.close(dev["master"])
+            dev["open"] = False
+
+    rc, err, got = run(base, vanish)
+    check(rc == 0, "vanished device: exit 0 (%d)" % rc)
+    check(err.count("lost; retrying") == 1, "the loss is said once")
+
+    # 5. garbage and bad CRCs between frames: counted, ignored
+    def noisy(t, dev):
+        os.write(dev["master"], b"\x7e\x53\x09\x00\x7e\xff\x00")
+        s = dev["seq"] & 0xFF
+        bad = bytearray(frame(0x53, [s] + sensors_for(0.0)))
+        bad[-1] ^= 0x5A
+        os.write(dev["master"], bytes(bad))
+        send_sensor(dev)
+
+    rc, err, got = run(base, noisy)
+    check(rc == 0, "noisy link: exit 0 (%d)" % rc)
+    check(" 0 bad CRC" not in err and "bad CRC" in err, "bad CRCs are counted: " + err.strip().splitlines()[-1])
+    check(len([g for g in got if g[0] == "M"]) >= 20, "noisy link still drives")
+
+    # 6. bad usage: exit 2 with a one-line message
+    r = subprocess.run([PRIMOD, "robot", "--device", "/dev/null", "--bogus"], capture_output=True)
+    check(r.returncode == 2 and r.stderr.count(b"\n") == 1, "unknown option: exit 2, one line")
+    r = subprocess.run([PRIMOD, "robot", "--config", cfg, "--set", "grid.band_w=601", "--frames", frames],
+                       capture_output=True)
+    check(r.returncode == 2, "odd band width refused")
+
+    if not FAILURES:
+        subprocess.run(["rm", "-rf", tmp])
+    if FAILURES:
+        print("%d failure(s)" % len(FAILURES))
+        return 1
+    print("all robot CLI checks passed")
+    return 0
+
+
+sys.exit(main())
