@@ -396,6 +396,7 @@ typedef struct {
     long steps, learned, late_frames, stale_skips;
     int prev_ok;                    /* the previous step was a full, fresh step: learning now is allowed */
     int lost_said;
+    int camera_err_said;
 } session;
 
 /* Reports link transitions, once each (SPEC §7 faults). */
@@ -607,9 +608,14 @@ static int next_frame(session *ss, long long *next_tick)
     }
     pm_status st = pm_camera_grab(ss->cam, ss->o->frames ? 0 : (int)lround(2 * period), ss->image, &res);
     if (st == PM_ERR_IO) {
-        pm_cli_error(CMD, "camera: device error; steering on the reflex alone until it recovers");
+        if (!ss->camera_err_said)
+            pm_cli_error(CMD, "camera: device error; steering on the reflex alone, no learning");
+        ss->camera_err_said = 1;
+        sleep_until(now_ms() + (long long)lround(period)); /* a dead device returns at once: keep the pace */
         return 0;
     }
+    if (res == PM_CAMERA_FRAME)
+        ss->camera_err_said = 0;
     if (res == PM_CAMERA_END)
         return -1;
     if (res != PM_CAMERA_FRAME)
