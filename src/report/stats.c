@@ -242,6 +242,38 @@ pm_status pm_stats_mean_ci(const double *x, int n, double level, double *lo, dou
     return PM_OK;
 }
 
+/* P(B = k) for B ~ Binomial(n, 1/2), in logs so that large n does not underflow 0.5^n. */
+static double binom_half_pmf(int n, int k)
+{
+    return exp(lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0) - n * log(2.0));
+}
+
+pm_status pm_stats_median_ci(const double *x, int n, double level, double *lo, double *hi)
+{
+    pm_status st = check_data(x, n, 1);
+    if (st)
+        return st;
+    if (!lo || !hi || !(level > 0.0 && level < 1.0))
+        return PM_ERR_ARG;
+    double alpha2 = (1.0 - level) / 2.0, cdf = 0.0;
+    int l = 0; /* largest l with P(B <= l - 1) <= alpha/2; 0 means no interval exists */
+    for (int k = 0; k < n; k++) {
+        cdf += binom_half_pmf(n, k);
+        if (cdf > alpha2 * (1 + 1e-12))
+            break;
+        l = k + 1;
+    }
+    if (l < 1 || l > n + 1 - l)
+        return PM_ERR_ARG;
+    double *s = sorted_copy(x, n);
+    if (!s)
+        return PM_ERR_NOMEM;
+    *lo = s[l - 1];
+    *hi = s[n - l];
+    free(s);
+    return PM_OK;
+}
+
 pm_status pm_stats_wilson(int k, int n, double level, double *lo, double *hi)
 {
     if (!lo || !hi || n < 1 || k < 0 || k > n || !(level > 0.0 && level < 1.0))

@@ -83,6 +83,39 @@ static void mean_ci_student(void **state)
     NEAR(hi, 4.963243, 1e-5);
 }
 
+static void median_ci_order_statistics(void **state)
+{
+    (void)state;
+    const double x[10] = {10, 1, 9, 2, 8, 3, 7, 4, 6, 5};
+    double lo = 0, hi = 0;
+    assert_int_equal(pm_stats_median_ci(x, 10, 0.95, &lo, &hi), PM_OK);
+    /* n = 10: P(B <= 1) = (1 + 10)/1024 = 0.0107 <= 0.025 < P(B <= 2) = 56/1024 = 0.0547 -> l = 2:
+     * (x_(2), x_(9)) = (2, 9) */
+    NEAR(lo, 2, 0);
+    NEAR(hi, 9, 0);
+    const double six[6] = {6, 5, 4, 3, 2, 1};
+    /* n = 6: P(B <= 0) = 1/64 = 0.0156 <= 0.025 -> l = 1: (min, max) */
+    assert_int_equal(pm_stats_median_ci(six, 6, 0.95, &lo, &hi), PM_OK);
+    NEAR(lo, 1, 0);
+    NEAR(hi, 6, 0);
+    /* n = 5: P(B <= 0) = 1/32 = 0.031 > 0.025: no 95% interval exists */
+    lo = hi = -1;
+    assert_int_equal(pm_stats_median_ci(six, 5, 0.95, &lo, &hi), PM_ERR_ARG);
+    assert_true(lo == -1 && hi == -1);
+    /* ... but at 90% (alpha/2 = 0.05) l = 1 works for n = 5 */
+    assert_int_equal(pm_stats_median_ci(six, 5, 0.90, &lo, &hi), PM_OK);
+    NEAR(lo, 2, 0); /* the first five values 6 5 4 3 2 sorted: 2 .. 6 */
+    NEAR(hi, 6, 0);
+    /* large n (0.5^2000 underflows a plain product): x = 1..2000, normal approximation of the rank
+     * l = n/2 - 1.96 sqrt(n)/2 = 1000 - 43.8 = 956; the interval is symmetric in rank: hi = n + 1 - lo */
+    static double big[2000];
+    for (int i = 0; i < 2000; i++)
+        big[i] = 2000 - i;
+    assert_int_equal(pm_stats_median_ci(big, 2000, 0.95, &lo, &hi), PM_OK);
+    assert_true(lo >= 954 && lo <= 958);
+    NEAR(hi, 2001 - lo, 0);
+}
+
 static void wilson_intervals(void **state)
 {
     (void)state;
@@ -190,6 +223,7 @@ int main(void)
         cmocka_unit_test(median_and_quantiles_type7),
         cmocka_unit_test(t_and_normal_quantiles_match_tables),
         cmocka_unit_test(mean_ci_student),
+        cmocka_unit_test(median_ci_order_statistics),
         cmocka_unit_test(wilson_intervals),
         cmocka_unit_test(mann_whitney_no_ties),
         cmocka_unit_test(mann_whitney_with_ties),
