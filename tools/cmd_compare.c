@@ -1,12 +1,8 @@
-/* primod compare: placeholder until its issue lands. */
-#include <stdio.h>
-
+/* primod compare: several rules x seeds (x tracks) in worker processes, summarised per rule. */
+#include "batch_cli.h"
 #include "commands.h"
 
 int pm_cmd_compare(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "primod compare: not implemented yet\n");
-    return 2;
+    return pm_batch_main("compare", 0, argc, argv);
 }

@@ -1,12 +1,67 @@
-/* primod merge: placeholder until its issue lands. */
+/* primod merge: joins a directory of run JSON files (a distributed sweep) into the compare-style summary. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "batch.h"
+#include "cli_common.h"
 #include "commands.h"
+
+static void merge_help(FILE *f)
+{
+    fprintf(f,
+            "usage: primod merge [--json] DIR\n"
+            "Reads every *.json run record in DIR (written by `primod run --json`, `compare --out` or the\n"
+            "commands of `sweep --emit-commands`) and prints the summary per rule, or per rule@rate when a rule\n"
+            "was run at several rates: success rate, median and quartiles of the success step, error integral,\n"
+            "mean |E| over the last window, wall time.\n"
+            "  --json    one JSON object {\"runs\": [...], \"rules\": {...}} (runs in file-name order)\n"
+            "  --help    this text\n"
+            "exit status: 0 merged, 1 no memory / write error, 2 usage error, unreadable DIR or a bad file.\n");
+}
 
 int pm_cmd_merge(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "primod merge: not implemented yet\n");
-    return 2;
+    const char *cmd = "merge", *dir = NULL;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            merge_help(stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (argv[i][0] == '-' || dir) {
+            pm_cli_error(cmd, "unexpected argument '%s' (usage: primod merge [--json] DIR)", argv[i]);
+            return 2;
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir) {
+        pm_cli_error(cmd, "missing DIR (usage: primod merge [--json] DIR)");
+        return 2;
+    }
+    pm_batch_slot *slots;
+    pm_batch_summary *groups = NULL;
+    int n, n_groups = 0;
+    int rc = pm_batch_read_dir(cmd, dir, &slots, &n);
+    if (!rc && n == 0) {
+        pm_cli_error(cmd, "%s: no *.json run records", dir);
+        rc = 2;
+    }
+    if (!rc && pm_batch_summarize(slots, n, &groups, &n_groups)) {
+        pm_cli_error(cmd, "out of memory");
+        rc = 1;
+    }
+    if (!rc && json)
+        rc = pm_batch_print_json(slots, n, groups, n_groups, "rules");
+    else if (!rc) {
+        pm_batch_print_table(groups, n_groups, stdout);
+        rc = fflush(stdout) ? 1 : 0;
+    }
+    free(groups);
+    pm_batch_slots_free(slots, n);
+    free(slots);
+    return rc;
 }

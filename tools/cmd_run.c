@@ -1,12 +1,92 @@
-/* primod run: placeholder until its issue lands. */
+/* primod run: one closed-loop run of the simulated line follower, summary or one JSON object on stdout. */
 #include <stdio.h>
+#include <string.h>
 
+#include "cli_common.h"
 #include "commands.h"
+#include "runner.h"
+
+static int run_takes_value(const char *name)
+{
+    return pm_cli_is_config_option(name) || !strcmp(name, "--log") || !strcmp(name, "--save-model") ||
+           !strcmp(name, "--load-model");
+}
+
+static void run_help(FILE *f)
+{
+    fprintf(f,
+            "usage: primod run [OPTIONS]\n"
+            "Runs the closed loop (SPEC §5) on the simulated track until success (run.stop_on_success), the line\n"
+            "is lost (run.lost_steps) or run.max_steps; a learner whose weights become non-finite ends the run\n"
+            "(\"diverged\": true).\n\n"
+            "output:\n"
+            "  --json                 print exactly one JSON object on stdout: rule, seed, rate, track, steps,\n"
+            "                         success, success_step (null if none), lost, diverged, mean_abs_error,\n"
+            "                         error_integral, final_mean_abs_error (last run.window steps),\n"
+            "                         weight_distance (per layer, [] for reflex), steps_per_second, config\n"
+            "  --quiet                no summary (with --json: nothing but the JSON)\n"
+            "  --log FILE.tsv         one row per step: step x y heading(deg) E R steering left right o1..oM\n"
+            "                         d1..dL (||W^l - W^l_0|| of every layer, recomputed every step)\n"
+            "  --save-model FILE      save the network at the end\n"
+            "  --load-model FILE      start from a saved network (shape must match the config)\n"
+            "  --help                 this text\n\n"
+            "exit status: 0 run completed (successful or not), 1 runtime failure (cannot write the log or model,\n"
+            "no memory), 2 usage or config error (bad option or value, unknown track, missing file, bad model).\n\n");
+    pm_cli_print_config_help(f);
+}
 
 int pm_cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "primod run: not implemented yet\n");
-    return 2;
+    const char *cmd = "run";
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            run_help(stdout);
+            return 0;
+        }
+    pm_run_options opt;
+    memset(&opt, 0, sizeof opt);
+    if (pm_cli_base_config(cmd, argc, argv, run_takes_value, &opt.cfg))
+        return 2;
+    int json = 0, quiet = 0;
+    for (int i = 1; i < argc; i++) {
+        char name[64];
+        const char *value;
+        if (pm_cli_next_option(cmd, argc, argv, &i, name, sizeof name, &value, run_takes_value))
+            return 2;
+        if (!strcmp(name, "--json"))
+            json = 1;
+        else if (!strcmp(name, "--quiet"))
+            quiet = 1;
+        else if (!strcmp(name, "--log"))
+            opt.log_path = value;
+        else if (!strcmp(name, "--save-model"))
+            opt.save_model = value;
+        else if (!strcmp(name, "--load-model"))
+            opt.load_model = value;
+        else if (pm_cli_apply_config_option(cmd, &opt.cfg, name, value))
+            return 2;
+    }
+    opt.progress = !quiet;
+    pm_run_result res;
+    char err[PM_CLI_ERR_MAX];
+    int rc = pm_run(&opt, &res, err);
+    if (rc) {
+        pm_cli_error(cmd, "%s", err);
+        return rc;
+    }
+    if (json) {
+        pm_json j;
+        pm_json_init(&j);
+        pm_run_result_json(&res, &opt.cfg, &j);
+        if (j.failed) {
+            pm_json_free(&j);
+            pm_cli_error(cmd, "out of memory");
+            return 1;
+        }
+        printf("%s\n", pm_json_text(&j));
+        pm_json_free(&j);
+    } else if (!quiet) {
+        pm_run_result_print(&res, stdout);
+    }
+    return fflush(stdout) ? 1 : 0;
 }

@@ -1,12 +1,8 @@
-/* primod sweep: placeholder until its issue lands. */
-#include <stdio.h>
-
+/* primod sweep: a cartesian grid of config values x rules x seeds, summarised per (rule, grid point). */
+#include "batch_cli.h"
 #include "commands.h"
 
 int pm_cmd_sweep(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "primod sweep: not implemented yet\n");
-    return 2;
+    return pm_batch_main("sweep", 1, argc, argv);
 }

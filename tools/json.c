@@ -154,6 +154,12 @@ void pm_json_null(pm_json *j)
     put(j, "null", 4);
 }
 
+void pm_json_raw(pm_json *j, const char *text)
+{
+    before_item(j);
+    put(j, text, strlen(text));
+}
+
 /* ---- reader: recursive descent over a NUL-terminated string ---- */
 
 typedef struct {
@@ -388,8 +394,10 @@ pm_jv *pm_jv_parse(const char *text)
         return NULL;
     reader r = {text, 0};
     pm_jv *v = parse_value(&r);
+    if (!v)
+        return NULL;   /* r.p may point past a NUL the failing parser consumed: do not read on */
     skip_ws(&r);
-    if (v && *r.p != '\0') {
+    if (*r.p != '\0') {
         pm_jv_free(v);
         return NULL;
     }

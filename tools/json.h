@@ -31,6 +31,8 @@ void pm_json_double(pm_json *j, double x);         /* %.17g (round-trip exact); 
 void pm_json_long(pm_json *j, long long x);
 void pm_json_bool(pm_json *j, int b);
 void pm_json_null(pm_json *j);
+/* Writes text verbatim as the next value; the caller vouches that it is one valid JSON value. */
+void pm_json_raw(pm_json *j, const char *text);
 
 /* Reader: a parsed value tree. */
 typedef enum { PM_JV_NULL, PM_JV_BOOL, PM_JV_NUMBER, PM_JV_STRING, PM_JV_ARRAY, PM_JV_OBJECT } pm_jv_type;

@@ -1,4 +1,22 @@
-# CLI tests: cmocka programs tests/cli/test_*.c (config, JSON) and shell scripts driving the primod binary.
+# CLI tests: cmocka programs tests/cli/test_*.c (config, JSON) and shell scripts driving the primod binary
+# (run_cli.sh: `primod run`; batch_cli.sh: compare, sweep, merge). Each script case is its own ctest test.
 if(PRIMOD_BUILD_TOOLS)
   pm_add_cmocka_tests(cli primod_tools)
+  set(PM_CLI_RUN_CASES usage_errors help json_keys determinism reflex_default_track pm_learns model_roundtrip log)
+  set(PM_CLI_BATCH_CASES jobs_identical resume emit_merge errors)
+  foreach(case ${PM_CLI_RUN_CASES})
+    add_test(NAME cli.run_${case} COMMAND sh ${PROJECT_SOURCE_DIR}/tests/cli/run_cli.sh $<TARGET_FILE:primod_cli> ${case})
+  endforeach()
+  foreach(case ${PM_CLI_BATCH_CASES})
+    add_test(NAME cli.batch_${case}
+             COMMAND sh ${PROJECT_SOURCE_DIR}/tests/cli/batch_cli.sh $<TARGET_FILE:primod_cli> ${case})
+  endforeach()
+  foreach(case ${PM_CLI_RUN_CASES} ${PM_CLI_BATCH_CASES})
+    if(TEST cli.run_${case})
+      set_tests_properties(cli.run_${case} PROPERTIES LABELS cli)
+    endif()
+    if(TEST cli.batch_${case})
+      set_tests_properties(cli.batch_${case} PROPERTIES LABELS cli)
+    endif()
+  endforeach()
 endif()

@@ -1,0 +1,128 @@
+#!/bin/sh
+# CLI tests of `primod compare`, `sweep` and `merge`: worker-count independence, resume, emitted commands, errors.
+# usage: batch_cli.sh PRIMOD_BINARY CASE
+set -eu
+PRIMOD=$1
+CASE=$2
+T=$(mktemp -d "${TMPDIR:-/tmp}/primod-batch.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+expect_error() {
+    code=$1; pattern=$2; shift 2
+    set +e
+    "$PRIMOD" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    set -e
+    [ "$rc" -eq "$code" ] || fail "'$*' exited $rc, expected $code; stderr: $(cat "$T/err")"
+    grep -F -q -- "$pattern" "$T/err" || fail "'$*': stderr lacks '$pattern': $(cat "$T/err")"
+}
+
+case $CASE in
+jobs_identical)
+    # The same batch with 1 and 2 worker processes: identical JSON apart from timing fields.
+    set -- compare --rules reflex,bp,pm --seeds 1-3 --max-steps 1500 --json --quiet
+    "$PRIMOD" "$@" --jobs 1 >"$T/j1.json"
+    "$PRIMOD" "$@" --jobs 2 >"$T/j2.json"
+    python3 - "$T/j1.json" "$T/j2.json" <<'PY' || fail "--jobs 1 and --jobs 2 differ"
+import json, sys
+def strip(d):
+    for r in d["runs"]:
+        r.pop("steps_per_second")
+    for g in d["rules"].values():
+        g.pop("wall_seconds")
+    return d
+a, b = (strip(json.load(open(p))) for p in sys.argv[1:3])
+assert a == b, "results differ"
+runs = a["runs"]
+assert [(r["rule"], r["seed"]) for r in runs] == [(x, s) for x in ("reflex", "bp", "pm") for s in (1, 2, 3)]
+# summary recomputed independently from the runs: success rate, median and type-7 quartiles of success steps
+def q7(xs, p):
+    xs = sorted(xs); h = (len(xs) - 1) * p; i = int(h)
+    return xs[i] + (h - i) * (xs[min(i + 1, len(xs) - 1)] - xs[i])
+for rule, g in a["rules"].items():
+    rs = [r for r in runs if r["rule"] == rule]
+    steps = [r["success_step"] for r in rs if r["success"]]
+    assert g["runs"] == 3 and g["success_rate"] == len(steps) / 3, rule
+    if steps:
+        assert g["median_success_step"] == q7(steps, 0.5), rule
+        assert g["iqr"] == [q7(steps, 0.25), q7(steps, 0.75)], rule
+    else:
+        assert g["median_success_step"] is None and g["iqr"] is None, rule
+assert a["rules"]["reflex"]["success_rate"] == 0
+PY
+    ;;
+resume)
+    set -- sweep --rules pm --grid learning.rate=1e-5,1e-4 --seeds 1-2 --max-steps 1500 --quiet --json --out "$T/out"
+    "$PRIMOD" "$@" >"$T/first.json"
+    [ "$(ls "$T/out" | wc -l)" -eq 4 ] || fail "expected 4 run files, got: $(ls "$T/out")"
+    victim=$(ls "$T/out" | head -1)
+    marked=$(ls "$T/out" | tail -1)
+    rm "$T/out/$victim"
+    # mark a kept file: if it is reused (not rerun), the marker shows up in the merged output
+    sed 's/"steps_per_second":[^,]*/"steps_per_second":424242/' "$T/out/$marked" >"$T/m" && mv "$T/m" "$T/out/$marked"
+    "$PRIMOD" "$@" >"$T/second.json"
+    [ -f "$T/out/$victim" ] || fail "the deleted run was not redone"
+    grep -q '"steps_per_second":424242' "$T/out/$marked" || fail "a finished run was redone"
+    grep -q '"steps_per_second":424242' "$T/second.json" || fail "the resumed result is not in the output"
+    [ "$(ls "$T/out" | wc -l)" -eq 4 ] || fail "stray files: $(ls "$T/out")"
+    python3 - "$T/first.json" "$T/second.json" <<'PY' || fail "resumed sweep differs from the first"
+import json, sys
+def strip(d):
+    for r in d["runs"]:
+        r.pop("steps_per_second")
+    for g in d["groups"].values():
+        g.pop("wall_seconds")
+    return d
+a, b = (strip(json.load(open(p))) for p in sys.argv[1:3])
+assert a == b
+assert set(a["groups"]) == {"pm learning.rate=1e-5", "pm learning.rate=1e-4"}
+PY
+    ;;
+emit_merge)
+    set -- sweep --rules bp,pm --grid learning.rate=1e-5,1e-3 --seeds 1-2 --max-steps 1200 --out "$T/out"
+    "$PRIMOD" "$@" --emit-commands >"$T/cmds"
+    [ "$(wc -l <"$T/cmds")" -eq 8 ] || fail "expected 8 commands, got $(wc -l <"$T/cmds")"
+    sh -e "$T/cmds"
+    [ "$(ls "$T/out" | wc -l)" -eq 8 ] || fail "the commands wrote $(ls "$T/out" | wc -l) files"
+    "$PRIMOD" "$@" --emit-commands >"$T/cmds2"
+    [ ! -s "$T/cmds2" ] || fail "emitted runs again although their files exist (names do not match)"
+    "$PRIMOD" merge --json "$T/out" >"$T/merged.json"
+    "$PRIMOD" "$@" --json --quiet >"$T/sweep.json"
+    python3 - "$T/merged.json" "$T/sweep.json" <<'PY' || fail "merge does not agree with the sweep"
+import json, sys
+m, s = (json.load(open(p)) for p in sys.argv[1:3])
+assert len(m["runs"]) == 8
+assert set(m["rules"]) == {"bp@1.0000000000000001e-05", "bp@0.001", "pm@1.0000000000000001e-05", "pm@0.001"}
+key = lambda r: (r["rule"], r["rate"], r["seed"])
+assert sorted(map(key, m["runs"])) == sorted(map(key, s["runs"]))
+for g in s["groups"].values():   # same runs, so the same statistics per (rule, rate)
+    mg = [x for x in m["rules"].values() if x["rule"] == g["rule"] and x["rate"] == g["rate"]]
+    assert len(mg) == 1
+    for k in ("runs", "success_rate", "median_success_step", "iqr", "median_error_integral"):
+        assert mg[0][k] == g[k], k
+PY
+    "$PRIMOD" merge "$T/out" | grep -q "^pm@0.001" || fail "merge table lacks pm@0.001"
+    ;;
+errors)
+    mkdir "$T/bad"
+    echo '{"not": "a run"}' >"$T/bad/x.json"
+    expect_error 2 "unknown rule 'hebb'" compare --rules bp,hebb
+    expect_error 2 "--seeds: bad seed list '5-1'" compare --seeds 5-1
+    expect_error 2 "--jobs: not an integer" compare --jobs 0
+    expect_error 2 "unknown option '--rate-foo'" compare --rate-foo 1
+    expect_error 2 "--rate-bp: not a number: 'x'" compare --rate-bp x
+    expect_error 2 "[learning] bogus: unknown key" sweep --grid learning.bogus=1,2
+    expect_error 2 "[learning] rate = x: not a number" sweep --grid learning.rate=1e-5,x
+    expect_error 2 "unknown option '--grid'" compare --grid learning.rate=1
+    expect_error 2 "unknown track 'nowhere'" compare --rules bp --seeds 1 --tracks paper,nowhere --max-steps 10 --jobs 1
+    expect_error 2 "$T/missing" merge "$T/missing"
+    expect_error 2 "not a primod run record" merge "$T/bad"
+    expect_error 2 "missing DIR" merge
+    ;;
+*)
+    fail "unknown case $CASE"
+    ;;
+esac
+echo "ok $CASE"
