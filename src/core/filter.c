@@ -153,15 +153,17 @@ static int all_finite(const double *v, int n)
 static int resonator_outputs(const pm_filter *f, const double *x, double *out)
 {
     const int nf = f->cfg.n_filters;
-    int ok = 1;
+    double probe = 0.0;   /* y * 0 is 0 for finite y and NaN for inf/NaN: one branch-free test for the whole bank */
     for (int p = 0; p < f->cfg.n_signals; p++) {
+        const double xp = x[p];
+        const double *y1 = f->y1 + (size_t)p * nf, *y2 = f->y2 + (size_t)p * nf;
+        double *o = out + (size_t)p * nf;
         for (int k = 0; k < nf; k++) {
-            const int i = p * nf + k;
-            out[i] = f->b0[k] * x[p] - f->a1[k] * f->y1[i] - f->a2[k] * f->y2[i];
-            ok &= isfinite(out[i]);
+            o[k] = f->b0[k] * xp - f->a1[k] * y1[k] - f->a2[k] * y2[k];
+            probe += o[k] * 0.0;
         }
     }
-    return ok;
+    return probe == 0.0;
 }
 
 /* Delay line outputs without committing: out[p*N+k] = x_p(n-k), i.e. x_p(n) then the stored x_p(n-1..n-N+1). */
