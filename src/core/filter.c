@@ -153,7 +153,7 @@ static int all_finite(const double *v, int n)
 static int resonator_outputs(const pm_filter *f, const double *x, double *out)
 {
     const int nf = f->cfg.n_filters;
-    double probe = 0.0;   /* y * 0 is 0 for finite y and NaN for inf/NaN: one branch-free test for the whole bank */
+    double probe = 0.0;   /* y * 0 is 0 for finite y, NaN for inf/NaN (IEEE; no -ffast-math): one test per bank */
     for (int p = 0; p < f->cfg.n_signals; p++) {
         const double xp = x[p];
         const double *y1 = f->y1 + (size_t)p * nf, *y2 = f->y2 + (size_t)p * nf;
