@@ -339,6 +339,34 @@ static void timeseries_two_panels(void **state)
     assert_svg(f->path);
 }
 
+static void long_series_keep_their_spikes(void **state)
+{
+    fixture *f = *state;
+    enum { N = 20000 }; /* > 4 samples per pixel column: merged to first/min/max/last per column */
+    static double y[N];
+    for (int i = 0; i < N; i++)
+        y[i] = 0;
+    y[12345] = 1;
+    pm_plot_series s = {"spike", NULL, y, N};
+    pm_plot_panel p = {"E", &s, 1};
+    pm_plot_timeseries_spec ts = {.panels = &p, .n_panels = 1, .height = 320};
+    const char *path = file_in(f, "spike.png");
+    assert_int_equal(pm_plot_timeseries(path, &ts), PM_OK);
+    png_info info;
+    cairo_surface_t *img = open_png(path, &info);
+    /* plot area x: 84 .. 876 (900 - 84 - 24 = 792 px); ticks 0..20000 step 5000 padded by 3% (600):
+     * px(12345) = 84 + (12345 + 600) / 21200 * 792 = 567.6. y: 0..1 padded -> px(0.5) = 46 + 212 / 2 = 152 */
+    int hit = 0, rgb[3];
+    for (int x = 563; x <= 572; x++) {
+        rgb_at(img, x, 152, rgb);
+        hit |= rgb[2] > rgb[0] + 60; /* the blue line, not grey grid or white */
+    }
+    assert_true(hit);
+    rgb_at(img, 300, 120, rgb); /* elsewhere at that height: background */
+    assert_true(rgb[0] > 240 && rgb[2] > 240);
+    cairo_surface_destroy(img);
+}
+
 static void weight_distance_per_layer(void **state)
 {
     fixture *f = *state;
@@ -516,6 +544,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(track_png_has_world_start_and_path, setup, teardown),
         cmocka_unit_test_setup_teardown(track_by_time_and_svg, setup, teardown),
         cmocka_unit_test_setup_teardown(timeseries_two_panels, setup, teardown),
+        cmocka_unit_test_setup_teardown(long_series_keep_their_spikes, setup, teardown),
         cmocka_unit_test_setup_teardown(weight_distance_per_layer, setup, teardown),
         cmocka_unit_test_setup_teardown(first_layer_marks_the_strong_input, setup, teardown),
         cmocka_unit_test_setup_teardown(boxes_of_success_steps, setup, teardown),
