@@ -29,7 +29,8 @@ pm_status pm_world_create_builtin(const char *name, double ppu, pm_world **out);
 /* Loads a track from a PNG file (any bit depth / colour type, converted to grey 0..1; alpha is ignored): a dark
  * line on light ground. PM_ERR_IO if the file cannot be opened; PM_ERR_FORMAT if it is not a PNG, is damaged or
  * truncated, is larger than 16384 px a side, or has no line (no pixel darker than PM_WORLD_LINE_GREY);
- * PM_ERR_ARG for NULL or a bad ppu; PM_ERR_NOMEM. Such worlds have no start pose. */
+ * PM_ERR_ARG for NULL or a bad ppu; PM_ERR_NOMEM. The start pose is guessed: on the middle of the line nearest
+ * the image's bottom centre, heading along it, counter-clockwise about the image centre. */
 pm_status pm_world_load_png(const char *path, double ppu, pm_world **out);
 
 /* Same as pm_world_load_png from n bytes in memory (the bytes are not kept). */
@@ -46,6 +47,7 @@ pm_status pm_world_from_pixels(const float *grey, int w, int h, double ppu, pm_w
 /* Frees the world; NULL does nothing. Every pm_sim using it must be destroyed first. */
 void pm_world_destroy(pm_world *w);
 
+/* Accessors; a NULL world gives 0 (NULL for pm_world_pixels, "" for pm_world_name). */
 int pm_world_width_px(const pm_world *w);
 int pm_world_height_px(const pm_world *w);
 double pm_world_ppu(const pm_world *w);
@@ -56,8 +58,8 @@ const float *pm_world_pixels(const pm_world *w);
 /* Name of a built-in track, "png" or "pixels"; static storage. */
 const char *pm_world_name(const pm_world *w);
 
-/* Start pose of a built-in track: on the line, heading (rad, CCW from +x) along it. PM_ERR_ARG for NULL
- * arguments or a world without a known start (PNG, pixels): the caller then gives one explicitly. */
+/* Start pose of a built-in or PNG track: on the line, heading (rad, CCW from +x) along it. PM_ERR_ARG for NULL
+ * arguments or a world without a start (from pixels): the caller then gives one explicitly. */
 pm_status pm_world_start_pose(const pm_world *w, double *x, double *y, double *heading);
 
 /* ------------------------------------------------------------------------------------------------------------

@@ -119,6 +119,7 @@ pm_status pm_world_load_png_mem(const void *data, size_t n, double ppu, pm_world
         pm_world_destroy(st.world);
         return rc;
     }
+    pm_world_guess_start_(st.world);
     *out = st.world;
     return PM_OK;
 }

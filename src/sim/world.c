@@ -48,6 +48,61 @@ pm_status pm_world_from_pixels(const float *grey, int w, int h, double ppu, pm_w
     return PM_OK;
 }
 
+/* Dark-weighted centroid and principal axis (pixel coordinates) of the pixels within r px of (cx, cy); returns
+ * the total weight (0: nothing dark there). Weight = darkness 1 - grey of pixels darker than the line grey. */
+static double dark_moments(const pm_world *w, double cx, double cy, double r, double *mx, double *my, double *axis)
+{
+    int x0 = (int)fmax(0.0, floor(cx - r)), x1 = (int)fmin(w->w - 1.0, ceil(cx + r));
+    int y0 = (int)fmax(0.0, floor(cy - r)), y1 = (int)fmin(w->h - 1.0, ceil(cy + r));
+    double sw = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++) {
+            double g = w->px[(size_t)y * (size_t)w->w + (size_t)x];
+            if (g >= PM_WORLD_LINE_GREY || (x - cx) * (x - cx) + (y - cy) * (y - cy) > r * r)
+                continue;
+            double k = 1.0 - g;
+            sw += k, sx += k * x, sy += k * y, sxx += k * x * x, syy += k * y * y, sxy += k * x * y;
+        }
+    if (sw <= 0.0)
+        return 0.0;
+    *mx = sx / sw;
+    *my = sy / sw;
+    double cxx = sxx / sw - *mx * *mx, cyy = syy / sw - *my * *my, cxy = sxy / sw - *mx * *my;
+    *axis = 0.5 * atan2(2.0 * cxy, cxx - cyy);  /* direction of largest spread, in image axes (y down) */
+    return sw;
+}
+
+void pm_world_guess_start_(pm_world *w)
+{
+    /* anchor: the dark pixel nearest the bottom centre of the image */
+    double best = -1.0, ax = 0.0, ay = 0.0;
+    for (int y = 0; y < w->h; y++)
+        for (int x = 0; x < w->w; x++) {
+            if (w->px[(size_t)y * (size_t)w->w + (size_t)x] >= PM_WORLD_LINE_GREY)
+                continue;
+            double d = (x - 0.5 * w->w) * (x - 0.5 * w->w) + (double)(w->h - 1 - y) * (w->h - 1 - y);
+            if (best < 0.0 || d < best)
+                best = d, ax = x, ay = y;
+        }
+    if (best < 0.0)
+        return;
+    /* two passes: the anchor lies on the line's edge; the centroid of the dark disc around it is on the
+     * line's middle (the disc, 4 units across each way, spans a ~2.75-unit line), the second pass recentres */
+    double r = fmax(3.0, 4.0 * w->ppu), mx = ax, my = ay, axis = 0.0;
+    for (int pass = 0; pass < 2; pass++)
+        if (dark_moments(w, mx, my, r, &mx, &my, &axis) <= 0.0)
+            return;
+    double x = mx / w->ppu, y = (w->h - my) / w->ppu;
+    double dx = cos(axis), dy = -sin(axis);  /* image y down -> world y up */
+    /* travel counter-clockwise about the texture centre: (p - centre) x dir > 0 */
+    if ((x - 0.5 * w->w / w->ppu) * dy - (y - 0.5 * w->h / w->ppu) * dx < 0.0)
+        dx = -dx, dy = -dy;
+    w->has_start = 1;
+    w->start_x = x;
+    w->start_y = y;
+    w->start_heading = atan2(dy, dx);
+}
+
 void pm_world_destroy(pm_world *w)
 {
     free(w);

@@ -23,4 +23,9 @@ int pm_world_ppu_ok_(double ppu);
  * [1, PM_WORLD_MAX_SIDE] or a bad ppu, PM_ERR_NOMEM. */
 pm_status pm_world_alloc_(int w, int h, double ppu, const char *name, pm_world **out);
 
+/* Gives a world without a start pose a guessed one (used for PNG tracks): on the middle of the line nearest the
+ * image's bottom centre, heading along the line's local direction, counter-clockwise about the texture centre.
+ * Does nothing if no pixel is darker than PM_WORLD_LINE_GREY. */
+void pm_world_guess_start_(pm_world *w);
+
 #endif

@@ -214,6 +214,9 @@ static void bad_configs_are_refused(void **state)
     c.row_len = -3;
     assert_int_equal(pm_sim_create(&c, w, &s), PM_ERR_ARG);
     pm_sim_config_paper(&c);
+    c.predictor_sigma = 1e300;  /* a footprint wider than any texture */
+    assert_int_equal(pm_sim_create(&c, w, &s), PM_ERR_ARG);
+    pm_sim_config_paper(&c);
     c.reflex_gain = INFINITY;
     assert_int_equal(pm_sim_create(&c, w, &s), PM_ERR_NONFINITE);
     pm_sim_config_paper(&c);
