@@ -1,0 +1,291 @@
+/* The standard study behind `primod report` (SPEC §6 study preset): a rate sweep on seeds disjoint from the
+ * evaluation seeds, each rule at its best rate over seeds x tracks, and the per-rule analysis (stats.h). */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "report_study.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "primod/stats.h"
+
+/* The rules of the study and their rate grids: SPEC §6, "BP 1e-3..10, sign rules 1e-6..1e-1, decades". */
+static const struct {
+    const char *name;
+    double rates[PM_STUDY_MAX_RATES];
+    int n_rates;
+    double quick[2];   /* --quick: the two decades around the authors' rates (BP 0.1, P&M 1e-5) */
+} study_rules[PM_STUDY_N_RULES] = {
+    {"reflex", {0}, 0, {0, 0}},
+    {"bp", {1e-3, 1e-2, 1e-1, 1, 10}, 5, {1e-2, 1e-1}},
+    {"pm", {1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1}, 6, {1e-5, 1e-4}},
+    {"sr", {1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1}, 6, {1e-5, 1e-4}},
+    {"sign", {1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1}, 6, {1e-5, 1e-4}},
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int pm_study_rule_index(const pm_study_result *res, const char *name)
+{
+    for (int k = 0; k < PM_STUDY_N_RULES; k++)
+        if (res->rule[k].rule && !strcmp(res->rule[k].rule, name))
+            return k;
+    return -1;
+}
+
+/* Fills one job: the base config with rule, rate, seed and track set; group as given. */
+static void make_job(const pm_study_options *o, int rule, double rate, unsigned long long seed, int track,
+                     const char *group, pm_batch_job *job)
+{
+    job->cfg = o->base;
+    job->cfg.rule = pm_cli_rule_parse(study_rules[rule].name);
+    job->cfg.rate = rate;
+    job->cfg.seed = seed;
+    snprintf(job->cfg.track, sizeof job->cfg.track, "%s", o->tracks[track]);
+    snprintf(job->group, sizeof job->group, "%s", group);
+    pm_batch_job_name(job);
+}
+
+/* Runs jobs (n) through the CLI helper's worker pool; *slots allocated. Returns an exit code. */
+static int run_batch(const pm_study_options *o, pm_batch_job *jobs, int n, pm_batch_slot **slots, double *secs,
+                     char *err)
+{
+    *slots = calloc((size_t)n, sizeof **slots);
+    if (!*slots) {
+        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        return PM_EXIT_FAILURE;
+    }
+    double t0 = now_seconds();
+    int rc = pm_batch_execute("report", jobs, n, o->jobs, o->runs_dir, 1, *slots);
+    *secs = now_seconds() - t0;
+    if (rc)
+        snprintf(err, PM_CLI_ERR_MAX, "a run of the study failed (see the message above)");
+    return rc;
+}
+
+/* ---- phase 1: the rate sweep ---- */
+
+static int sweep(const pm_study_options *o, pm_study_result *res, char *err)
+{
+    int n = 0, cap = 0;
+    for (int k = 1; k < PM_STUDY_N_RULES; k++)
+        cap += (o->quick ? 2 : study_rules[k].n_rates) * o->n_tracks * o->sweep_seeds;
+    pm_batch_job *jobs = calloc((size_t)cap, sizeof *jobs);
+    if (!jobs) {
+        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        return PM_EXIT_FAILURE;
+    }
+    for (int k = 1; k < PM_STUDY_N_RULES; k++) {
+        pm_study_rule *r = &res->rule[k];
+        r->n_rates = o->quick ? 2 : study_rules[k].n_rates;
+        for (int j = 0; j < r->n_rates; j++) {
+            r->rates[j] = o->quick ? study_rules[k].quick[j] : study_rules[k].rates[j];
+            char group[64];
+            snprintf(group, sizeof group, "%s@%g", r->rule, r->rates[j]);
+            for (int t = 0; t < o->n_tracks; t++)
+                for (int s = 0; s < o->sweep_seeds; s++)
+                    make_job(o, k, r->rates[j], PM_STUDY_SWEEP_SEED0 + (unsigned long long)s, t, group, &jobs[n++]);
+        }
+    }
+    res->n_sweep_runs = n;
+    int rc = run_batch(o, jobs, n, &res->sweep, &res->sweep_seconds, err);
+    free(jobs);
+    return rc;
+}
+
+/* Median of the error integrals of the slots of one rule and rate (buf: scratch of n). */
+static double median_ei(const pm_batch_slot *s, int n, const char *rule, double rate, double *buf, int *runs,
+                        int *ok)
+{
+    int m = 0;
+    *runs = *ok = 0;
+    for (int i = 0; i < n; i++)
+        if (s[i].json && !strcmp(s[i].res.rule, rule) && s[i].res.rate == rate) {
+            buf[m++] = s[i].res.error_integral;
+            (*runs)++, *ok += s[i].res.success;
+        }
+    double med = NAN;
+    if (m)
+        pm_stats_median(buf, m, &med);
+    return med;
+}
+
+/* Best rate of each learning rule: most successful sweep runs, ties broken by the lower median error integral. */
+static int pick_best_rates(pm_study_result *res, char *err)
+{
+    double *buf = malloc((size_t)(res->n_sweep_runs > 0 ? res->n_sweep_runs : 1) * sizeof *buf);
+    if (!buf) {
+        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        return PM_EXIT_FAILURE;
+    }
+    for (int k = 1; k < PM_STUDY_N_RULES; k++) {
+        pm_study_rule *r = &res->rule[k];
+        int best = 0;
+        for (int j = 0; j < r->n_rates; j++) {
+            r->sweep_ei[j] = median_ei(res->sweep, res->n_sweep_runs, r->rule, r->rates[j], buf, &r->sweep_runs[j],
+                                       &r->sweep_ok[j]);
+            int better = r->sweep_ok[j] > r->sweep_ok[best] ||
+                         (r->sweep_ok[j] == r->sweep_ok[best] && r->sweep_ei[j] < r->sweep_ei[best]);
+            if (j && better)
+                best = j;
+        }
+        r->best_rate = r->rates[best];
+    }
+    free(buf);
+    return 0;
+}
+
+/* ---- phase 2: every rule at its best rate ---- */
+
+static int evaluate(const pm_study_options *o, pm_study_result *res, char *err)
+{
+    int n = 0, cap = PM_STUDY_N_RULES * o->n_tracks * o->seeds;
+    pm_batch_job *jobs = calloc((size_t)cap, sizeof *jobs);
+    if (!jobs) {
+        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        return PM_EXIT_FAILURE;
+    }
+    for (int k = 0; k < PM_STUDY_N_RULES; k++)
+        for (int t = 0; t < o->n_tracks; t++)
+            for (int s = 1; s <= o->seeds; s++)
+                make_job(o, k, res->rule[k].best_rate, (unsigned long long)s, t, res->rule[k].rule, &jobs[n++]);
+    res->n_eval_runs = n;
+    int rc = run_batch(o, jobs, n, &res->eval, &res->eval_seconds, err);
+    free(jobs);
+    return rc;
+}
+
+/* Weights of each layer (biases included), for the per-weight RMS change; sizes: (PM_RUN_MAX_LAYERS). */
+static int layer_weight_counts(const pm_cli_config *c, double *w)
+{
+    int in = c->predictor_rows * c->predictor_count * c->filter_n, n = 0;
+    int hidden = c->n_hidden > 0 ? c->n_hidden : c->hidden_layers;
+    for (int l = 0; l <= hidden && n < PM_RUN_MAX_LAYERS; l++) {
+        int size = l == hidden ? c->outputs : c->n_hidden > 0 ? c->hidden[l] : c->hidden_width;
+        w[n++] = (double)size * (in + (c->bias ? 1 : 0));
+        in = size;
+    }
+    return n;
+}
+
+static void quartiles(const double *x, int n, double *med, double *q1, double *q3)
+{
+    *med = *q1 = *q3 = NAN;
+    if (n < 1)
+        return;
+    pm_stats_median(x, n, med);
+    pm_stats_quantile(x, n, 0.25, q1);
+    pm_stats_quantile(x, n, 0.75, q3);
+}
+
+/* Per-layer median RMS weight change of one rule's evaluation runs (buf: scratch (runs)). */
+static void depth_profile(const pm_study_options *o, const pm_batch_slot *s, int n, pm_study_rule *r, double *buf)
+{
+    double counts[PM_RUN_MAX_LAYERS];
+    int nl = layer_weight_counts(&o->base, counts);
+    r->n_layers = 0;
+    for (int l = 0; l < nl; l++) {
+        int m = 0;
+        for (int i = 0; i < n; i++)
+            if (s[i].json && !strcmp(s[i].res.rule, r->rule) && l < s[i].res.n_layers)
+                buf[m++] = s[i].res.weight_distance[l] / sqrt(counts[l]);
+        if (!m)
+            return;
+        pm_stats_median(buf, m, &r->layer_rms[l]);
+        r->n_layers = l + 1;
+    }
+}
+
+/* Per-track success counts and median success steps. */
+static void per_track(const pm_study_options *o, const pm_batch_slot *s, int n, pm_study_rule *r, double *buf)
+{
+    for (int t = 0; t < o->n_tracks; t++) {
+        int m = 0;
+        r->track_runs[t] = r->track_ok[t] = 0;
+        for (int i = 0; i < n; i++) {
+            if (!s[i].json || strcmp(s[i].res.rule, r->rule) || strcmp(s[i].res.track, o->tracks[t]))
+                continue;
+            r->track_runs[t]++;
+            if (s[i].res.success)
+                r->track_ok[t]++, buf[m++] = (double)s[i].res.success_step;
+        }
+        r->track_step[t] = NAN;
+        if (m)
+            pm_stats_median(buf, m, &r->track_step[t]);
+    }
+}
+
+static int analyse_rule(const pm_study_options *o, const pm_batch_slot *s, int n, pm_study_rule *r)
+{
+    r->censored = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+    r->ei = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+    double *steps = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+    if (!r->censored || !r->ei || !steps) {
+        free(steps);
+        return -1;
+    }
+    double final = 0;
+    r->runs = r->ok = 0;
+    for (int i = 0; i < n; i++) {
+        if (!s[i].json || strcmp(s[i].res.rule, r->rule))
+            continue;
+        /* a failed run is counted at the step cap: it converged no earlier than that (right-censored) */
+        r->censored[r->runs] = s[i].res.success ? (double)s[i].res.success_step : (double)o->base.max_steps;
+        r->ei[r->runs] = s[i].res.error_integral;
+        final += s[i].res.final_mean_abs_error;
+        r->runs++;
+        if (s[i].res.success)
+            steps[r->ok++] = (double)s[i].res.success_step;
+    }
+    r->final_err = r->runs ? final / r->runs : NAN;
+    r->ok_lo = r->ok_hi = NAN;
+    if (r->runs)
+        pm_stats_wilson(r->ok, r->runs, 0.95, &r->ok_lo, &r->ok_hi);
+    quartiles(steps, r->ok, &r->step_median, &r->step_q1, &r->step_q3);
+    quartiles(r->ei, r->runs, &r->ei_median, &r->ei_q1, &r->ei_q3);
+    per_track(o, s, n, r, steps);
+    depth_profile(o, s, n, r, steps);
+    free(steps);
+    return 0;
+}
+
+int pm_study_run(const pm_study_options *o, pm_study_result *res, char *err)
+{
+    memset(res, 0, sizeof *res);
+    for (int k = 0; k < PM_STUDY_N_RULES; k++)
+        res->rule[k].rule = study_rules[k].name;
+    int rc = sweep(o, res, err);
+    if (!rc)
+        rc = pick_best_rates(res, err);
+    if (!rc)
+        rc = evaluate(o, res, err);
+    for (int k = 0; !rc && k < PM_STUDY_N_RULES; k++)
+        if (analyse_rule(o, res->eval, res->n_eval_runs, &res->rule[k])) {
+            snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+            rc = PM_EXIT_FAILURE;
+        }
+    return rc;
+}
+
+void pm_study_result_free(pm_study_result *res)
+{
+    if (!res)
+        return;
+    for (int k = 0; k < PM_STUDY_N_RULES; k++) {
+        free(res->rule[k].censored);
+        free(res->rule[k].ei);
+    }
+    if (res->sweep)
+        pm_batch_slots_free(res->sweep, res->n_sweep_runs);
+    if (res->eval)
+        pm_batch_slots_free(res->eval, res->n_eval_runs);
+    free(res->sweep);
+    free(res->eval);
+    memset(res, 0, sizeof *res);
+}
