@@ -152,8 +152,8 @@ pm_status pm_plot_nice_ticks(double lo, double hi, int max_ticks, double *ticks,
 {
     if (!isfinite(lo) || !isfinite(hi))
         return PM_ERR_NONFINITE;
-    if (!ticks || !n_ticks || !(lo < hi) || max_ticks < 2 || cap < max_ticks + 1)
-        return PM_ERR_ARG;
+    if (!ticks || !n_ticks || !(lo < hi) || !isfinite(hi - lo) || max_ticks < 2 || cap < max_ticks + 1)
+        return PM_ERR_ARG; /* hi - lo overflowing (e.g. -1e308..1e308) has no drawable scale */
     double raw = (hi - lo) / (max_ticks - 1);
     double mag = pow(10.0, floor(log10(raw)));
     static const double mult[4] = {1, 2, 5, 10};
@@ -165,9 +165,9 @@ pm_status pm_plot_nice_ticks(double lo, double hi, int max_ticks, double *ticks,
         }
     /* integer multiples of the step, so 0.6 prints as 0.6 and not 0.6000000000000001 after %g */
     double k0 = floor(lo / s + 1e-9), k1 = ceil(hi / s - 1e-9);
-    int n = (int)(k1 - k0) + 1;
-    if (n > cap)
+    if (k1 - k0 + 1 > cap) /* compared as doubles: no int overflow whatever the range */
         return PM_ERR_ARG;
+    int n = (int)(k1 - k0) + 1;
     for (int i = 0; i < n; i++) {
         double v = (k0 + i) * s;
         ticks[i] = fabs(v) < 1e-9 * s ? 0.0 : v;

@@ -195,6 +195,7 @@ static void nice_ticks_on_known_ranges(void **state)
     assert_int_equal(pm_plot_nice_ticks(0, NAN, 6, t, 16, &n, NULL), PM_ERR_NONFINITE);
     assert_int_equal(pm_plot_nice_ticks(0, 1, 6, t, 6, &n, NULL), PM_ERR_ARG); /* cap < max_ticks + 1 */
     assert_int_equal(pm_plot_nice_ticks(0, 1, 1, t, 16, &n, NULL), PM_ERR_ARG);
+    assert_int_equal(pm_plot_nice_ticks(-1e308, 1e308, 6, t, 16, &n, NULL), PM_ERR_ARG); /* span overflows */
 }
 
 static void log_ticks_on_known_ranges(void **state)
@@ -485,6 +486,11 @@ static void bad_input_leaves_no_file(void **state)
     spec.log_x = 1;
     assert_int_equal(pm_plot_xy(file_in(f, "logzero.png"), &spec), PM_ERR_ARG);
     spec.log_x = 0;
+    x[0] = -1e308; /* x span overflows a double: no scale can be drawn */
+    x[3] = 1e308;
+    assert_int_equal(pm_plot_xy(file_in(f, "huge.png"), &spec), PM_ERR_ARG);
+    x[0] = 0;
+    x[3] = 3;
     spec.width = 50;
     assert_int_equal(pm_plot_xy(file_in(f, "tiny.png"), &spec), PM_ERR_ARG);
     spec.width = 0;
