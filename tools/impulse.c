@@ -33,7 +33,7 @@ static int make_line_world(const pm_cli_config *cfg, const pm_impulse_spec *spec
     }
     double centre = WORLD_WIDTH / 2 * cfg->ppu, half = spec->line_width / 2 * cfg->ppu;
     for (int c = 0; c < w; c++) {
-        float v = fabs(c + 0.5 - centre) <= half ? 0.0f : 1.0f;   /* pixel centre inside the line */
+        float v = fabs(c - centre) <= half ? 0.0f : 1.0f;   /* pixel c sits at world x = c / ppu (sim.h) */
         for (int r = 0; r < h; r++)
             px[(size_t)r * (size_t)w + (size_t)c] = v;
     }

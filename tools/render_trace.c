@@ -275,7 +275,7 @@ static int render_track(const render_ctx *c, int by_error)
     for (int i = 0; i < n_pred; i++)
         sx[i + 2] = xy[2 * i], sy[i + 2] = xy[2 * i + 1];
     char title[256];
-    snprintf(title, sizeof title, "%s: path coloured by %s", s->title ? s->title : "run",
+    snprintf(title, sizeof title, "%s: %s along the path", s->title ? s->title : "run",
              by_error ? "|E(n)|" : "time");
     pm_plot_track_spec t = {
         .pixels = pm_world_pixels(w), .tex_w = pm_world_width_px(w), .tex_h = pm_world_height_px(w),

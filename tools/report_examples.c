@@ -104,7 +104,7 @@ static int example(const pm_study_options *o, const pm_study_rule *r, const pm_t
     int rc = record(&cfg, &run, &t, err);
     if (!rc) {
         char title[128], prefix[32];
-        snprintf(title, sizeof title, "%s (eta %g), seed 1, %s track", r->rule, r->best_rate, o->tracks[0]);
+        snprintf(title, sizeof title, "%s eta %g, seed 1, %s", r->rule, r->best_rate, o->tracks[0]);
         snprintf(prefix, sizeof prefix, "%s_", r->rule);
         ex->example_steps[k] = pm_loop_steps(pm_runner_loop(run));
         ex->example_success[k] = pm_loop_success_step(pm_runner_loop(run));
