@@ -1,5 +1,5 @@
 /* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as zlib/PNG) for model-file checksums. */
-#include "core/crc32.h"
+#include "crc32.h"
 
 /* crc_table[n] = CRC of the byte n; generated once from the polynomial, constant data (no global state). */
 static const uint32_t crc_table[256] = {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/net_internal.h"
+#include "net_internal.h"
 
 /* Paper preset (SPEC §6): 720 inputs, 10 hidden layers of 10, 2 outputs. */
 enum { PAPER_INPUTS = 720, PAPER_HIDDEN = 10, PAPER_WIDTH = 10, PAPER_OUTPUTS = 2 };

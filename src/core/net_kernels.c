@@ -2,7 +2,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "core/net_internal.h"
+#include "net_internal.h"
 
 /* A weight bound above which learn checks every new weight exactly instead of trusting the running bound. */
 #define SAFE_BOUND 1e300
