@@ -138,6 +138,37 @@ static int on_texture(const pm_world *wd, double x, double y)
     return x >= 0.0 && y >= 0.0 && x <= wd->w / wd->ppu && y <= wd->h / wd->ppu;
 }
 
+/* Sensor offsets in pixels (robot frame, y still to the left; darkness_at turns them into image rows). */
+static void init_offsets(pm_sim *s)
+{
+    const pm_sim_config *c = &s->cfg;
+    double ppu = s->world->ppu;
+    s->reflex_px[0] = c->reflex_x * ppu;
+    s->reflex_px[1] = c->reflex_y * ppu;
+    s->reflex_px[2] = c->reflex_x * ppu;
+    s->reflex_px[3] = -c->reflex_y * ppu;
+    for (int j = 0; j < s->n_pred; j++) {
+        double *o = &s->pred_px[2 * j];
+        predictor_offset(c, j / c->row_len, j % c->row_len, o);
+        o[0] *= ppu;
+        o[1] *= ppu;
+    }
+}
+
+/* Initial pose: the world's start pose if it has one, else its centre heading +x. */
+static void init_pose(pm_sim *s)
+{
+    double x, y, h;
+    s->steps = 0;
+    if (pm_world_start_pose(s->world, &x, &y, &h) != PM_OK) {
+        pm_world_size(s->world, &x, &y);
+        x *= 0.5, y *= 0.5, h = 0.0;
+    }
+    s->x = x;
+    s->y = y;
+    s->heading = wrap_angle(h);
+}
+
 pm_status pm_sim_create(const pm_sim_config *c, const pm_world *w, pm_sim **out)
 {
     if (!c || !w || !out)
@@ -179,30 +210,8 @@ pm_status pm_sim_create(const pm_sim_config *c, const pm_world *w, pm_sim **out)
     s->pred_map = pred_map;
     s->n_pred = (int)n_pred;
     s->white = reading_of(0.0);
-    /* Offsets in pixels, y flipped to image rows later (see sample_at). */
-    double ppu = w->ppu;
-    s->reflex_px[0] = c->reflex_x * ppu;
-    s->reflex_px[1] = c->reflex_y * ppu;
-    s->reflex_px[2] = c->reflex_x * ppu;
-    s->reflex_px[3] = -c->reflex_y * ppu;
-    for (int j = 0; j < (int)n_pred; j++) {
-        double *o = &s->pred_px[2 * j];
-        predictor_offset(c, j / c->row_len, j % c->row_len, o);
-        o[0] *= ppu;
-        o[1] *= ppu;
-    }
-    s->steps = 0;
-    double sx, sy, sh;
-    if (pm_world_start_pose(w, &sx, &sy, &sh) == PM_OK) {
-        s->x = sx;
-        s->y = sy;
-        s->heading = wrap_angle(sh);
-    } else {
-        pm_world_size(w, &sx, &sy);
-        s->x = 0.5 * sx;
-        s->y = 0.5 * sy;
-        s->heading = 0.0;
-    }
+    init_offsets(s);
+    init_pose(s);
     *out = s;
     return PM_OK;
 }
