@@ -5,3 +5,12 @@ if(PRIMOD_BUILD_TOOLS AND PM_PYTHON3)
     COMMAND ${PM_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/cli_robot.py $<TARGET_FILE:primod_cli> ${PROJECT_SOURCE_DIR})
   set_tests_properties(robot.cli_robot PROPERTIES LABELS robot TIMEOUT 120)
 endif()
+
+# The firmware builds with avr-gcc -Wall -Werror (the CI command is `make -C firmware`); outputs go to the build tree.
+find_program(PM_AVR_GCC avr-gcc)
+find_program(PM_MAKE make)
+if(PM_AVR_GCC AND PM_MAKE)
+  add_test(NAME robot.firmware_build
+    COMMAND ${PM_MAKE} -C ${PROJECT_SOURCE_DIR}/firmware O=${CMAKE_BINARY_DIR}/firmware)
+  set_tests_properties(robot.firmware_build PROPERTIES LABELS robot)
+endif()
