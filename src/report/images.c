@@ -42,7 +42,7 @@ static pm_status check_track(const pm_plot_track_spec *s)
     return st;
 }
 
-/* Grey texture as a cairo image; contrast is reduced (black -> 0.35 grey) so the coloured path stays visible
+/* Grey texture as a cairo image; contrast is reduced (black -> 0.5 grey) so the coloured path stays visible
  * where it runs over the black line. NULL if cairo cannot allocate. */
 static cairo_surface_t *texture_surface(const float *px, int w, int h)
 {
@@ -59,7 +59,7 @@ static cairo_surface_t *texture_surface(const float *px, int w, int h)
         for (int c = 0; c < w; c++) {
             double g = px[(size_t)r * w + c];
             g = g < 0 ? 0 : g > 1 ? 1 : g;
-            uint32_t v = (uint32_t)lround(255 * (0.35 + 0.65 * g));
+            uint32_t v = (uint32_t)lround(255 * (0.5 + 0.5 * g));
             row[c] = 0xff000000u | v << 16 | v << 8 | v;
         }
     }
