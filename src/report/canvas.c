@@ -1,4 +1,4 @@
-/* Plotting core shared by every figure: recording canvas, atomic PNG/SVG writing, axes, text and colours. */
+/* Plotting core shared by every figure: atomic PNG/SVG writing through a draw callback, axes, text and colours. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "report/canvas.h"

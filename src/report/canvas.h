@@ -1,4 +1,4 @@
-/* Private plotting core of the report layer: recording canvas, atomic PNG/SVG output, axes, text, colours. */
+/* Private plotting core of the report layer: atomic PNG/SVG output through a draw callback, axes, text, colours. */
 #ifndef PRIMOD_REPORT_CANVAS_H
 #define PRIMOD_REPORT_CANVAS_H
 
