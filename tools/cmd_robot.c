@@ -416,8 +416,8 @@ static void report_events(session *ss, unsigned ev)
         fprintf(stderr, "primod robot: no sensor frame for %d ms: robot halted, learning paused\n",
                 ss->s->link.sensor_timeout_ms);
     if (ev & PM_LINK_EV_RESUME)
-        fprintf(stderr, "primod robot: sensor frames flowing: driving%s\n",
-                ss->s->net.rule == PM_CLI_RULE_REFLEX ? "" : " and learning");
+        fprintf(stderr, "primod robot: sensor frames flowing%s\n", ss->o->calibrate ? ""
+                : ss->s->net.rule == PM_CLI_RULE_REFLEX ? ": driving" : ": driving and learning");
     if (ev & (PM_LINK_EV_LOST | PM_LINK_EV_RECONNECT | PM_LINK_EV_STALL))
         ss->prev_ok = 0;
 }

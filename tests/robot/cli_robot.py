@@ -91,7 +91,7 @@ def sensors_for(line_pos):
     return [30 if abs((3.5 - i) - line_pos) < 0.5 else 220 for i in range(8)]
 
 
-def run(args, device_script, timeout=30.0):
+def run(args, device_script, timeout=30.0, stdout=None):
     """Runs primod robot against a fake device driven by device_script(t, dev) every 10 ms.
     Returns (exit code, stderr text, list of frames received from the host)."""
     master, slave = os.openpty()
@@ -121,6 +121,8 @@ def run(args, device_script, timeout=30.0):
         proc.kill()
         check(False, "primod robot did not finish within %.0f s" % timeout)
     out, err = proc.communicate()
+    if stdout is not None:
+        stdout.append(out.decode())
     if dev["open"]:
         try:
             while True:
@@ -218,7 +220,7 @@ def main():
             dev["sent_sigint"] = True
 
     model3 = os.path.join(tmp, "m3.bin")
-    rc, err, got = run(base[:-1] + ["5", "--save-model", model3], interrupt, timeout=10)
+    rc, err, got = run(base[:-1] + ["5", "--load-model", model1, "--save-model", model3], interrupt, timeout=10)
     check(rc == 0, "SIGINT exits 0 (%d)" % rc)
     check(os.path.exists(model3), "SIGINT saves the model")
     check(got and got[-1] == ("H",), "SIGINT halts the robot")
@@ -249,12 +251,29 @@ def main():
     check(" 0 bad CRC" not in err and "bad CRC" in err, "bad CRCs are counted: " + err.strip().splitlines()[-1])
     check(len([g for g in got if g[0] == "M"]) >= 20, "noisy link still drives")
 
-    # 6. bad usage: exit 2 with a one-line message
+    # 6. --calibrate: running extremes over a line that sweeps under every sensor; motors never driven
+    def sweeping(t, dev):
+        send_sensor(dev, 3.5 - (dev["seq"] % 8))  # the line under sensor 0, 1, ..., 7 in turn
+
+    out = []
+    rc, err, got = run(["--calibrate", "--max-steps", "60"], sweeping, stdout=out)
+    check(rc == 0, "calibration exits 0 (%d: %s)" % (rc, err))
+    check("black = 30, 30, 30, 30, 30, 30, 30, 30" in out[0], "calibrated black is the darkest reading: " + out[0])
+    check("white = 220, 220, 220, 220, 220, 220, 220, 220" in out[0], "calibrated white is the brightest reading")
+    check(not [g for g in got if g[0] == "M"], "calibration never drives the motors")
+
+    # 7. bad usage: exit 2 with a one-line message
     r = subprocess.run([PRIMOD, "robot", "--device", "/dev/null", "--bogus"], capture_output=True)
     check(r.returncode == 2 and r.stderr.count(b"\n") == 1, "unknown option: exit 2, one line")
     r = subprocess.run([PRIMOD, "robot", "--config", cfg, "--set", "grid.band_w=601", "--frames", frames],
                        capture_output=True)
     check(r.returncode == 2, "odd band width refused")
+    junk = os.path.join(tmp, "junk.bin")
+    with open(junk, "w") as f:
+        f.write("not a model\n")
+    rc, err, got = run(base + ["--load-model", junk], lambda t, dev: send_sensor(dev), timeout=10)
+    check(rc == 2 and "--load-model" in err, "a damaged model is refused with exit 2")
+    check(not [g for g in got if g[0] == "M"], "nothing drives with a refused model")
 
     if not FAILURES:
         subprocess.run(["rm", "-rf", tmp])

@@ -120,16 +120,13 @@ static void encode_rejects_bad_arguments(void **state)
     assert_int_equal(pm_frame_decode_motors(&f, &seq, &l, &r), PM_ERR_ARG);
 }
 
-/* Every single-byte corruption of an S frame (every position, every other value) is rejected, and the
- * valid frame sent right after it is still received: the corrupted frame never leaks through. */
-static void every_single_byte_corruption_rejected(void **state)
+/* Every single-byte corruption of a frame (every position, every other value) is rejected, and the valid frame
+ * sent right after it is still received: the corrupted frame never leaks through. All three frame types. */
+static void corrupt_each_byte(const uint8_t *good, size_t n, long *cases)
 {
-    (void)state;
     const uint8_t s[8] = {200, 180, 20, 15, 16, 22, 190, 210};
-    uint8_t good[PM_FRAME_MAX_BYTES], next[PM_FRAME_MAX_BYTES];
-    size_t n = pm_frame_encode_sensors(9, s, good);
+    uint8_t next[PM_FRAME_MAX_BYTES];
     size_t n_next = pm_frame_encode_sensors(10, s, next);
-    long cases = 0;
     for (size_t pos = 0; pos < n; pos++) {
         for (int v = 0; v < 256; v++) {
             if (v == good[pos])
@@ -142,14 +139,26 @@ static void every_single_byte_corruption_rejected(void **state)
             pm_frame frames[4];
             assert_int_equal(feed_all(&p, bad, n, frames, 4), 0);
             assert_int_equal(feed_all(&p, next, n_next, frames, 4), 1);
+            assert_int_equal(frames[0].type, PM_FRAME_SENSORS);
             assert_int_equal(frames[0].payload[0], 10);
             /* a corrupted start byte is garbage; anything else is a counted bad frame */
             if (pos > 0)
                 assert_true(p.n_bad_crc + p.n_bad_len >= 1);
-            cases++;
+            (*cases)++;
         }
     }
-    assert_int_equal(cases, 13 * 255);
+}
+
+static void every_single_byte_corruption_rejected(void **state)
+{
+    (void)state;
+    const uint8_t s[8] = {200, 180, 20, 15, 16, 22, 190, 210};
+    uint8_t f[PM_FRAME_MAX_BYTES];
+    long cases = 0;
+    corrupt_each_byte(f, pm_frame_encode_sensors(9, s, f), &cases);
+    corrupt_each_byte(f, pm_frame_encode_motors(9, -150, 120, f), &cases);
+    corrupt_each_byte(f, pm_frame_encode_halt(f), &cases);
+    assert_int_equal(cases, (13 + 9 + 4) * 255); /* frame sizes 13, 9, 4 bytes; 255 wrong values per byte */
 }
 
 /* Random garbage (including 0x7E bytes and truncated frames) between valid frames: every valid frame is found. */
