@@ -21,9 +21,11 @@ typedef struct pm_world pm_world;
 /* Names of the built-in tracks ("paper" first, the default), static storage; *n (if not NULL) gets the count. */
 const char *const *pm_track_names(int *n);
 
-/* Draws a built-in track ("paper", "oval", "figure8", "zigzag", "s-curves"; each 250 x 250 units, line about
- * 2.75 units wide) at ppu pixels per unit (4 in the paper preset). PM_ERR_ARG for NULL, an unknown name or
- * ppu not in (0, 64]; PM_ERR_NOMEM. Free with pm_world_destroy. */
+/* Draws a built-in track at ppu pixels per unit (4 in the paper preset); each is 250 x 250 units with a line
+ * 2.75 units wide. "paper": a rounded square whose top side is pushed 120 units inward by a U-shaped bay (the
+ * reflex alone follows it at speed 30 and 60); "oval"; "figure8" (crosses itself); "zigzag" (unrounded 90- and
+ * 45-degree corners); "s-curves". PM_ERR_ARG for NULL, an unknown name or ppu not in (0, 64]; PM_ERR_NOMEM.
+ * Free with pm_world_destroy. */
 pm_status pm_world_create_builtin(const char *name, double ppu, pm_world **out);
 
 /* Loads a track from a PNG file (any bit depth / colour type, converted to grey 0..1; alpha is ignored): a dark
