@@ -397,6 +397,7 @@ typedef struct {
     int prev_ok;                    /* the previous step was a full, fresh step: learning now is allowed */
     int lost_said;
     int camera_err_said;
+    long long camera_retry_ms;      /* last reopen attempt of a vanished camera */
 } session;
 
 /* Reports link transitions, once each (SPEC §7 faults). */
@@ -595,6 +596,24 @@ static void sleep_until(long long t_ms)
 }
 
 /* Gets the next camera frame; 1 fresh, 0 late/lost, -1 end of replay. Paces a replay at fps. */
+/* A vanished camera device is reopened at most once a second (same rule as the serial device). 1 if open. */
+static int camera_available(session *ss, double period)
+{
+    if (ss->cam)
+        return 1;
+    long long now = now_ms();
+    if (now - ss->camera_retry_ms >= 1000) {
+        ss->camera_retry_ms = now;
+        if (!pm_camera_open_v4l2(ss->s->camera, ss->s->width, ss->s->height, &ss->cam)) {
+            fprintf(stderr, "primod robot: camera %s reopened\n", ss->s->camera);
+            ss->camera_err_said = 0;
+            return 1;
+        }
+    }
+    sleep_until(now + (long long)lround(period)); /* keep the pace while steering on the reflex alone */
+    return 0;
+}
+
 static int next_frame(session *ss, long long *next_tick)
 {
     const double period = 1000.0 / ss->s->fps;
@@ -605,21 +624,24 @@ static int next_frame(session *ss, long long *next_tick)
         *next_tick += (long long)lround(period);
         if (*next_tick < now)
             *next_tick = now; /* behind schedule: no burst to catch up */
-    }
-    pm_status st = pm_camera_grab(ss->cam, ss->o->frames ? 0 : (int)lround(2 * period), ss->image, &res);
-    if (st == PM_ERR_IO) {
-        if (!ss->camera_err_said)
-            pm_cli_error(CMD, "camera: device error; steering on the reflex alone, no learning");
-        ss->camera_err_said = 1;
-        sleep_until(now_ms() + (long long)lround(period)); /* a dead device returns at once: keep the pace */
+    } else if (!camera_available(ss, period)) {
         return 0;
     }
-    if (res == PM_CAMERA_FRAME)
-        ss->camera_err_said = 0;
+    pm_status st = pm_camera_grab(ss->cam, ss->o->frames ? 0 : (int)lround(2 * period), ss->image, &res);
+    if (st == PM_ERR_IO && !ss->o->frames) {
+        if (!ss->camera_err_said)
+            fprintf(stderr, "primod robot: camera %s lost; steering on the reflex alone, no learning, "
+                    "retrying every second\n", ss->s->camera);
+        ss->camera_err_said = 1;
+        pm_camera_destroy(ss->cam);
+        ss->cam = NULL;
+        ss->camera_retry_ms = now_ms();
+        return 0;
+    }
     if (res == PM_CAMERA_END)
         return -1;
     if (res != PM_CAMERA_FRAME)
-        return 0;
+        return 0; /* late, or an unreadable replay image: this step does not learn */
     pm_grid_compute(&ss->s->grid, ss->image, ss->pred);
     return 1;
 }
