@@ -495,15 +495,15 @@ int pm_batch_summarize(const pm_batch_slot *slots, int n, pm_batch_summary **out
 
 void pm_batch_print_table(const pm_batch_summary *g, int n, FILE *f)
 {
-    fprintf(f, "%-28s %-9s %5s %8s %12s %21s %12s %10s %9s\n", "group", "rate", "runs", "success", "median step",
-            "IQR", "error integ.", "final |E|", "wall s");
+    fprintf(f, "%-28s %-9s %5s %8s %12s %21s %13s %10s %9s\n", "group", "rate", "runs", "success", "median step",
+            "IQR of step", "err integral", "final |E|", "wall s");
     for (int i = 0; i < n; i++) {
         char med[32] = "-", iqr[48] = "-";
         if (g[i].successes) {
             snprintf(med, sizeof med, "%.1f", g[i].median_success_step);
             snprintf(iqr, sizeof iqr, "[%.1f, %.1f]", g[i].iqr_lo, g[i].iqr_hi);
         }
-        fprintf(f, "%-28s %-9.3g %5d %7.0f%% %12s %21s %12.5g %10.3g %9.2f\n", g[i].group, g[i].rate, g[i].runs,
+        fprintf(f, "%-28s %-9.3g %5d %7.0f%% %12s %21s %13.5g %10.3g %9.2f\n", g[i].group, g[i].rate, g[i].runs,
                 100 * g[i].success_rate, med, iqr, g[i].median_error_integral, g[i].mean_final_abs_error,
                 g[i].wall_seconds);
     }

@@ -5,7 +5,8 @@ if(PRIMOD_BUILD_TOOLS)
   set(PM_CLI_RUN_CASES usage_errors help json_keys determinism reflex_default_track pm_learns model_roundtrip log)
   set(PM_CLI_BATCH_CASES jobs_identical resume emit_merge errors)
   foreach(case ${PM_CLI_RUN_CASES})
-    add_test(NAME cli.run_${case} COMMAND sh ${PROJECT_SOURCE_DIR}/tests/cli/run_cli.sh $<TARGET_FILE:primod_cli> ${case})
+    add_test(NAME cli.run_${case}
+             COMMAND sh ${PROJECT_SOURCE_DIR}/tests/cli/run_cli.sh $<TARGET_FILE:primod_cli> ${case})
   endforeach()
   foreach(case ${PM_CLI_BATCH_CASES})
     add_test(NAME cli.batch_${case}
