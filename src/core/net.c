@@ -18,8 +18,7 @@ static void default_free(void *ptr, void *ctx) { (void)ctx; free(ptr); }
 
 /* The carve table: every array of the block, in order, with its byte size. Each starts on a 64-byte boundary so
  * weight rows of one layer are contiguous and the big arrays are cache-line aligned. */
-enum { C_SIZES, C_FAN, C_WOFF, C_AOFF, C_W, C_W0, C_X0, C_X1, C_NZ0, C_NZ1, C_A0, C_A1, C_D0, C_D1, C_COEF, C_BACK,
-       C_COUNT };
+enum { C_SIZES, C_FAN, C_WOFF, C_AOFF, C_W, C_W0, C_X0, C_X1, C_NZ0, C_NZ1, C_A0, C_A1, C_D0, C_D1, C_COEF, C_COUNT };
 #define CARVE_ALIGN 64u
 
 static uint64_t round_up(uint64_t n) { return (n + CARVE_ALIGN - 1) / CARVE_ALIGN * CARVE_ALIGN; }
@@ -38,7 +37,7 @@ static uint64_t layout(const pm_net *d, uint64_t off[C_COUNT])
         [C_NZ0] = nin * sizeof(int),           [C_NZ1] = nin * sizeof(int),
         [C_A0] = na * sizeof(double),          [C_A1] = na * sizeof(double),
         [C_D0] = na * sizeof(double),          [C_D1] = na * sizeof(double),
-        [C_COEF] = na * sizeof(double),        [C_BACK] = (uint64_t)d->max_width * sizeof(double),
+        [C_COEF] = na * sizeof(double),
     };
     uint64_t pos = round_up(sizeof(pm_net));
     for (int i = 0; i < C_COUNT; i++) {
@@ -69,7 +68,6 @@ static void carve(pm_net *net)
     net->delta[0] = (double *)(void *)(b + off[C_D0]);
     net->delta[1] = (double *)(void *)(b + off[C_D1]);
     net->coef = (double *)(void *)(b + off[C_COEF]);
-    net->back = (double *)(void *)(b + off[C_BACK]);
     net->cfg.layer_sizes = net->sizes;
 }
 

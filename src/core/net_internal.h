@@ -39,7 +39,6 @@ struct pm_net {
     double *act[2];      /* (n_act) each: y^l of every layer, layer l at a_off[l] */
     double *delta[2];    /* (n_act) each: delta^l of the last learn (or d~ for the chained-sign rule) */
     double *coef;        /* (n_act) scratch: rate * R * phi(delta_j) per neuron */
-    double *back;        /* (max_width) scratch: sum_k w_kj delta_k while back-propagating */
 };
 
 /* Weights of layer l: (sizes[l], fan_in[l] + bias) row-major. */

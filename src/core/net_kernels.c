@@ -173,21 +173,15 @@ static int compute_deltas(pm_net *net, double *restrict delta, pm_rule rule, con
         const double *w_up = pm_net_w_(net, l + 1); /* (sizes[l+1], sizes[l] + bias) */
         const double *d_up = delta + net->a_off[l + 1];
         const int n = net->sizes[l], n_up = net->sizes[l + 1], cols_up = pm_net_cols_(net, l + 1);
-        double *restrict back = net->back;
-        for (int j = 0; j < n; j++)
-            back[j] = 0;
-        for (int k = 0; k < n_up; k++) { /* row k of W^(l+1) adds w_kj * delta_k to every back[j]: contiguous */
-            const double *restrict row = w_up + (long)k * cols_up;
-            const double dk = d_up[k];
-            if (dk == 0)
-                continue;
-            for (int j = 0; j < n; j++)
-                back[j] += row[j] * dk;
-        }
         const double *y = act + net->a_off[l];
-        double *d = delta + net->a_off[l];
+        double *restrict d = delta + net->a_off[l];
+        /* sum_k w_kj delta_k: column j of W^(l+1) against delta^(l+1), summed in a register (k ascending); the
+         * layers above the input are narrow, so strided loads are cheaper than a store chain through a buffer */
         for (int j = 0; j < n; j++) {
-            double v = deriv(y[j], f) * back[j];
+            double s = 0;
+            for (int k = 0; k < n_up; k++)
+                s += w_up[(long)k * cols_up + j] * d_up[k];
+            const double v = deriv(y[j], f) * s;
             d[j] = chained ? sign_of(v) : v;
         }
     }
