@@ -19,11 +19,13 @@ static void view_help(FILE *f)
             "keys: space pause/resume, + / - steps per frame x2 / /2, L learning on/off, R reset (restart the run),\n"
             "      S save the model (--save-model FILE, default primod-view.model), Q or Esc quit.\n\n"
             "options:\n"
-            "  --frames N             stop after N loop steps (1 step per frame), then quit\n"
-            "  --screenshot FILE.png  headless: run --frames steps (default 300), write the last frame as PNG\n"
+            "  --frames N             quit after N frames (a frame takes 1 step, x2 per '+', none when paused)\n"
+            "  --screenshot FILE.png  headless: run --frames frames (default 300), write the last frame as PNG\n"
             "                         (uses the video driver if one works, else an off-screen surface)\n"
             "  --print-pose           at the end print 'step x y heading(deg) E' of the last step (the first\n"
             "                         five columns of run --log's last row, same format)\n"
+            "  --keys F:K[,F:K...]    press key K (space + - l r s q) before frame F, e.g. 0:l,100:r (for tests\n"
+            "                         and demos; works with --screenshot)\n"
             "  --load-model FILE      start from a saved network\n"
             "  --save-model FILE      where S saves the network\n"
             "  --help                 this text\n\n"
@@ -38,6 +40,7 @@ static void view_help(FILE *f)
 static int view_takes_value(const char *name)
 {
     return pm_cli_is_config_option(name) || !strcmp(name, "--frames") || !strcmp(name, "--screenshot") ||
+           !strcmp(name, "--keys") ||
            !strcmp(name, "--load-model") || !strcmp(name, "--save-model");
 }
 
@@ -60,7 +63,13 @@ static int parse_view_args(int argc, char **argv, pm_view_options *o)
             }
         } else if (!strcmp(name, "--screenshot"))
             o->screenshot = value;
-        else if (!strcmp(name, "--print-pose"))
+        else if (!strcmp(name, "--keys")) {
+            char err[PM_CLI_ERR_MAX];
+            if (pm_view_parse_keys(o, value, err, sizeof err)) {
+                pm_cli_error(cmd, "--keys: %s", err);
+                return 2;
+            }
+        } else if (!strcmp(name, "--print-pose"))
             o->print_pose = 1;
         else if (!strcmp(name, "--load-model"))
             o->load_model = value;

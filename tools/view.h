@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#define PM_VIEW_MAX_KEYS 32
+
 /* Options of primod view beyond the run configuration (tools/cmd_view.c parses them). */
 typedef struct {
     pm_cli_config cfg;
@@ -15,7 +17,14 @@ typedef struct {
     const char *load_model;    /* may be NULL */
     const char *save_model;    /* where the S key saves the network */
     int print_pose;            /* print the last step's "step x y heading(deg) E" at the end */
+    /* Scripted key presses (--keys FRAME:KEY,...): key_code[i] is pressed before frame key_frame[i]. */
+    int n_keys;
+    long key_frame[PM_VIEW_MAX_KEYS];
+    SDL_Keycode key_code[PM_VIEW_MAX_KEYS];
 } pm_view_options;
+
+/* Parses a --keys list "FRAME:KEY,..." (KEY: space + - l r s q) into o. Returns 0, or -1 with err. */
+int pm_view_parse_keys(pm_view_options *o, const char *spec, char *err, size_t errcap);
 
 /* Runs the viewer (tools/view_main.c); returns the exit code (0, 1 SDL/screenshot failure, 2 usage). */
 int pm_view_run(const pm_view_options *o);

@@ -222,7 +222,10 @@ static void plot_frame(view *v, pm_view_box b, const char *label, double lo, dou
     SDL_SetRenderDrawColor(v->ren, 180, 180, 180, 255);
     SDL_RenderDrawRect(v->ren, &r);
     char text[96];
-    snprintf(text, sizeof text, "%s  %.3g .. %.3g", label, lo, hi);
+    if (hi > lo)
+        snprintf(text, sizeof text, "%s  %.3g .. %.3g", label, lo, hi);
+    else
+        snprintf(text, sizeof text, "%s", label);
     SDL_SetRenderDrawColor(v->ren, 40, 40, 40, 255);
     pm_view_text(v->ren, b.x + 4, b.y + 4, 1, text);
 }
@@ -450,31 +453,83 @@ static int handle_key(view *v, SDL_Keycode k, char *err)
     return 0;
 }
 
-static int interactive(view *v, char *err)
+int pm_view_parse_keys(pm_view_options *o, const char *spec, char *err, size_t errcap)
 {
-    for (;;) {
+    static const struct {
+        const char *name;
+        SDL_Keycode code;
+    } keys[] = {{"space", SDLK_SPACE}, {"+", SDLK_PLUS}, {"-", SDLK_MINUS}, {"l", SDLK_l},
+                {"r", SDLK_r},         {"s", SDLK_s},    {"q", SDLK_q}};
+    pm_view_options tmp = *o;
+    tmp.n_keys = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *item = buf, *next; item; item = next) {
+        if ((next = strchr(item, ',')))
+            *next++ = 0;
+        char *colon = strchr(item, ':');
+        long frame;
+        if (colon)
+            *colon = 0;
+        if (!colon || pm_cli_parse_long(item, &frame) || frame < 0) {
+            snprintf(err, errcap, "'%.100s': expected FRAME:KEY with FRAME >= 0", item);
+            return -1;
+        }
+        size_t k = 0;
+        while (k < sizeof keys / sizeof keys[0] && strcmp(colon + 1, keys[k].name))
+            k++;
+        if (k == sizeof keys / sizeof keys[0] || tmp.n_keys == PM_VIEW_MAX_KEYS) {
+            snprintf(err, errcap, "'%.100s': %s", colon + 1,
+                     tmp.n_keys == PM_VIEW_MAX_KEYS ? "too many keys" : "unknown key (space + - l r s q)");
+            return -1;
+        }
+        tmp.key_frame[tmp.n_keys] = frame;
+        tmp.key_code[tmp.n_keys++] = keys[k].code;
+    }
+    *o = tmp;
+    return 0;
+}
+
+/* Presses the scripted keys of this frame. Returns as handle_key (1 quit, -1 error). */
+static int scripted_keys(view *v, long frame, char *err)
+{
+    for (int i = 0; i < v->opt.n_keys; i++)
+        if (v->opt.key_frame[i] == frame) {
+            int rc = handle_key(v, v->opt.key_code[i], err);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+/* The frames of the view: keys (user and scripted), `speed` steps unless paused, draw. Headless runs
+ * --frames frames without delay and draws only the last one; interactive runs until Q or --frames. */
+static int run_frames(view *v, char *err)
+{
+    int headless = v->opt.screenshot != NULL;
+    for (long f = 0; !v->opt.frames || f < v->opt.frames; f++) {
         SDL_Event e;
-        while (SDL_PollEvent(&e)) {
-            if (e.type == SDL_QUIT)
+        while (v->win && SDL_PollEvent(&e)) {
+            if (e.type == SDL_QUIT && !headless)
                 return 0;
-            if (e.type == SDL_KEYDOWN) {
+            if (e.type == SDL_KEYDOWN && !headless) {
                 int rc = handle_key(v, e.key.keysym.sym, err);
                 if (rc)
                     return rc < 0 ? -1 : 0;
             }
         }
-        if (!v->paused) {
-            long n = v->speed;
-            if (v->opt.frames && v->steps + n > v->opt.frames)
-                n = v->opt.frames - v->steps;
-            advance(v, n);
+        int rc = scripted_keys(v, f, err);
+        if (rc)
+            return rc < 0 ? -1 : 0;
+        if (!v->paused)
+            advance(v, v->speed);
+        if (!headless) {
+            render(v);
+            SDL_RenderPresent(v->ren);
+            SDL_Delay(16);
         }
-        render(v);
-        SDL_RenderPresent(v->ren);
-        if (v->opt.frames && v->steps >= v->opt.frames)
-            return 0;
-        SDL_Delay(16);
     }
+    return 0;
 }
 
 static void print_pose(const view *v)
@@ -501,15 +556,12 @@ int pm_view_run(const pm_view_options *o)
     rc = PM_EXIT_FAILURE;
     if (open_display(&v, err) || alloc_buffers(&v, err))
         goto out;
+    if (run_frames(&v, err))
+        goto out;
     if (o->screenshot) {
-        for (long f = 0; f < o->frames && advance(&v, 1); f++)
-            if (v.win)
-                SDL_PumpEvents();   /* keep the window manager happy while rendering headless */
         render(&v);
         if (pm_view_save_png(v.ren, WIN_W, WIN_H, o->screenshot, err, sizeof err))
             goto out;
-    } else if (interactive(&v, err)) {
-        goto out;
     }
     if (o->print_pose)
         print_pose(&v);

@@ -2,7 +2,7 @@
 if(PRIMOD_BUILD_TOOLS)
   set(_pm_view_check ${PROJECT_SOURCE_DIR}/tests/view/view_check.py)
   if(PRIMOD_BUILD_VIEWER AND SDL2_FOUND)
-    set(_pm_view_modes xvfb dummy trajectory errors)
+    set(_pm_view_modes xvfb dummy trajectory keys errors)
   else()
     set(_pm_view_modes no_sdl)
   endif()

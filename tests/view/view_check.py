@@ -111,11 +111,43 @@ def main():
             assert got == last, "view %s != run %s (options %s)" % (got, last, extra)
             assert int(got[0]) == n - 1
             print("step %s pose %s E %s: view == run" % (got[0], got[1:4], got[4]))
+    elif mode == "keys":
+        # scripted key presses act like the interactive keys; each is checked against an equivalent run
+        env = dict(os.environ, SDL_VIDEODRIVER="dummy")
+
+        def view_pose(*args):
+            return run([primod, "view", "--screenshot", png, "--print-pose"] + list(args), env=env).stdout.split()
+
+        def run_pose(n, *args):
+            log = os.path.join(tmp, "run.tsv")
+            run([primod, "run", "--quiet", "--max-steps", str(n), "--log", log] + list(args))
+            return open(log).read().splitlines()[-1].split("\t")[:5]
+
+        # L before the first frame: learning off all along = a run whose P&M rate is 0
+        off = view_pose("--frames", "200", "--keys", "0:l")
+        assert off == run_pose(200, "--set", "learning.rate_pm=0"), off
+        assert off != view_pose("--frames", "200"), "L changed nothing"
+        # R at frame 150 of 300: the run restarts, 150 steps after the reset
+        assert view_pose("--frames", "300", "--keys", "150:r") == run_pose(150)
+        # + doubles the steps per frame; space pauses frames 50..59: (100 - 10) frames x 2 steps
+        assert view_pose("--frames", "100", "--keys", "0:+,50:space,60:space") == run_pose(180)
+        # - halves it back (never below 1); q quits at frame 30
+        assert view_pose("--frames", "100", "--keys", "0:+,0:-,0:-,30:q") == run_pose(30)
+        # S saves the network where --save-model says; run can start from it
+        model = os.path.join(tmp, "m.pmnet")
+        view_pose("--frames", "20", "--keys", "10:s", "--save-model", model)
+        run([primod, "run", "--quiet", "--max-steps", "5", "--load-model", model])
+        os.remove(model)
+        os.remove(os.path.join(tmp, "run.tsv"))
     elif mode == "errors":
         p = run([primod, "view", "--frames", "0"], expect=2)
         assert "--frames" in p.stderr, p.stderr
         p = run([primod, "view", "--track", "no-such-track", "--screenshot", png], expect=2)
         assert "no-such-track" in p.stderr, p.stderr
+        p = run([primod, "view", "--keys", "5:x"], expect=2)
+        assert "unknown key" in p.stderr, p.stderr
+        p = run([primod, "view", "--keys", "-1:l"], expect=2)
+        assert "FRAME" in p.stderr, p.stderr
         p = run([primod, "view", "--bogus"], expect=2)
         assert "--bogus" in p.stderr, p.stderr
         p = run([primod, "view", "--screenshot", os.path.join(tmp, "no", "dir.png"), "--frames", "2"],
