@@ -63,7 +63,8 @@ static void batch_help(const char *cmd, FILE *f)
             "  --rate-RULE X          learning.rate_RULE, e.g. --rate-bp 0.01\n");
     if (sweep)
         fprintf(f, "  --grid SEC.KEY=V1,V2   values of one key (repeatable; the grid is their product),\n"
-                   "                         e.g. --grid learning.rate=1e-6,1e-5,1e-4\n"
+                   "                         e.g. --grid learning.rate=1e-6,1e-5,1e-4; separate with ';' when\n"
+                   "                         the values are lists: --grid 'network.hidden=10;20,10'\n"
                    "  --emit-commands        print one `primod run ... --json` command per run still missing\n"
                    "                         (for GNU parallel or a job array) instead of running; with --out\n"
                    "                         each writes DIR/<name>.json, which `primod merge DIR` summarises\n");
@@ -80,12 +81,13 @@ static void batch_help(const char *cmd, FILE *f)
     pm_cli_print_config_help(f);
 }
 
-/* Splits a comma list in place into items (max cap); returns the count or -1 if too many / empty items. */
-static int split_list(char *s, char **items, int cap)
+/* Splits a list separated by sep in place into items (max cap); returns the count or -1 if too many / empty
+ * items. */
+static int split_sep(char *s, char sep, char **items, int cap)
 {
     int n = 0;
     for (char *tok = s;; n++) {
-        char *comma = strchr(tok, ',');
+        char *comma = strchr(tok, sep);
         if (comma)
             *comma = '\0';
         if (n >= cap || !*tok)
@@ -95,6 +97,11 @@ static int split_list(char *s, char **items, int cap)
             return n + 1;
         tok = comma + 1;
     }
+}
+
+static int split_list(char *s, char **items, int cap)
+{
+    return split_sep(s, ',', items, cap);
 }
 
 static int parse_rules(const char *cmd, const char *value, batch_args *a)
@@ -169,7 +176,8 @@ static int parse_grid(const char *cmd, const char *value, const pm_cli_config *b
     snprintf(g->section, sizeof g->section, "%.*s", (int)(dot - value), value);
     snprintf(g->key, sizeof g->key, "%.*s", (int)(eq - dot - 1), dot + 1);
     g->copy = strdup(eq + 1);
-    g->n = g->copy ? split_list(g->copy, g->values, MAX_VALUES) : -1;
+    /* values are comma-separated, or ';'-separated when they are lists themselves (network.hidden=10;20,10) */
+    g->n = g->copy ? split_sep(g->copy, strchr(g->copy, ';') ? ';' : ',', g->values, MAX_VALUES) : -1;
     a->n_grid++;   /* owned now: freed with the args */
     if (g->n < 0) {
         pm_cli_error(cmd, "--grid '%s': empty value or more than %d values", value, MAX_VALUES);

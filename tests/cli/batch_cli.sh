@@ -105,6 +105,17 @@ for g in s["groups"].values():   # same runs, so the same statistics per (rule, 
 PY
     "$PRIMOD" merge "$T/out" | grep -q "^pm@0.001" || fail "merge table lacks pm@0.001"
     ;;
+grid_lists)
+    # ';' separates grid values that are lists themselves; each run's config echo shows its own value
+    "$PRIMOD" sweep --rules bp --seeds 1 --grid 'network.hidden=10;20,10' --max-steps 300 --json --quiet >"$T/g.json"
+    python3 - "$T/g.json" <<'PY' || fail "grid of list values"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d["groups"]) == {"bp network.hidden=10", "bp network.hidden=20,10"}
+assert [r["config"]["network"]["hidden"] for r in d["runs"]] == [[10], [20, 10]]
+assert [len(r["weight_distance"]) for r in d["runs"]] == [2, 3]
+PY
+    ;;
 errors)
     mkdir "$T/bad"
     echo '{"not": "a run"}' >"$T/bad/x.json"

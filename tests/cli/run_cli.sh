@@ -156,6 +156,25 @@ log)
     [ "$(head -1 "$T/reflex.tsv")" = "step	x	y	heading	E	R	steering	left	right" ] || fail "reflex header"
     expect_error 2 "/nonexistent/dir/x.tsv" run --max-steps 5 --log /nonexistent/dir/x.tsv
     ;;
+png_track)
+    # A ring of radius 30 units around (50, 50) on a 100 x 100 unit PNG (ppu 4), line 2.8 units wide.
+    python3 - "$T/ring.png" <<'PY'
+import math, struct, sys, zlib
+W = H = 400
+rows = b"".join(b"\0" + bytes(0 if abs(math.hypot(px / 4 - 50, (H - py) / 4 - 50) - 30) < 1.4 else 255
+                                for px in range(W)) for py in range(H))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", W, H, 8, 0, 0, 0, 0))
+                              + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+PY
+    # on the line at (80, 50) heading north (counter-clockwise along the ring): the reflex keeps it
+    "$PRIMOD" run --json --rule reflex --track "$T/ring.png" --start 80,50,90 --max-steps 3000 >"$T/on.json"
+    json_check "$T/on.json" 'd["lost"] is False and d["steps"] == 3000 and d["track"].endswith("ring.png")'
+    # far from the line heading for the edge: no sensor ever sees it, lost after run.lost_steps = 100 steps
+    "$PRIMOD" run --json --rule reflex --track "$T/ring.png" --start 10,10,225 --max-steps 3000 >"$T/off.json"
+    json_check "$T/off.json" 'd["lost"] is True and d["success"] is False and d["steps"] == 100'
+    ;;
 *)
     fail "unknown case $CASE"
     ;;
