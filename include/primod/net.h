@@ -62,7 +62,8 @@ void pm_net_destroy(pm_net *net);
 pm_status pm_net_clone(const pm_net *net, pm_net **out);
 
 /* Forward pass (SPEC §2); stores every layer's activations for the next pm_net_learn.
- * inputs: (n_inputs). PM_ERR_NONFINITE if any input is NaN/inf (net unchanged). No allocation. */
+ * inputs: (n_inputs), read only during the call. PM_ERR_ARG for NULL; PM_ERR_NONFINITE if any input is NaN/inf or
+ * a pre-activation overflows (huge weights of a linear / relu net); the net is then unchanged. No allocation. */
 pm_status pm_net_forward(pm_net *net, const double *inputs);
 /* Outputs of the last forward pass: (n_outputs). Valid until the next call that changes the net;
  * all zero before the first forward pass. */
@@ -74,7 +75,7 @@ const double *pm_net_outputs(const pm_net *net);
  * PM_ERR_NONFINITE for non-finite error, rate or relevance, or if the update would make a weight non-finite
  * (nothing is changed then). No allocation. */
 pm_status pm_net_learn(pm_net *net, pm_rule rule, double error, double rate, double relevance);
-/* Same with a per-output error vector errors: (n_outputs). */
+/* Same with a per-output error vector errors: (n_outputs); PM_ERR_ARG if errors is NULL. */
 pm_status pm_net_learn_vec(pm_net *net, pm_rule rule, const double *errors, double rate, double relevance);
 
 /* Shape. layer counts from 0 (first hidden layer) to n_layers - 1 (output). Out-of-range layer: returns 0. */

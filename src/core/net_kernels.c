@@ -14,21 +14,35 @@ static inline double sign_of(double v) { return (double)((v > 0) - (v < 0)); } /
 
 /* ---- kernels (outputs first, then inputs, then sizes) ---------------------------------------------------------- */
 
-/* Returns sum_i w[i] * y[i] (SPEC §2 v_j) with four independent partial sums in a fixed order: the compiler may
- * overlap them without reassociating, and the result is the same on every run. */
-static double dot_dense(const double *restrict w, const double *restrict y, int n)
+/* Overwrites v[j] = sum_i W[j][i] * y[i] (SPEC §2 v_j, bias not included) for every row of W (rows, cols)
+ * row-major over the first n columns. Four rows share each pass over y, one running sum per row (i ascending):
+ * independent chains the CPU overlaps, no reassociation, the same result on every run. */
+static void matvec_dense(double *restrict v, const double *restrict w, int rows, int cols, const double *restrict y,
+                         int n)
 {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        s0 += w[i] * y[i];
-        s1 += w[i + 1] * y[i + 1];
-        s2 += w[i + 2] * y[i + 2];
-        s3 += w[i + 3] * y[i + 3];
+    int j = 0;
+    for (; j + 4 <= rows; j += 4) {
+        const double *r0 = w + (long)j * cols, *r1 = r0 + cols, *r2 = r1 + cols, *r3 = r2 + cols;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int i = 0; i < n; i++) {
+            const double x = y[i];
+            s0 += r0[i] * x;
+            s1 += r1[i] * x;
+            s2 += r2[i] * x;
+            s3 += r3[i] * x;
+        }
+        v[j] = s0;
+        v[j + 1] = s1;
+        v[j + 2] = s2;
+        v[j + 3] = s3;
     }
-    for (; i < n; i++)
-        s0 += w[i] * y[i];
-    return (s0 + s1) + (s2 + s3);
+    for (; j < rows; j++) {
+        const double *r0 = w + (long)j * cols;
+        double s0 = 0;
+        for (int i = 0; i < n; i++)
+            s0 += r0[i] * y[i];
+        v[j] = s0;
+    }
 }
 
 /* Overwrites v[j] = sum_m W[j][idx[m]] * xv[m] for every row j of W (rows, cols) row-major: the product with a
@@ -132,8 +146,7 @@ pm_status pm_net_forward(pm_net *net, const double *inputs)
         if (l == 0)
             matvec_sparse(y, w, rows, cols, net->x[nx], net->nz_idx[nx], nnz);
         else
-            for (int j = 0; j < rows; j++)
-                y[j] = dot_dense(w + (long)j * cols, act + net->a_off[l - 1], n_in);
+            matvec_dense(y, w, rows, cols, act + net->a_off[l - 1], n_in);
         for (int j = 0; j < rows; j++) {
             if (net->bias)
                 y[j] += w[(long)j * cols + n_in]; /* bias input y = 1 */
@@ -175,13 +188,30 @@ static int compute_deltas(pm_net *net, double *restrict delta, pm_rule rule, con
         const int n = net->sizes[l], n_up = net->sizes[l + 1], cols_up = pm_net_cols_(net, l + 1);
         const double *y = act + net->a_off[l];
         double *restrict d = delta + net->a_off[l];
-        /* sum_k w_kj delta_k: column j of W^(l+1) against delta^(l+1), summed in a register (k ascending); the
-         * layers above the input are narrow, so strided loads are cheaper than a store chain through a buffer */
-        for (int j = 0; j < n; j++) {
-            double s = 0;
+        /* sum_k w_kj delta_k: column j of W^(l+1) against delta^(l+1), summed in a register (k ascending), four
+         * columns at a time so four independent sums overlap; the layers above the input are narrow, so strided
+         * loads are cheaper than a store chain through a buffer */
+        int j = 0;
+        for (; j + 4 <= n; j += 4) {
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (int k = 0; k < n_up; k++) {
+                const double *row = w_up + (long)k * cols_up + j;
+                const double dk = d_up[k];
+                s0 += row[0] * dk;
+                s1 += row[1] * dk;
+                s2 += row[2] * dk;
+                s3 += row[3] * dk;
+            }
+            const double v[4] = {deriv(y[j], f) * s0, deriv(y[j + 1], f) * s1, deriv(y[j + 2], f) * s2,
+                                 deriv(y[j + 3], f) * s3};
+            for (int b = 0; b < 4; b++)
+                d[j + b] = chained ? sign_of(v[b]) : v[b];
+        }
+        for (; j < n; j++) {
+            double s0 = 0;
             for (int k = 0; k < n_up; k++)
-                s += w_up[(long)k * cols_up + j] * d_up[k];
-            const double v = deriv(y[j], f) * s;
+                s0 += w_up[(long)k * cols_up + j] * d_up[k];
+            const double v = deriv(y[j], f) * s0;
             d[j] = chained ? sign_of(v) : v;
         }
     }
@@ -274,11 +304,26 @@ static void update_sparse(double *restrict w, int rows, int cols, const double *
     }
 }
 
-/* Adds W[j][i] += c[j] * y[i] for every row with c[j] != 0 (dense inputs of the hidden layers). */
+/* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers), four rows per pass over y; a block whose four c
+ * are all 0 is skipped. */
 static void update_dense(double *restrict w, int rows, int cols, const double *restrict c, const double *restrict y,
                          int n)
 {
-    for (int j = 0; j < rows; j++) {
+    int j = 0;
+    for (; j + 4 <= rows; j += 4) {
+        const double c0 = c[j], c1 = c[j + 1], c2 = c[j + 2], c3 = c[j + 3];
+        if (c0 == 0 && c1 == 0 && c2 == 0 && c3 == 0)
+            continue;
+        double *r0 = w + (long)j * cols, *r1 = r0 + cols, *r2 = r1 + cols, *r3 = r2 + cols;
+        for (int i = 0; i < n; i++) {
+            const double x = y[i];
+            r0[i] += c0 * x;
+            r1[i] += c1 * x;
+            r2[i] += c2 * x;
+            r3[i] += c3 * x;
+        }
+    }
+    for (; j < rows; j++) {
         if (c[j] == 0)
             continue;
         double *restrict r = w + (long)j * cols;
@@ -321,7 +366,13 @@ static double make_coef(pm_net *net, const double *delta, pm_rule rule, double r
         const int *idx;
         int n;
         const double *y = layer_input(net, l, &idx, &n);
-        double ymax = max_abs(y, n);
+        double ymax; /* bound of |y^(l-1)|: known for squashing activations, measured otherwise */
+        if (l > 0 && net->cfg.activation == PM_ACT_SIGMOID)
+            ymax = 0.5;
+        else if (l > 0 && net->cfg.activation == PM_ACT_TANH)
+            ymax = 1.0;
+        else
+            ymax = max_abs(y, n);
         if (net->bias && ymax < 1)
             ymax = 1;
         double step = max_abs(c, net->sizes[l]) * ymax;
