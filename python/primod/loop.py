@@ -183,7 +183,10 @@ class Loop:
 
     def replace_net(self, net: Net) -> None:
         """Gives the loop a network (e.g. Net.load()); the loop takes it over: net becomes this loop's .net.
-        ArgumentError for a reflex loop or a net of another shape (net unchanged then)."""
+        ArgumentError for a reflex loop or a net of another shape (net unchanged then); ValueError for a net
+        that already belongs to a loop."""
+        if net._owner is not None:
+            raise ValueError("this net belongs to a loop already; pass net.clone()")
         check(_lib.lib().pm_loop_replace_net(self.handle, net.handle), "pm_loop_replace_net")
         if self._net is not None:
             self._net._h = None

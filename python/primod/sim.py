@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import weakref
 from typing import Any, NamedTuple, Optional, Union
 
 from . import _lib
@@ -59,6 +60,16 @@ class World(_Handle):
     """A grey ground texture, 0 = black line .. 1 = white, ppu pixels per world unit; y grows upward.
     Build with World.builtin(), World.from_png(), World.from_png_bytes() or World.from_array()."""
     _destroy = "pm_world_destroy"
+
+    def __init__(self, h: int):
+        super().__init__(h)
+        self._sims: "weakref.WeakSet[Sim]" = weakref.WeakSet()
+
+    def close(self) -> None:
+        """Frees the texture; every Sim still using this world is closed first (the C sim borrows it)."""
+        for sim in list(self._sims):
+            sim.close()
+        super().close()
 
     @classmethod
     def _make(cls, fn, *args, where: str) -> "World":
@@ -175,6 +186,7 @@ class Sim(_Handle):
         check(_lib.lib().pm_sim_create(ctypes.byref(cfg), world.handle, ctypes.byref(h)), "pm_sim_create")
         super().__init__(h.value)
         self.world = world
+        world._sims.add(self)
 
     @property
     def n_predictors(self) -> int:

@@ -50,6 +50,11 @@ def test_builtin_world_and_sim_sense():
             sim.set_pose(-100.0, 0.0, 0.0)
     with pytest.raises(TypeError):
         primod.Sim(world, bogus=1)
+    sim2 = primod.Sim(world)
+    world.close()                 # closes the sims that borrow it first: no dangling C pointer
+    assert sim2.closed and world.closed
+    with pytest.raises(ValueError):
+        sim2.sense()
 
 
 def tiny_loop(**kw):
@@ -131,6 +136,8 @@ def test_loop_replace_net_takes_ownership():
         loop.replace_net(new)
         assert loop.net is new
         loop.step(0.1, [0.1, 0, 0, 0])
+        with tiny_loop() as other, pytest.raises(ValueError):
+            other.replace_net(new)    # one owner only
     assert new.closed
 
 
