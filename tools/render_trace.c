@@ -364,7 +364,7 @@ int pm_render_run(const pm_render_spec *spec, const char *dir, const char *prefi
         return -1;
     }
     render_ctx c = {spec, dir, prefix ? prefix : "", written, n, err};
-    if (spec->sim && (render_track(&c, 0) || render_track(&c, 1)))
+    if (spec->sim && ((!spec->no_time_track && render_track(&c, 0)) || render_track(&c, 1)))
         return -1;
     if (render_signals(&c))
         return -1;

@@ -48,9 +48,11 @@ typedef struct {
     const char *title;             /* prefix of every figure title, e.g. "pm, seed 1, paper track" */
     const char *ext;               /* "png" or "svg" */
     int small;                     /* nonzero: smaller pictures (for the committed report) */
+    int no_time_track;             /* nonzero: skip track_time (the report shows only the |E| colouring) */
 } pm_render_spec;
 
-/* Writes into dir (which must exist): track_time.EXT (path coloured by time), track_error.EXT (by |E|),
+/* Writes into dir (which must exist): track_time.EXT (path coloured by time, unless no_time_track),
+ * track_error.EXT (by |E|),
  * signals.EXT (E(n) and steering over time), weights.EXT (per-layer weight distance; only if the run has
  * layers), first_layer.EXT (only with a net). prefix (may be "") is put before each file name. Names of the
  * files written are appended to the list in written (may be NULL; newline-separated, n bytes).

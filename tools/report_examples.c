@@ -110,7 +110,8 @@ static int example(const pm_study_options *o, const pm_study_rule *r, const pm_t
         ex->example_success[k] = pm_loop_success_step(pm_runner_loop(run));
         pm_render_spec spec = {.run = t, .reference = reflex, .run_label = r->rule, .reference_label = "reflex only",
                                .sim = pm_runner_sim(run), .net = pm_loop_net(pm_runner_loop(run)),
-                               .n_filters = cfg.filter_n, .dt = cfg.dt, .title = title, .ext = "png", .small = 1};
+                               .n_filters = cfg.filter_n, .dt = cfg.dt, .title = title, .ext = "png", .small = 1,
+                               .no_time_track = 1};
         if (pm_render_run(&spec, o->out, prefix, NULL, 0, err))
             rc = PM_EXIT_FAILURE;
     }
@@ -140,9 +141,16 @@ static int impulse(const pm_study_options *o, pm_report_examples *ex, char *err)
         for (int i = 0; i < sp.steps; i++)
             if (fabs(res.error[i]) > ex->impulse_peak)
                 ex->impulse_peak = fabs(res.error[i]), ex->impulse_peak_step = i;
-        ex->impulse_settle_step = -1;
-        for (int i = sp.steps - 1; i > ex->impulse_peak_step && fabs(res.error[i]) < 0.01 * ex->impulse_peak; i--)
-            ex->impulse_settle_step = i;
+        ex->impulse_settle_step = ex->impulse_again_step = -1;
+        double small = 0.01 * ex->impulse_peak;
+        for (int i = (int)ex->impulse_peak_step + 1; i < sp.steps; i++) {
+            if (ex->impulse_settle_step < 0 && fabs(res.error[i]) < small)
+                ex->impulse_settle_step = i;
+            else if (ex->impulse_settle_step >= 0 && fabs(res.error[i]) >= small) {
+                ex->impulse_again_step = i;
+                break;
+            }
+        }
     }
     free(buf);
     return rc;

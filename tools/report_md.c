@@ -107,13 +107,31 @@ static void settings(FILE *f, const pm_study_options *o, const pm_study_result *
     }
     fprintf(f, " (decades). Best rate = most successful sweep runs, ties broken by the lower median error "
                "integral.\n");
+    int resumed = 0;
+    for (int i = 0; i < res->n_sweep_runs; i++)
+        resumed += res->sweep[i].resumed;
+    for (int i = 0; i < res->n_eval_runs; i++)
+        resumed += res->eval[i].resumed;
     fprintf(f, "- %d sweep runs + %d evaluation runs in %.1f s wall time with %d worker processes "
-               "(sweep %.1f s, evaluation %.1f s, example runs and pictures the rest).\n\n",
+               "(sweep %.1f s, evaluation %.1f s, example runs and pictures the rest)",
             res->n_sweep_runs, res->n_eval_runs, wall, o->jobs, res->sweep_seconds, res->eval_seconds);
+    if (resumed)
+        fprintf(f, "; %d of the runs were reused from an earlier report (--runs), so the time is not the study's",
+                resumed);
+    fprintf(f, ".\n\n");
+}
+
+/* Runs of a rule whose success step is the earliest possible one (warm-up + window - 1, SPEC §6). */
+static int at_floor(const pm_study_rule *r, double floor_step)
+{
+    int m = 0;
+    for (int i = 0; i < r->runs; i++)
+        m += r->censored[i] == floor_step;
+    return m;
 }
 
 /* Question 1: does P&M converge faster than BP? Returns the verdict direction for the summary. */
-static int q_speed(FILE *f, const pm_study_result *res)
+static int q_speed(FILE *f, const pm_study_options *o, const pm_study_result *res)
 {
     const pm_study_rule *bp = &res->rule[pm_study_rule_index(res, "bp")];
     const pm_study_rule *pm = &res->rule[pm_study_rule_index(res, "pm")];
@@ -128,6 +146,10 @@ static int q_speed(FILE *f, const pm_study_result *res)
             num(a, 32, pm->step_median), num(b, 32, pm->step_q1), num(c, 32, pm->step_q3),
             lower_higher(pm->step_median, bp->step_median), num(d, 32, bp->step_median), num(e, 32, bp->step_q1),
             num(g, 32, bp->step_q3), pval(h, 32, cmp.p_step), num(i, 32, cmp.prob_step));
+    double floor_step = o->base.warmup + o->base.window - 1;
+    fprintf(f, "%d of P&M's and %d of BP's %d runs succeed at the earliest possible step %.0f, so the success step "
+               "saturates there and the error integral (not quantised) separates the rules better: ",
+            at_floor(pm, floor_step), at_floor(bp, floor_step), pm->runs, floor_step);
     fprintf(f, "P&M's median error integral (%s) is %s BP's (%s), p = %s.\n\n", num(a, 32, pm->ei_median),
             lower_higher(pm->ei_median, bp->ei_median), num(b, 32, bp->ei_median), pval(c, 32, cmp.p_ei));
     int ds = direction(cmp.p_step, cmp.prob_step), de = direction(cmp.p_ei, cmp.prob_ei);
@@ -168,6 +190,11 @@ static void q_rates(FILE *f, const pm_study_result *res)
             continue;
         }
         int edge = hi == r->rates[r->n_rates - 1] || lo == r->rates[0];
+        if (m == 1) {
+            fprintf(f, "%s %s: only at eta = %g (1 of %d rates)%s", k > 1 ? ";" : "", rule_title(r->rule), lo,
+                    r->n_rates, edge ? " at the edge of the grid" : "");
+            continue;
+        }
         fprintf(f, "%s %s: %d of %d rates, %g..%g = %.0f decade%s wide%s", k > 1 ? ";" : "", rule_title(r->rule), m,
                 r->n_rates, lo, hi, log10(hi / lo), log10(hi / lo) == 1 ? "" : "s",
                 edge ? " (reaching the edge of the grid: the range may extend beyond it)" : "");
@@ -334,12 +361,15 @@ static void figures(FILE *f, const pm_study_options *o, const pm_report_examples
                "units/s at step 1: |E| peaks at %.4g (step %ld) and ",
             ex->impulse_kick, ex->impulse_peak, ex->impulse_peak_step);
     if (ex->impulse_settle_step >= 0)
-        fprintf(f, "stays below 1%% of the peak from step %ld on.", ex->impulse_settle_step);
+        fprintf(f, "falls below 1%% of the peak at step %ld", ex->impulse_settle_step);
     else
-        fprintf(f, "does not settle below 1%% of the peak within %d steps.", ex->impulse_steps);
-    fprintf(f, " The reflex sensors see nothing while the line lies between them, so E returns to exactly 0 "
-               "while a small heading error can remain (the robot then drifts until a sensor meets the line "
-               "again).\n\n![impulse](impulse.png)\n\n");
+        fprintf(f, "does not fall below 1%% of the peak within %d steps", ex->impulse_steps);
+    if (ex->impulse_again_step >= 0)
+        fprintf(f, "; it rises above that again at step %ld", ex->impulse_again_step);
+    fprintf(f, ". The reflex sensors see nothing while the line lies between them, so E returns to exactly 0 "
+               "while a small heading error can remain: the robot then drifts across until the other sensor meets "
+               "the line (the offset panel)");
+    fprintf(f, ".\n\n![impulse](impulse.png)\n\n");
 }
 
 int pm_report_write_md(const pm_study_options *o, const pm_study_result *res, const pm_report_examples *ex,
@@ -355,7 +385,7 @@ int pm_report_write_md(const pm_study_options *o, const pm_study_result *res, co
     }
     settings(f, o, res, wall);
     fprintf(f, "## Answers (generated from the numbers below)\n\n");
-    int speed = q_speed(f, res);
+    int speed = q_speed(f, o, res);
     q_rates(f, res);
     int depth = q_depth(f, res);
     differences(f, speed, depth);

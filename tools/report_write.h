@@ -8,7 +8,8 @@
 typedef struct {
     long impulse_peak_step;      /* step of the largest |E| after the kick */
     double impulse_peak;         /* that |E| */
-    long impulse_settle_step;    /* first step after the peak from which |E| stays below 1% of the peak; -1 none */
+    long impulse_settle_step;    /* first step after the peak with |E| below 1% of the peak; -1 none */
+    long impulse_again_step;     /* first later step with |E| back above 1% of the peak (line met again); -1 none */
     int impulse_steps;
     double impulse_kick;
     long example_steps[PM_STUDY_N_RULES];    /* steps of each example run (-1: not run) */
