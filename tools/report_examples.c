@@ -53,7 +53,7 @@ int pm_report_summary_figures(const pm_study_options *o, const pm_study_result *
             return PM_EXIT_FAILURE;
     }
     snprintf(path, sizeof path, "%s/boxes_error_integral.png", o->out);
-    if (pm_fig_boxes(res->eval, res->n_eval_runs, PM_FIG_ERROR_INTEGRAL, "Error integral per rule at its best rate",
+    if (pm_fig_boxes(res->eval, res->n_eval_runs, PM_FIG_LOG_ERROR_INTEGRAL, "Error integral per rule at its best rate",
                      path, err))
         return PM_EXIT_FAILURE;
     snprintf(path, sizeof path, "%s/rate_sweep.png", o->out);

@@ -1,6 +1,7 @@
 /* Summary pictures of many runs (compare / sweep / report): box plots per group and success rate over the rate. */
 #include "report_figs.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,12 +25,13 @@ static int group_index(const char **names, int *n_names, const char *g)
 
 static double measure_of(const pm_batch_slot *s, pm_fig_measure m)
 {
-    return m == PM_FIG_SUCCESS_STEP ? (double)s->res.success_step : s->res.error_integral;
+    return m == PM_FIG_SUCCESS_STEP ? (double)s->res.success_step
+         : m == PM_FIG_LOG_ERROR_INTEGRAL ? log10(s->res.error_integral) : s->res.error_integral;
 }
 
 static int counts(const pm_batch_slot *s, pm_fig_measure m)
 {
-    return s->json && (m == PM_FIG_ERROR_INTEGRAL || s->res.success);   /* failed runs have no result at all */
+    return s->json && (m != PM_FIG_SUCCESS_STEP || s->res.success);   /* failed runs have no result at all */
 }
 
 int pm_fig_boxes(const pm_batch_slot *slots, int n, pm_fig_measure measure, const char *title, const char *path,
@@ -37,6 +39,9 @@ int pm_fig_boxes(const pm_batch_slot *slots, int n, pm_fig_measure measure, cons
 {
     const char *names[FIG_MAX_GROUPS];
     int n_names = 0, member[FIG_MAX_GROUPS] = {0};
+    for (int i = 0; measure == PM_FIG_LOG_ERROR_INTEGRAL && i < n; i++)
+        if (slots[i].json && !(slots[i].res.error_integral > 0))
+            measure = PM_FIG_ERROR_INTEGRAL;   /* log10 undefined: fall back to the linear axis */
     for (int i = 0; i < n; i++) {
         int k = group_index(names, &n_names, slots[i].group);
         if (k < 0) {
@@ -75,8 +80,9 @@ int pm_fig_boxes(const pm_batch_slot *slots, int n, pm_fig_measure measure, cons
         rc = -1;
     } else {
         pm_plot_boxes_spec b = {.groups = groups, .n_groups = n_groups, .title = full,
-                                .ylabel = measure == PM_FIG_SUCCESS_STEP ? "success step (SPEC §6)"
-                                                                         : "error integral sum |E(n)|"};
+                                .ylabel = measure == PM_FIG_SUCCESS_STEP    ? "success step (SPEC §6)"
+                                          : measure == PM_FIG_ERROR_INTEGRAL ? "error integral sum |E(n)|"
+                                                                             : "log10 of error integral sum |E(n)|"};
         pm_status st = pm_plot_boxes(path, &b);
         if (st) {
             snprintf(err, PM_CLI_ERR_MAX, "%.400s: %s", path, pm_status_str(st));

@@ -5,7 +5,12 @@
 #include "batch.h"
 
 /* Which per-run number a box plot shows. */
-typedef enum { PM_FIG_SUCCESS_STEP = 0, PM_FIG_ERROR_INTEGRAL } pm_fig_measure;
+typedef enum {
+    PM_FIG_SUCCESS_STEP = 0,    /* success step, successful runs only */
+    PM_FIG_ERROR_INTEGRAL,      /* error integral, every run */
+    PM_FIG_LOG_ERROR_INTEGRAL   /* log10 of the error integral (spans decades between rules); every run, and
+                                 * PM_FIG_ERROR_INTEGRAL is used instead if any integral is <= 0 */
+} pm_fig_measure;
 
 /* Box plot of one measure per group (slots grouped by their group string, in order of first appearance):
  * success step (successful runs only; a group without any success is left out and named in the title) or
