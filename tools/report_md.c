@@ -150,8 +150,10 @@ static int q_speed(FILE *f, const pm_study_options *o, const pm_study_result *re
     fprintf(f, "%d of P&M's and %d of BP's %d runs succeed at the earliest possible step %.0f, so the success step "
                "saturates there and the error integral (not quantised) separates the rules better: ",
             at_floor(pm, floor_step), at_floor(bp, floor_step), pm->runs, floor_step);
-    fprintf(f, "P&M's median error integral (%s) is %s BP's (%s), p = %s.\n\n", num(a, 32, pm->ei_median),
-            lower_higher(pm->ei_median, bp->ei_median), num(b, 32, bp->ei_median), pval(c, 32, cmp.p_ei));
+    fprintf(f, "P&M's median error integral (%s, 95%% CI %s–%s) is %s BP's (%s, 95%% CI %s–%s), p = %s.\n\n",
+            num(a, 32, pm->ei_median), num(b, 32, pm->ei_ci_lo), num(c, 32, pm->ei_ci_hi),
+            lower_higher(pm->ei_median, bp->ei_median), num(d, 32, bp->ei_median), num(e, 32, bp->ei_ci_lo),
+            num(g, 32, bp->ei_ci_hi), pval(h, 32, cmp.p_ei));
     int ds = direction(cmp.p_step, cmp.prob_step), de = direction(cmp.p_ei, cmp.prob_ei);
     int verdict = ds == de ? ds : ds == 0 ? de : de == 0 ? ds : 0;
     fprintf(f, "Verdict (5%% level, success step and error integral): %s\n\n",
@@ -237,13 +239,15 @@ static int q_depth(FILE *f, const pm_study_result *res)
 static void table_rules(FILE *f, const pm_study_result *res)
 {
     fprintf(f, "| rule | best eta | success | 95%% CI | median success step (IQR) | median error integral (IQR) | "
-               "mean final mean abs E |\n|---|---|---|---|---|---|---|\n");
+               "95%% CI of that median | mean final mean abs E |\n|---|---|---|---|---|---|---|---|\n");
     for (int k = 0; k < PM_STUDY_N_RULES; k++) {
         const pm_study_rule *r = &res->rule[k];
-        char a[96], b[96], h[32];
-        fprintf(f, "| %s | %g | %d/%d | %.0f–%.0f%% | %s | %s | %s |\n", rule_title(r->rule), r->best_rate, r->ok,
-                r->runs, 100 * r->ok_lo, 100 * r->ok_hi, med_iqr(a, sizeof a, r->step_median, r->step_q1, r->step_q3),
-                med_iqr(b, sizeof b, r->ei_median, r->ei_q1, r->ei_q3), num(h, 32, r->final_err));
+        char a[96], b[96], c[32], d[32], h[32];
+        fprintf(f, "| %s | %g | %d/%d | %.0f–%.0f%% | %s | %s | %s–%s | %s |\n", rule_title(r->rule), r->best_rate,
+                r->ok, r->runs, 100 * r->ok_lo, 100 * r->ok_hi,
+                med_iqr(a, sizeof a, r->step_median, r->step_q1, r->step_q3),
+                med_iqr(b, sizeof b, r->ei_median, r->ei_q1, r->ei_q3), num(c, 32, r->ei_ci_lo),
+                num(d, 32, r->ei_ci_hi), num(h, 32, r->final_err));
     }
     fprintf(f, "\nEach learning rule against BP (two-sided Mann-Whitney U; success steps with failed runs at the "
                "step cap):\n\n| rule | p (success step) | P(rule later than BP) | p (error integral) | "

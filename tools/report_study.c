@@ -184,6 +184,30 @@ static void quartiles(const double *x, int n, double *med, double *q1, double *q
     pm_stats_quantile(x, n, 0.75, q3);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Distribution-free ~95% interval of the median from order statistics: with n values sorted, the ranks
+ * j = n/2 - 1.96 sqrt(n)/2 and k = n/2 + 1 + 1.96 sqrt(n)/2 (1-based, rounded; normal approximation of the
+ * Binomial(n, 1/2) count below the median, Conover, Practical Nonparametric Statistics §3.2), clipped to 1..n.
+ * x is sorted in place. */
+static void median_ci(double *x, int n, double *lo, double *hi)
+{
+    *lo = *hi = NAN;
+    if (n < 1)
+        return;
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    double half = 1.96 * sqrt((double)n) / 2;
+    long j = lround(n / 2.0 - half), k = lround(n / 2.0 + 1 + half);
+    j = j < 1 ? 1 : j > n ? n : j;
+    k = k < 1 ? 1 : k > n ? n : k;
+    *lo = x[j - 1];
+    *hi = x[k - 1];
+}
+
 /* Per-layer median RMS weight change of one rule's evaluation runs (buf: scratch (runs)). */
 static void depth_profile(const pm_study_options *o, const pm_batch_slot *s, int n, pm_study_rule *r, double *buf)
 {
@@ -249,6 +273,8 @@ static int analyse_rule(const pm_study_options *o, const pm_batch_slot *s, int n
         pm_stats_wilson(r->ok, r->runs, 0.95, &r->ok_lo, &r->ok_hi);
     quartiles(steps, r->ok, &r->step_median, &r->step_q1, &r->step_q3);
     quartiles(r->ei, r->runs, &r->ei_median, &r->ei_q1, &r->ei_q3);
+    memcpy(steps, r->ei, (size_t)r->runs * sizeof *steps);
+    median_ci(steps, r->runs, &r->ei_ci_lo, &r->ei_ci_hi);
     per_track(o, s, n, r, steps);
     depth_profile(o, s, n, r, steps);
     free(steps);

@@ -36,6 +36,7 @@ typedef struct {
     double ok_lo, ok_hi;                     /* Wilson 95% interval of the success rate */
     double step_median, step_q1, step_q3;    /* success step of the successful runs */
     double ei_median, ei_q1, ei_q3;          /* error integral, all runs */
+    double ei_ci_lo, ei_ci_hi;               /* distribution-free ~95% interval of that median (order statistics) */
     double final_err;                        /* mean over runs of the last-window mean |E| */
     double *censored;                        /* (runs) success step, or max_steps for a failed run */
     double *ei;                              /* (runs) error integrals */
