@@ -33,9 +33,9 @@ struct pm_net {
     int *a_off;          /* (n_layers + 1) offset of layer l's vector in act / delta */
     double *w;           /* (n_weights) per layer (sizes[l], fan_in[l] + bias) row-major */
     double *w0;          /* (n_weights) initial / reference weights, same layout */
-    double *x[2];        /* (n_inputs) each: the NONZERO entries of the last forward's input y^0, compacted
-                          * (first nnz used): zero inputs contribute nothing to v or dw, so they are skipped */
-    int *nz_idx[2];      /* (n_inputs) each: input index of x[k][m] (first nnz used) */
+    double *x[2];        /* (n_inputs) each: copy of the last forward's input vector y^0 */
+    int *nz_idx[2];      /* (n_inputs) each: indexes of the nonzero entries of x[k] (first nnz[k] used): zero inputs
+                          * contribute nothing to v or dw, so layer 0 visits only these */
     double *act[2];      /* (n_act) each: y^l of every layer, layer l at a_off[l] */
     double *delta[2];    /* (n_act) each: delta^l of the last learn (or d~ for the chained-sign rule) */
     double *coef;        /* (n_act) scratch: rate * R * phi(delta_j) per neuron */

@@ -1,6 +1,8 @@
 /* The per-step hot path: forward pass (SPEC §2), deltas and BP / P&M / chained-sign updates (SPEC §3); no allocation. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "net_internal.h"
 
@@ -45,10 +47,10 @@ static void matvec_dense(double *restrict v, const double *restrict w, int rows,
     }
 }
 
-/* Overwrites v[j] = sum_m W[j][idx[m]] * xv[m] for every row j of W (rows, cols) row-major: the product with a
- * compacted input holding only its nonzero entries. Four rows share each pass over (idx, xv), one sum per row. */
+/* Overwrites v[j] = sum_m W[j][idx[m]] * x[idx[m]] for every row j of W (rows, cols) row-major: the product with
+ * an input whose nonzero entries are listed in idx (zeros add nothing). Four rows share each pass over idx. */
 static void matvec_sparse(double *restrict v, const double *restrict w, int rows, int cols,
-                          const double *restrict xv, const int *restrict idx, int nnz)
+                          const double *restrict x, const int *restrict idx, int nnz)
 {
     int j = 0;
     for (; j + 4 <= rows; j += 4) {
@@ -56,11 +58,11 @@ static void matvec_sparse(double *restrict v, const double *restrict w, int rows
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         for (int m = 0; m < nnz; m++) {
             const int i = idx[m];
-            const double x = xv[m];
-            s0 += r0[i] * x;
-            s1 += r1[i] * x;
-            s2 += r2[i] * x;
-            s3 += r3[i] * x;
+            const double xi = x[i];
+            s0 += r0[i] * xi;
+            s1 += r1[i] * xi;
+            s2 += r2[i] * xi;
+            s3 += r3[i] * xi;
         }
         v[j] = s0;
         v[j + 1] = s1;
@@ -72,11 +74,11 @@ static void matvec_sparse(double *restrict v, const double *restrict w, int rows
         double s0 = 0, s1 = 0;
         int m = 0;
         for (; m + 2 <= nnz; m += 2) {
-            s0 += r0[idx[m]] * xv[m];
-            s1 += r0[idx[m + 1]] * xv[m + 1];
+            s0 += r0[idx[m]] * x[idx[m]];
+            s1 += r0[idx[m + 1]] * x[idx[m + 1]];
         }
         if (m < nnz)
-            s0 += r0[idx[m]] * xv[m];
+            s0 += r0[idx[m]] * x[idx[m]];
         v[j] = s0 + s1;
     }
 }
@@ -116,16 +118,20 @@ static inline double deriv(double y, pm_activation act)
 
 /* ---- forward ----------------------------------------------------------------------------------------------------- */
 
-/* Compacts the input: xv[0..nnz) = nonzero values, idx = their positions; returns nnz. NaN and inf are nonzero,
- * so they reach every v of layer 0 (x * w is then NaN or inf for any w) and the forward pass refuses them there. */
-static int load_input(double *restrict xv, int *restrict idx, const double *restrict in, int n)
+/* Copies the input into x and lists its nonzero entries in idx; returns their count. NaN and inf are nonzero, so
+ * they reach every v of layer 0 (x * w is then NaN or inf for any w) and the forward pass refuses them there.
+ * The list is written branch-free (every index stored, the count advanced only past nonzeros): the zeros of
+ * real inputs are unpredictable, and stores are this loop's cost, so values are not duplicated into it. */
+static int load_input(double *restrict x, int *restrict idx, const double *restrict in, int n)
 {
+    memcpy(x, in, (size_t)n * sizeof(double));
     int k = 0;
     for (int i = 0; i < n; i++) {
-        const double v = in[i];
-        xv[k] = v; /* written unconditionally, kept only if nonzero: branch-free compaction */
+        uint64_t bits;
+        memcpy(&bits, &x[i], sizeof bits);
         idx[k] = i;
-        k += v != 0.0;
+        k += (bits << 1) != 0; /* nonzero unless +0 or -0 (sign bit shifted out); an integer test is cheaper than a
+                                * floating compare with its NaN case, and NaN / inf count as nonzero as required */
     }
     return k;
 }
@@ -241,6 +247,23 @@ static double max_abs(const double *restrict x, int n)
     return m2 > m0 ? m2 : m0;
 }
 
+/* max |x[idx[m]]| over the listed entries. */
+static double max_abs_at(const double *restrict x, const int *restrict idx, int n)
+{
+    double m0 = 0, m1 = 0;
+    int m = 0;
+    for (; m + 2 <= n; m += 2) {
+        double a0 = fabs(x[idx[m]]), a1 = fabs(x[idx[m + 1]]);
+        m0 = a0 > m0 ? a0 : m0;
+        m1 = a1 > m1 ? a1 : m1;
+    }
+    if (m < n) {
+        double a = fabs(x[idx[m]]);
+        m0 = a > m0 ? a : m0;
+    }
+    return m1 > m0 ? m1 : m0;
+}
+
 /* The inputs y^(l-1) of layer l as (values, indexes or NULL for dense, count). */
 static const double *layer_input(const pm_net *net, int l, const int **idx, int *n)
 {
@@ -266,7 +289,7 @@ static int update_overflows(const pm_net *net)
         for (int j = 0; j < net->sizes[l]; j++) {
             const double *row = pm_net_w_(net, l) + (long)j * cols;
             for (int m = 0; m < n; m++)
-                if (not_finite(row[idx ? idx[m] : m] + c[j] * y[m]))
+                if (not_finite(row[idx ? idx[m] : m] + c[j] * y[idx ? idx[m] : m]))
                     return 1;
             if (net->bias && not_finite(row[n_in] + c[j]))
                 return 1;
@@ -275,10 +298,10 @@ static int update_overflows(const pm_net *net)
     return 0;
 }
 
-/* Adds W[j][idx[m]] += c[j] * xv[m] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs of a compacted
- * vector; four rows share each pass over (idx, xv). A block whose four c are all 0 is skipped (P&M: sign 0). */
+/* Adds W[j][i] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx; four
+ * rows share each pass over idx. A block whose four c are all 0 is skipped (P&M: sign 0). */
 static void update_sparse(double *restrict w, int rows, int cols, const double *restrict c,
-                          const double *restrict xv, const int *restrict idx, int nnz)
+                          const double *restrict x, const int *restrict idx, int nnz)
 {
     int j = 0;
     for (; j + 4 <= rows; j += 4) {
@@ -288,11 +311,11 @@ static void update_sparse(double *restrict w, int rows, int cols, const double *
         double *r0 = w + (long)j * cols, *r1 = r0 + cols, *r2 = r1 + cols, *r3 = r2 + cols;
         for (int m = 0; m < nnz; m++) {
             const int i = idx[m];
-            const double x = xv[m];
-            r0[i] += c0 * x;
-            r1[i] += c1 * x;
-            r2[i] += c2 * x;
-            r3[i] += c3 * x;
+            const double xi = x[i];
+            r0[i] += c0 * xi;
+            r1[i] += c1 * xi;
+            r2[i] += c2 * xi;
+            r3[i] += c3 * xi;
         }
     }
     for (; j < rows; j++) {
@@ -300,7 +323,7 @@ static void update_sparse(double *restrict w, int rows, int cols, const double *
             continue;
         double *restrict r = w + (long)j * cols;
         for (int m = 0; m < nnz; m++)
-            r[idx[m]] += c[j] * xv[m];
+            r[idx[m]] += c[j] * x[idx[m]];
     }
 }
 
@@ -372,7 +395,7 @@ static double make_coef(pm_net *net, const double *delta, pm_rule rule, double r
         else if (l > 0 && net->cfg.activation == PM_ACT_TANH)
             ymax = 1.0;
         else
-            ymax = max_abs(y, n);
+            ymax = idx ? max_abs_at(y, idx, n) : max_abs(y, n);
         if (net->bias && ymax < 1)
             ymax = 1;
         double step = max_abs(c, net->sizes[l]) * ymax;
