@@ -115,8 +115,6 @@ static pm_status resolve(const pm_net_config *cfg, pm_net *d)
         if (nw > PM_NET_MAX_WEIGHTS)
             return PM_ERR_ARG;
         na += n;
-        if (n > d->max_width)
-            d->max_width = n;
         prev = n;
     }
     d->n_weights = (long)nw;

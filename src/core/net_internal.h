@@ -17,7 +17,6 @@ struct pm_net {
     int n_inputs;
     int n_layers;        /* hidden + output */
     int bias;            /* 1 if every row has a bias weight (last column) */
-    int max_width;       /* widest layer (neurons) */
     int n_act;           /* sum of layer sizes */
     long n_weights;      /* all weights incl. biases */
     int has_forward;     /* a forward pass has stored activations */
