@@ -5,10 +5,8 @@
 #include <stddef.h>
 
 /* Does what `primod run --json ARGS` does, without printing: argv[0] is ignored (the command name), argv[1..]
- * are run's options. Supported: --preset NAME, --config FILE, --set SECTION.KEY=VALUE (layered as run layers
- * them: preset, then config files in order, then the --set options in order), --log FILE, --save-model FILE,
- * --load-model FILE; --json and --quiet are accepted and ignored; "--opt=value" works too. The run's other
- * shorthands (--rule, --seed, ...) are refused here: give them as --set learning.rule=pm etc.
+ * are run's options, parsed by the same pm_run_parse_args as the CLI (every config option and shorthand,
+ * --log/--save-model/--load-model; --json and --quiet are accepted and change nothing; no --help).
  * Returns the exit code run would return (0 ok, 1 runtime failure, 2 usage/config error). On 0, *json gets a
  * malloc'd NUL-terminated JSON object (free with pm_capi_free), identical to run's --json line without the
  * newline; otherwise *json is NULL and err (errcap bytes, may be NULL) gets one line. */

@@ -1,4 +1,6 @@
-/* Command-line helpers shared by run, compare and sweep: config layering (preset < --config < options). */
+/* Command-line helpers shared by run, compare and sweep: config layering (preset < --config < options).
+ * Each helper has a _buf form that writes its error into a buffer (for callers that must not print, capi)
+ * and a printing form for the commands. */
 #include "cli_common.h"
 
 #include <stdarg.h>
@@ -34,8 +36,8 @@ int pm_cli_is_config_option(const char *name)
     return 0;
 }
 
-int pm_cli_next_option(const char *cmd, int argc, char **argv, int *i, char *name, size_t n, const char **value,
-                       int (*takes_value)(const char *name))
+int pm_cli_next_option_buf(int argc, char **argv, int *i, char *name, size_t n, const char **value,
+                           int (*takes_value)(const char *name), char *err)
 {
     const char *arg = argv[*i];
     const char *eq = strncmp(arg, "--", 2) ? NULL : strchr(arg, '=');
@@ -48,48 +50,66 @@ int pm_cli_next_option(const char *cmd, int argc, char **argv, int *i, char *nam
     snprintf(name, n, "%s", arg);
     if (takes_value(name)) {
         if (*i + 1 >= argc) {
-            pm_cli_error(cmd, "%s: missing value", name);
-            return -1;
+            snprintf(err, PM_CLI_ERR_MAX, "%.200s: missing value", name);
+            return 2;
         }
         *value = argv[++*i];
     }
     return 0;
 }
 
-int pm_cli_base_config(const char *cmd, int argc, char **argv, int (*takes_value)(const char *), pm_cli_config *cfg)
+int pm_cli_next_option(const char *cmd, int argc, char **argv, int *i, char *name, size_t n, const char **value,
+                       int (*takes_value)(const char *name))
 {
-    char err[PM_CLI_ERR_MAX], name[64];
+    char err[PM_CLI_ERR_MAX];
+    if (pm_cli_next_option_buf(argc, argv, i, name, n, value, takes_value, err)) {
+        pm_cli_error(cmd, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+int pm_cli_base_config_buf(int argc, char **argv, int (*takes_value)(const char *), pm_cli_config *cfg, char *err)
+{
+    char msg[PM_CLI_ERR_MAX], name[64];
     const char *value, *preset = "paper";
     pm_cli_config_defaults(cfg);
     for (int pass = 0; pass < 2; pass++) {   /* pass 0: --preset; pass 1: --config files in order */
         for (int i = 1; i < argc; i++) {
             if (strncmp(argv[i], "--", 2))
                 continue;
-            if (pm_cli_next_option(cmd, argc, argv, &i, name, sizeof name, &value, takes_value))
+            if (pm_cli_next_option_buf(argc, argv, &i, name, sizeof name, &value, takes_value, err))
                 return 2;
             if (pass == 0 && !strcmp(name, "--preset"))
                 preset = value;
-            if (pass == 1 && !strcmp(name, "--config") && pm_cli_config_load_file(cfg, value, err)) {
-                pm_cli_error(cmd, "%s", err);
+            if (pass == 1 && !strcmp(name, "--config") && pm_cli_config_load_file(cfg, value, err))
                 return 2;
-            }
         }
-        if (pass == 0 && pm_cli_config_preset(cfg, preset, err)) {
-            pm_cli_error(cmd, "--preset: %s", err);
+        if (pass == 0 && pm_cli_config_preset(cfg, preset, msg)) {
+            snprintf(err, PM_CLI_ERR_MAX, "--preset: %.560s", msg);
             return 2;
         }
     }
     return 0;
 }
 
-int pm_cli_apply_config_option(const char *cmd, pm_cli_config *cfg, const char *name, const char *value)
+int pm_cli_base_config(const char *cmd, int argc, char **argv, int (*takes_value)(const char *), pm_cli_config *cfg)
 {
     char err[PM_CLI_ERR_MAX];
+    int rc = pm_cli_base_config_buf(argc, argv, takes_value, cfg, err);
+    if (rc)
+        pm_cli_error(cmd, "%s", err);
+    return rc;
+}
+
+int pm_cli_apply_config_option_buf(pm_cli_config *cfg, const char *name, const char *value, char *err)
+{
+    char msg[PM_CLI_ERR_MAX];
     if (!strcmp(name, "--preset") || !strcmp(name, "--config"))
         return 0;
     if (!strcmp(name, "--set")) {
-        if (pm_cli_config_set_arg(cfg, value, err)) {
-            pm_cli_error(cmd, "--set %s", err);
+        if (pm_cli_config_set_arg(cfg, value, msg)) {
+            snprintf(err, PM_CLI_ERR_MAX, "--set %.560s", msg);
             return 2;
         }
         return 0;
@@ -97,14 +117,23 @@ int pm_cli_apply_config_option(const char *cmd, pm_cli_config *cfg, const char *
     for (size_t i = 0; i < N_ALIASES; i++) {
         if (strcmp(name, aliases[i].name))
             continue;
-        if (pm_cli_config_parse_value(cfg, aliases[i].section, aliases[i].key, value, err)) {
-            pm_cli_error(cmd, "%s: %s: '%s'", name, err, value);
+        if (pm_cli_config_parse_value(cfg, aliases[i].section, aliases[i].key, value, msg)) {
+            snprintf(err, PM_CLI_ERR_MAX, "%s: %.300s: '%.200s'", name, msg, value);
             return 2;
         }
         return 0;
     }
-    pm_cli_error(cmd, "unknown option '%s' (see --help)", name);
+    snprintf(err, PM_CLI_ERR_MAX, "unknown option '%.200s' (see --help)", name);
     return 2;
+}
+
+int pm_cli_apply_config_option(const char *cmd, pm_cli_config *cfg, const char *name, const char *value)
+{
+    char err[PM_CLI_ERR_MAX];
+    int rc = pm_cli_apply_config_option_buf(cfg, name, value, err);
+    if (rc)
+        pm_cli_error(cmd, "%s", err);
+    return rc;
 }
 
 void pm_cli_print_config_help(FILE *f)

@@ -18,9 +18,9 @@
 #include "primod/link.h"
 #include "primod/loop.h"
 #include "primod/reflex.h"
+#include "runner.h"
 
 #define CMD "robot"
-#define MAX_LAYERS (PM_CLI_MAX_HIDDEN + 1)
 
 /* Everything the robot needs: its own sections, plus the network/learning/filter/run keys of the shared CLI
  * key table (pm_cli_config), so that a model trained here and one trained in simulation mean the same thing. */
@@ -389,7 +389,7 @@ typedef struct {
     pm_reflex reflex;
     uint8_t *image;                 /* (height, width) grey */
     double *pred;                   /* (rows * cells) predictors */
-    int sizes[MAX_LAYERS];
+    int sizes[PM_RUN_MAX_LAYERS];  /* layer widths the loop config points to */
     FILE *log;
     char log_tmp[PM_CLI_PATH_MAX + 16];
     long long t0_ms;
@@ -423,52 +423,16 @@ static void report_events(session *ss, unsigned ev)
         ss->prev_ok = 0;
 }
 
-static int layer_sizes(const pm_cli_config *c, int *sizes)
-{
-    int n = 0;
-    if (c->n_hidden > 0)
-        for (int i = 0; i < c->n_hidden; i++)
-            sizes[n++] = c->hidden[i];
-    else
-        for (int i = 0; i < c->hidden_layers; i++)
-            sizes[n++] = c->hidden_width;
-    sizes[n++] = c->outputs;
-    return n;
-}
-
 /* The loop of SPEC §5 fed by the robot: predictors = camera grid, relevance from the grid for pm/chained. */
 static int make_loop(session *ss, char *err)
 {
     const pm_cli_config *c = &ss->s->net;
     pm_loop_config l;
-    pm_loop_config_paper(&l);
+    pm_cli_loop_config(c, ss->sizes, &l);   /* the same mapping as the simulation: same keys, same model */
     l.n_predictors = pm_grid_n_predictors(&ss->s->grid);
     l.n_rows = 0; /* curvature comes from the grid's mirrored rows (pm_grid_curvature), given per step */
     l.row_len = 0;
-    l.filter.kind = c->filter_kind == PM_CLI_FILTER_DELAY ? PM_FILTER_DELAY : PM_FILTER_RESONATOR;
-    l.filter.n_filters = c->filter_n;
-    l.filter.t_min = c->t_min;
-    l.filter.t_max = c->t_max;
-    l.filter.q = c->q;
-    l.net.n_layers = layer_sizes(c, ss->sizes);
-    l.net.layer_sizes = ss->sizes;
-    l.net.activation = (pm_activation)c->activation;
-    l.net.seed = c->seed;
-    l.net.use_bias = c->bias;
-    l.net.init = (pm_init)c->init;
-    l.rule = (pm_loop_rule)c->rule;
-    l.rate = pm_cli_config_rate(c);
-    l.dead_band = c->dead_band;
-    l.speed = c->speed;
-    l.net_gain = c->net_gain;
-    l.output_mix = c->output_mix;
-    l.relevance_threshold = c->relevance_threshold;
-    l.success.warmup = c->warmup;
-    l.success.window = c->window;
-    l.success.hold = c->hold;
-    l.success.threshold = c->success_threshold;
     l.lost_steps = 0;
-    l.learn = 1;
     pm_status st = pm_loop_create(&l, &ss->loop);
     if (st) {
         snprintf(err, PM_CLI_ERR_MAX, "cannot build the loop: %s", pm_status_str(st));

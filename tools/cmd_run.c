@@ -6,12 +6,6 @@
 #include "commands.h"
 #include "runner.h"
 
-static int run_takes_value(const char *name)
-{
-    return pm_cli_is_config_option(name) || !strcmp(name, "--log") || !strcmp(name, "--save-model") ||
-           !strcmp(name, "--load-model");
-}
-
 static void run_help(FILE *f)
 {
     fprintf(f,
@@ -44,32 +38,12 @@ int pm_cmd_run(int argc, char **argv)
             return 0;
         }
     pm_run_options opt;
-    memset(&opt, 0, sizeof opt);
-    if (pm_cli_base_config(cmd, argc, argv, run_takes_value, &opt.cfg))
-        return 2;
-    int json = 0, quiet = 0;
-    for (int i = 1; i < argc; i++) {
-        char name[64];
-        const char *value;
-        if (pm_cli_next_option(cmd, argc, argv, &i, name, sizeof name, &value, run_takes_value))
-            return 2;
-        if (!strcmp(name, "--json"))
-            json = 1;
-        else if (!strcmp(name, "--quiet"))
-            quiet = 1;
-        else if (!strcmp(name, "--log"))
-            opt.log_path = value;
-        else if (!strcmp(name, "--save-model"))
-            opt.save_model = value;
-        else if (!strcmp(name, "--load-model"))
-            opt.load_model = value;
-        else if (pm_cli_apply_config_option(cmd, &opt.cfg, name, value))
-            return 2;
-    }
-    opt.progress = !quiet;
-    pm_run_result res;
+    int json;
     char err[PM_CLI_ERR_MAX];
-    int rc = pm_run(&opt, &res, err);
+    pm_run_result res;
+    int rc = pm_run_parse_args(argc, argv, &opt, &json, err);
+    if (!rc)
+        rc = pm_run(&opt, &res, err);
     if (rc) {
         pm_cli_error(cmd, "%s", err);
         return rc;
@@ -85,7 +59,7 @@ int pm_cmd_run(int argc, char **argv)
         }
         printf("%s\n", pm_json_text(&j));
         pm_json_free(&j);
-    } else if (!quiet) {
+    } else if (opt.progress) {   /* progress is on unless --quiet */
         pm_run_result_print(&res, stdout);
     }
     return fflush(stdout) ? 1 : 0;

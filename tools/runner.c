@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_common.h"
+
 /* The wheel-noise stream is seeded from seed ^ this, the network from seed itself: one user seed, two
  * independent streams (splitmix64 inside pm_rng_seed decorrelates nearby seeds). */
 #define PM_SIM_SEED_XOR 0x9E3779B97F4A7C15ULL
@@ -104,8 +106,7 @@ static int layer_sizes(const pm_cli_config *cfg, int *sizes)
     return n;
 }
 
-/* pm_loop_config from the CLI config; sizes: (PM_RUN_MAX_LAYERS) storage that must outlive pm_loop_create. */
-static void loop_config(const pm_cli_config *cfg, int *sizes, pm_loop_config *l)
+void pm_cli_loop_config(const pm_cli_config *cfg, int *sizes, pm_loop_config *l)
 {
     pm_loop_config_paper(l);
     l->n_rows = cfg->predictor_rows;
@@ -223,7 +224,7 @@ int pm_runner_create(const pm_cli_config *cfg, const char *model, pm_runner **ou
         goto fail;
     int sizes[PM_RUN_MAX_LAYERS];
     pm_loop_config lc;
-    loop_config(cfg, sizes, &lc);
+    pm_cli_loop_config(cfg, sizes, &lc);
     st = pm_loop_create(&lc, &r->loop);
     if (st) {
         snprintf(err, PM_CLI_ERR_MAX, "loop: %s (check [filter], [network], [learning], [run])", loop_error(st));
@@ -302,6 +303,11 @@ const pm_sim *pm_runner_sim(const pm_runner *r) { return r->sim; }
 const pm_loop *pm_runner_loop(const pm_runner *r) { return r->loop; }
 const pm_cli_config *pm_runner_config(const pm_runner *r) { return &r->cfg; }
 
+pm_status pm_runner_set_learning(pm_runner *r, int on)
+{
+    return r ? pm_loop_set_learning(r->loop, on) : PM_ERR_ARG;
+}
+
 int pm_runner_n_layers(const pm_runner *r)
 {
     const pm_net *net = pm_loop_net(r->loop);
@@ -374,6 +380,40 @@ static void progress(const pm_runner *r, double t0, double *last)
     *last = t;
     fprintf(stderr, "\r%ld/%ld steps  %.0f steps/s  mean |E| %.4g   ", r->steps, r->cfg.max_steps,
             (double)r->steps / (t - t0), pm_loop_mean_abs_error(r->loop));
+}
+
+/* Options of run besides the config options: the files and the output switches. */
+static int run_takes_value(const char *name)
+{
+    return pm_cli_is_config_option(name) || !strcmp(name, "--log") || !strcmp(name, "--save-model") ||
+           !strcmp(name, "--load-model");
+}
+
+int pm_run_parse_args(int argc, char **argv, pm_run_options *opt, int *json, char *err)
+{
+    memset(opt, 0, sizeof *opt);
+    *json = 0;
+    int rc = pm_cli_base_config_buf(argc, argv, run_takes_value, &opt->cfg, err), quiet = 0;
+    for (int i = 1; !rc && i < argc; i++) {
+        char name[64];
+        const char *value;
+        if ((rc = pm_cli_next_option_buf(argc, argv, &i, name, sizeof name, &value, run_takes_value, err)))
+            break;
+        if (!strcmp(name, "--json"))
+            *json = 1;
+        else if (!strcmp(name, "--quiet"))
+            quiet = 1;
+        else if (!strcmp(name, "--log"))
+            opt->log_path = value;
+        else if (!strcmp(name, "--save-model"))
+            opt->save_model = value;
+        else if (!strcmp(name, "--load-model"))
+            opt->load_model = value;
+        else
+            rc = pm_cli_apply_config_option_buf(&opt->cfg, name, value, err);
+    }
+    opt->progress = !quiet;
+    return rc;
 }
 
 int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)

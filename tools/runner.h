@@ -29,6 +29,12 @@ typedef struct {
     int diverged;              /* the loop refused the step as non-finite: the run ends, not successful */
 } pm_runner_step_info;
 
+/* pm_loop_config from the CLI config's [filter] [network] [learning] [run] keys and the predictor grid of
+ * [sensors]; learning on. sizes: (PM_RUN_MAX_LAYERS) storage for the layer widths, pointed to by l->net and
+ * l->output_mix points into cfg: both must outlive pm_loop_create. Cannot fail (the config's checks bound the
+ * number of layers). The robot overrides the predictor layout and lost_steps afterwards. */
+void pm_cli_loop_config(const pm_cli_config *cfg, int *sizes, pm_loop_config *l);
+
 /* Builds everything: checks cfg, resolves the track (built-in name or PNG path), places the robot, loads a
  * model (load_model may be NULL). Returns PM_EXIT_OK, or PM_EXIT_USAGE (bad config, track, start, model) /
  * PM_EXIT_FAILURE (no memory) with one line in err (PM_CLI_ERR_MAX bytes). Free with pm_runner_destroy. */
@@ -41,6 +47,9 @@ int pm_runner_done(const pm_runner *r);
 const pm_sim *pm_runner_sim(const pm_runner *r);
 const pm_loop *pm_runner_loop(const pm_runner *r);
 const pm_cli_config *pm_runner_config(const pm_runner *r);
+/* Switches the loop's learning on (nonzero) or off between steps (the viewer's L key); PM_OK, or PM_ERR_ARG
+ * for NULL. The runner keeps the loop; this is the only change it lets callers make to it. */
+pm_status pm_runner_set_learning(pm_runner *r, int on);
 /* Network layers (0 for the reflex) and their distances ||W^l - W^l_0|| into d: (pm_runner_n_layers). */
 int pm_runner_n_layers(const pm_runner *r);
 void pm_runner_weight_distances(const pm_runner *r, double *d);
@@ -70,6 +79,12 @@ typedef struct {
     const char *log_path;       /* may be NULL: TSV, one row per step */
     int progress;               /* nonzero: progress line on stderr every 0.5 s if stderr is a terminal */
 } pm_run_options;
+
+/* Parses `primod run`'s argv (argv[0] = the command name, ignored): config layering as pm_cli_base_config,
+ * then the config options, --log/--save-model/--load-model, --json (sets *json) and --quiet (clears
+ * opt->progress), "--opt=value" too. Returns 0, or PM_EXIT_USAGE with one line in err (PM_CLI_ERR_MAX bytes);
+ * prints nothing. --help is not an option here (the command handles it first). opt's paths point into argv. */
+int pm_run_parse_args(int argc, char **argv, pm_run_options *opt, int *json, char *err);
 
 /* Runs to the end and fills res. Returns PM_EXIT_OK (run completed, successful or not), PM_EXIT_USAGE or
  * PM_EXIT_FAILURE (log or model cannot be written, no memory) with one line in err. */

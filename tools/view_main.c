@@ -427,9 +427,8 @@ static int handle_key(view *v, SDL_Keycode k, char *err)
         v->speed = v->speed > 1 ? v->speed / 2 : 1;
         break;
     case SDLK_l:
-        /* The runner hands out its loop read-only; switching learning between steps is allowed by loop.h. */
         v->learning = !v->learning;
-        pm_loop_set_learning((pm_loop *)pm_runner_loop(v->run), v->learning);
+        pm_runner_set_learning(v->run, v->learning);
         snprintf(v->status, sizeof v->status, "learning %s", v->learning ? "on" : "off");
         break;
     case SDLK_r:

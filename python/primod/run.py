@@ -9,9 +9,10 @@ from typing import Any, Iterable, Mapping, Union
 from . import _lib
 from .errors import RunError
 
-# Keyword -> config key, the same shorthands as the CLI's --track, --seed, ... (tools/cli_common.c).
-ALIASES = {"track": "world.track", "start": "world.start", "ppu": "world.ppu", "seed": "run.seed",
-           "max_steps": "run.max_steps", "rule": "learning.rule", "rate": "learning.rate"}
+# Keyword -> the CLI's shorthand option for one config key (tools/cli_common.c), passed as it is: the C side
+# parses run()'s arguments with the same code as `primod run`.
+ALIASES = {"track": "--track", "start": "--start", "ppu": "--ppu", "seed": "--seed",
+           "max_steps": "--max-steps", "rule": "--rule", "rate": "--rate"}
 FILES = {"log": "--log", "save_model": "--save-model", "load_model": "--load-model"}
 
 
@@ -44,7 +45,7 @@ def run_args(**options: Any) -> list[str]:
             for k, v in items:
                 args += ["--set", "%s=%s" % (k, format_value(v))]
         elif key in ALIASES:
-            args += ["--set", "%s=%s" % (ALIASES[key], format_value(value))]
+            args += [ALIASES[key], format_value(value)]
         elif key in FILES:
             args += [FILES[key], os.fspath(value)]
         else:

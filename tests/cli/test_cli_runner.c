@@ -1,4 +1,5 @@
 /* Tests of the CLI run core (tools/runner.c) and batch helpers (tools/batch.c): records, stops, summaries. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, dup, fileno */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -121,6 +123,173 @@ static void test_run_stops_at_success(void **state)
     assert_true(res.rate == 0.1);
 }
 
+/* run's argv parser: preset < --config files < the other options in the order given, wherever --preset and
+ * --config stand; every shorthand lands on its config key; paths point into argv. */
+static void test_run_parse_args_layers_and_shorthands(void **state)
+{
+    (void)state;
+    char ini[] = "/tmp/primod-parse-XXXXXX";
+    int fd = mkstemp(ini);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("[robot]\nspeed = 50\n[learning]\nrate_pm = 0.5\n", f);
+    fclose(f);
+    char *argv[] = {"run", "--max-steps=7", "--set", "robot.speed=45", "--config", ini, "--preset", "study",
+                    "--rule", "bp", "--seed", "9", "--rate", "0.25", "--track", "oval", "--start", "1,2,90",
+                    "--json", "--quiet", "--log", "x.tsv", "--save-model", "m.out", "--load-model", "m.in"};
+    pm_run_options o;
+    int json = 0;
+    char err[PM_CLI_ERR_MAX];
+    assert_int_equal(pm_run_parse_args((int)(sizeof argv / sizeof *argv), argv, &o, &json, err), 0);
+    remove(ini);
+    assert_true(o.cfg.speed == 45);          /* --set beats the file (50), which beats the study preset (60) */
+    assert_true(o.cfg.rate_pm == 0.5);       /* from the file */
+    assert_int_equal(o.cfg.max_steps, 7);
+    assert_int_equal(o.cfg.rule, PM_CLI_RULE_BP);
+    assert_true(o.cfg.seed == 9);
+    assert_true(o.cfg.rate == 0.25);
+    assert_string_equal(o.cfg.track, "oval");
+    assert_int_equal(o.cfg.n_start, 3);
+    assert_true(o.cfg.start[0] == 1 && o.cfg.start[1] == 2 && o.cfg.start[2] == 90);
+    assert_int_equal(json, 1);
+    assert_int_equal(o.progress, 0);          /* --quiet */
+    assert_ptr_equal(o.log_path, argv[21]);
+    assert_ptr_equal(o.save_model, argv[23]);
+    assert_ptr_equal(o.load_model, argv[25]);
+
+    char *plain[] = {"run"};
+    assert_int_equal(pm_run_parse_args(1, plain, &o, &json, err), 0);
+    pm_cli_config paper;
+    pm_cli_config_defaults(&paper);
+    char which[64];
+    assert_true(pm_cli_config_equal(&o.cfg, &paper, which, sizeof which));
+    assert_int_equal(json, 0);
+    assert_int_equal(o.progress, 1);
+    assert_null(o.log_path);
+}
+
+/* Bad arguments: exit code 2 and the message in the buffer, nothing on stderr (capi relies on that). */
+static void test_run_parse_args_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        int argc;
+        char *argv[3];
+        const char *message;
+    } cases[] = {
+        {2, {"run", "--bogus"}, "unknown option '--bogus'"},
+        {3, {"run", "--rate", "abc"}, "--rate: not a number: 'abc'"},
+        {2, {"run", "--rate"}, "--rate: missing value"},
+        {2, {"run", "--max-steps=1.5"}, "--max-steps: not an integer: '1.5'"},
+        {3, {"run", "--preset", "fast"}, "unknown preset 'fast'"},
+        {3, {"run", "--set", "robot.sped=3"}, "[robot] sped: unknown key"},
+        {3, {"run", "--config", "/nonexistent/p.ini"}, "/nonexistent/p.ini"},
+        {2, {"run", "stray"}, "unknown option 'stray'"},
+        {2, {"run", "--help"}, "unknown option '--help'"},   /* the command answers --help before parsing */
+    };
+    char log[] = "/tmp/primod-stderr-XXXXXX";
+    int fd = mkstemp(log);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(fileno(stderr));
+    dup2(fd, fileno(stderr));
+    int codes[sizeof cases / sizeof cases[0]];
+    char errs[sizeof cases / sizeof cases[0]][PM_CLI_ERR_MAX];
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        pm_run_options o;
+        int json;
+        char *argv[3] = {cases[k].argv[0], cases[k].argv[1], cases[k].argv[2]};
+        errs[k][0] = 0;
+        codes[k] = pm_run_parse_args(cases[k].argc, argv, &o, &json, errs[k]);
+    }
+    fflush(stderr);
+    dup2(saved, fileno(stderr));
+    close(saved);
+    off_t printed = lseek(fd, 0, SEEK_END);
+    close(fd);
+    remove(log);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        if (!strstr(errs[k], cases[k].message))
+            fail_msg("case %zu: '%s' lacks '%s'", k, errs[k], cases[k].message);
+        assert_int_equal(codes[k], PM_EXIT_USAGE);
+    }
+    assert_int_equal(printed, 0);
+}
+
+/* The CLI config -> pm_loop_config mapping shared by the simulation and the robot. */
+static void test_cli_loop_config_mapping(void **state)
+{
+    (void)state;
+    pm_cli_config c;
+    pm_cli_config_defaults(&c);
+    c.n_hidden = 2;
+    c.hidden[0] = 20;
+    c.hidden[1] = 7;
+    c.outputs = 3;
+    c.rule = PM_CLI_RULE_SR;
+    c.rate_sr = 0.125;
+    c.filter_kind = PM_CLI_FILTER_DELAY;
+    c.filter_n = 4;
+    c.seed = 77;
+    c.lost_steps = 33;
+    int sizes[PM_RUN_MAX_LAYERS];
+    pm_loop_config l;
+    pm_cli_loop_config(&c, sizes, &l);
+    assert_int_equal(l.net.n_layers, 3);      /* the explicit list wins over hidden_layers x hidden_width */
+    assert_ptr_equal(l.net.layer_sizes, sizes);
+    assert_int_equal(sizes[0], 20);
+    assert_int_equal(sizes[1], 7);
+    assert_int_equal(sizes[2], 3);
+    assert_int_equal(l.n_predictors, 3 * 48); /* paper rows x sensors per row */
+    assert_int_equal(l.n_rows, 3);
+    assert_int_equal(l.filter.kind, PM_FILTER_DELAY);
+    assert_int_equal(l.filter.n_filters, 4);
+    assert_int_equal(l.rule, PM_LOOP_SR);
+    assert_true(l.rate == 0.125);             /* learning.rate = 0: the rule's own default */
+    assert_true(l.net.seed == 77);
+    assert_ptr_equal(l.output_mix, c.output_mix);
+    assert_int_equal(l.lost_steps, 33);
+    assert_int_equal(l.learn, 1);
+    c.n_hidden = 0;
+    c.hidden_layers = 4;
+    c.hidden_width = 6;
+    pm_cli_loop_config(&c, sizes, &l);
+    assert_int_equal(l.net.n_layers, 5);      /* 4 hidden of 6, then the 3 outputs */
+    assert_int_equal(sizes[3], 6);
+    assert_int_equal(sizes[4], 3);
+}
+
+/* Learning switched off through the runner: the weights stay at their initial values (distance exactly 0);
+ * the same run with learning on moves them. */
+static void test_runner_set_learning(void **state)
+{
+    (void)state;
+    assert_int_equal(pm_runner_set_learning(NULL, 0), PM_ERR_ARG);
+    pm_cli_config c;
+    pm_cli_config_defaults(&c);
+    c.rule = PM_CLI_RULE_BP;
+    c.max_steps = 60;
+    char err[PM_CLI_ERR_MAX];
+    double d[PM_RUN_MAX_LAYERS], moved = 0;
+    for (int on = 0; on <= 1; on++) {
+        pm_runner *r;
+        pm_runner_step_info s;
+        assert_int_equal(pm_runner_create(&c, NULL, &r, err), PM_EXIT_OK);
+        assert_int_equal(pm_runner_set_learning(r, on), PM_OK);
+        while (!pm_runner_step(r, &s))
+            ;
+        pm_runner_weight_distances(r, d);
+        double sum = 0;
+        for (int k = 0; k < pm_runner_n_layers(r); k++)
+            sum += d[k];
+        if (!on)
+            assert_true(sum == 0);
+        moved = sum;
+        pm_runner_destroy(r);
+    }
+    assert_true(moved > 0);
+}
+
 static pm_batch_slot slot(const char *group, int success, long step, double integral)
 {
     pm_batch_slot s;
@@ -198,6 +367,10 @@ int main(void)
         cmocka_unit_test(test_runner_refuses_bad_setups),
         cmocka_unit_test(test_runner_stops_at_max_steps),
         cmocka_unit_test(test_run_stops_at_success),
+        cmocka_unit_test(test_run_parse_args_layers_and_shorthands),
+        cmocka_unit_test(test_run_parse_args_errors),
+        cmocka_unit_test(test_cli_loop_config_mapping),
+        cmocka_unit_test(test_runner_set_learning),
         cmocka_unit_test(test_summary_statistics),
         cmocka_unit_test(test_job_names_and_quoting),
     };

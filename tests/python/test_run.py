@@ -44,6 +44,13 @@ def test_run_args_use_the_cli_shorthands(cli):
     assert without_speed(got) == without_speed(want)
 
 
+def test_run_args_are_the_cli_options():
+    # the keywords become run's own options (parsed by the same C function as the CLI), in the order given
+    assert primod.run_args(rule="pm", seed=3, rate=1e-5, max_steps=10, track="oval", start=(1, 2.5, 90),
+                           ppu=4) == ["--rule", "pm", "--seed", "3", "--rate", "1e-05", "--max-steps", "10",
+                                      "--track", "oval", "--start", "1,2.5,90", "--ppu", "4"]
+
+
 def test_run_files(cli, tmp_path):
     log, model = tmp_path / "run.tsv", tmp_path / "m.pmnet"
     res = primod.run(rule="pm", seed=1, max_steps=50, log=log, save_model=model)
@@ -64,6 +71,9 @@ def test_run_errors():
     with pytest.raises(primod.RunError) as e:
         primod.run(set={"robot.speed": "fast"})
     assert e.value.status == 2 and "robot" in str(e.value) and "speed" in str(e.value)
+    with pytest.raises(primod.RunError) as e:
+        primod.run(rate="abc")
+    assert e.value.status == 2 and str(e.value).endswith("--rate: not a number: 'abc'")   # run's own message
     with pytest.raises(primod.RunError) as e:
         primod.run(preset="nope")
     assert "nope" in str(e.value)
