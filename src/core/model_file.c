@@ -80,6 +80,15 @@ static void put_f64(writer *w, double d)
     put_u64(w, v);
 }
 
+/* Writes one weight array of net (w or w0) in the file's order: layer by layer, row-major, whatever the storage. */
+static void put_weights(writer *w, const pm_net *net, const double *arr)
+{
+    for (int l = 0; l < net->n_layers; l++)
+        for (int j = 0; j < net->sizes[l]; j++)
+            for (int i = 0; i < pm_net_cols_(net, l); i++)
+                put_f64(w, arr[pm_net_widx_(net, l, j, i)]);
+}
+
 /* Writes the whole image of net (format above) into w. */
 static void encode(const pm_net *net, writer *w)
 {
@@ -97,10 +106,8 @@ static void encode(const pm_net *net, writer *w)
     for (int l = 0; l < net->n_layers; l++)
         put_u32(w, (uint32_t)net->sizes[l]);
     put_u64(w, (uint64_t)net->n_weights);
-    for (long i = 0; i < net->n_weights; i++)
-        put_f64(w, net->w[i]);
-    for (long i = 0; i < net->n_weights; i++)
-        put_f64(w, net->w0[i]);
+    put_weights(w, net, net->w);
+    put_weights(w, net, net->w0);
     put_u32(w, w->crc); /* over everything before it */
 }
 
@@ -205,10 +212,14 @@ pm_status pm_net_load_mem(const void *buf, size_t size, pm_net **out)
     pm_status st = pm_net_create(&h.cfg, &net); /* the header was checked against the same limits */
     if (st != PM_OK)
         return st == PM_ERR_NOMEM ? PM_ERR_NOMEM : PM_ERR_FORMAT;
-    for (long i = 0; i < net->n_weights; i++) {
-        net->w[i] = get_f64(wp + 8 * (size_t)i);
-        net->w0[i] = get_f64(wp + 8 * ((size_t)net->n_weights + (size_t)i));
-    }
+    size_t k = 0; /* file order: layer by layer, row-major */
+    for (int l = 0; l < net->n_layers; l++)
+        for (int j = 0; j < net->sizes[l]; j++)
+            for (int i = 0; i < pm_net_cols_(net, l); i++, k++) {
+                const long at = pm_net_widx_(net, l, j, i);
+                net->w[at] = get_f64(wp + 8 * k);
+                net->w0[at] = get_f64(wp + 8 * ((size_t)net->n_weights + k));
+            }
     pm_net_refresh_bound_(net);
     *out = net;
     return PM_OK;

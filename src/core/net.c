@@ -18,7 +18,7 @@ static void default_free(void *ptr, void *ctx) { (void)ctx; free(ptr); }
 
 /* The carve table: every array of the block, in order, with its byte size. Each starts on a 64-byte boundary so
  * weight rows of one layer are contiguous and the big arrays are cache-line aligned. */
-enum { C_SIZES, C_FAN, C_WOFF, C_AOFF, C_W, C_W0, C_X0, C_X1, C_NZ0, C_NZ1, C_A0, C_A1, C_D0, C_D1, C_COEF, C_COUNT };
+enum { C_SIZES, C_FAN, C_WOFF, C_AOFF, C_W, C_W0, C_VIEW0, C_X0, C_X1, C_NZ0, C_NZ1, C_A0, C_A1, C_D0, C_D1, C_COEF, C_COUNT };
 #define CARVE_ALIGN 64u
 
 static uint64_t round_up(uint64_t n) { return (n + CARVE_ALIGN - 1) / CARVE_ALIGN * CARVE_ALIGN; }
@@ -33,6 +33,7 @@ static uint64_t layout(const pm_net *d, uint64_t off[C_COUNT])
         [C_SIZES] = L * sizeof(int),           [C_FAN] = L * sizeof(int),
         [C_WOFF] = (L + 1) * sizeof(long),     [C_AOFF] = (L + 1) * sizeof(int),
         [C_W] = nw * sizeof(double),           [C_W0] = nw * sizeof(double),
+        [C_VIEW0] = (uint64_t)d->n_view0 * sizeof(double),
         [C_X0] = nin * sizeof(double),         [C_X1] = nin * sizeof(double),
         [C_NZ0] = nin * sizeof(int),           [C_NZ1] = nin * sizeof(int),
         [C_A0] = na * sizeof(double),          [C_A1] = na * sizeof(double),
@@ -59,6 +60,7 @@ static void carve(pm_net *net)
     net->a_off = (int *)(void *)(b + off[C_AOFF]);
     net->w = (double *)(void *)(b + off[C_W]);
     net->w0 = (double *)(void *)(b + off[C_W0]);
+    net->view0 = (double *)(void *)(b + off[C_VIEW0]);
     net->x[0] = (double *)(void *)(b + off[C_X0]);
     net->x[1] = (double *)(void *)(b + off[C_X1]);
     net->nz_idx[0] = (int *)(void *)(b + off[C_NZ0]);
@@ -112,6 +114,8 @@ static pm_status resolve(const pm_net_config *cfg, pm_net *d)
         if (n < 1 || n > PM_NET_MAX_WIDTH)
             return PM_ERR_ARG;
         nw += (long long)n * (prev + d->bias); /* <= 1e6 * (1e6 + 1): no overflow in 64 bits */
+        if (l == 0)
+            d->n_view0 = nw;
         if (nw > PM_NET_MAX_WEIGHTS)
             return PM_ERR_ARG;
         na += n;
@@ -127,8 +131,7 @@ static void init_weights(pm_net *net)
 {
     const pm_net_config *c = &net->cfg;
     for (int l = 0; l < net->n_layers; l++) {
-        double *w = pm_net_w_(net, l);
-        const int rows = net->sizes[l], n_in = net->fan_in[l], cols = pm_net_cols_(net, l);
+        const int rows = net->sizes[l], n_in = net->fan_in[l];
         double lo = 0, span = 0; /* w = lo + span * u, u ~ U[0, 1) */
         if (c->init == PM_INIT_PAPER) {
             span = l == 0 ? c->first_layer_scale : c->init_scale;
@@ -137,12 +140,12 @@ static void init_weights(pm_net *net)
             lo = -s;
             span = 2 * s;
         }
-        for (int j = 0; j < rows; j++) {
-            double *row = w + (long)j * cols;
+        for (int j = 0; j < rows; j++) { /* draw order: row-major whatever the storage layout (net.h) */
             for (int i = 0; i < n_in; i++)
-                row[i] = c->init == PM_INIT_ZERO ? 0.0 : lo + span * pm_rng_uniform(&net->rng);
+                net->w[pm_net_widx_(net, l, j, i)] =
+                    c->init == PM_INIT_ZERO ? 0.0 : lo + span * pm_rng_uniform(&net->rng);
             if (net->bias)
-                row[n_in] = 0.0;
+                net->w[pm_net_widx_(net, l, j, n_in)] = 0.0;
         }
     }
     memcpy(net->w0, net->w, (size_t)net->n_weights * sizeof(double));
@@ -257,7 +260,7 @@ static long weight_index(const pm_net *net, int layer, int neuron, int input)
     if (!layer_ok(net, layer) || neuron < 0 || neuron >= net->sizes[layer] || input < 0 ||
         input >= pm_net_cols_(net, layer))
         return -1;
-    return net->w_off[layer] + (long)neuron * pm_net_cols_(net, layer) + input;
+    return pm_net_widx_(net, layer, neuron, input);
 }
 
 double pm_net_weight(const pm_net *net, int layer, int neuron, int input)
@@ -287,7 +290,16 @@ const double *pm_net_layer_weights(const pm_net *net, int layer, int *rows, int 
         *rows = net->sizes[layer];
     if (cols)
         *cols = pm_net_cols_(net, layer);
-    return pm_net_w_(net, layer);
+    if (layer > 0)
+        return pm_net_w_(net, layer);
+    /* Layer 0 is stored input-major (net_internal.h): fill the row-major view the contract promises. The view is a
+     * cache inside the net's own block, not observable state, so a const net may refresh it. */
+    pm_net *mut = (pm_net *)net;
+    const int rows0 = net->sizes[0], cols0 = pm_net_cols_(net, 0);
+    for (int j = 0; j < rows0; j++)
+        for (int i = 0; i < cols0; i++)
+            mut->view0[(long)j * cols0 + i] = net->w[pm_net_widx_(net, 0, j, i)];
+    return net->view0;
 }
 
 const double *pm_net_layer_deltas(const pm_net *net, int layer)

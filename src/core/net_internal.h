@@ -19,6 +19,7 @@ struct pm_net {
     int bias;            /* 1 if every row has a bias weight (last column) */
     int n_act;           /* sum of layer sizes */
     long n_weights;      /* all weights incl. biases */
+    long n_view0;        /* weights of layer 0 incl. biases */
     int has_forward;     /* a forward pass has stored activations */
     int cur;             /* which copy of x / nz_idx / act is current (0/1); flipped by a successful forward */
     int dcur;            /* which copy of delta is current (0/1); flipped by a successful learn */
@@ -30,8 +31,12 @@ struct pm_net {
     int *fan_in;         /* (n_layers) inputs per layer, bias not counted */
     long *w_off;         /* (n_layers + 1) offset of layer l's matrix in w / w0 */
     int *a_off;          /* (n_layers + 1) offset of layer l's vector in act / delta */
-    double *w;           /* (n_weights) per layer (sizes[l], fan_in[l] + bias) row-major */
+    double *w;           /* (n_weights) layer 0 input-major (fan_in[0] + bias, sizes[0]); layers l >= 1 row-major
+                          * (sizes[l], fan_in[l] + bias). Layer 0 is the wide one: input-major makes the weights of
+                          * one input one contiguous run, so a sparse input touches only its own runs and the
+                          * update / forward over them vectorise (see net_kernels.c). Bias = last input. */
     double *w0;          /* (n_weights) initial / reference weights, same layout */
+    double *view0;       /* (sizes[0], fan_in[0] + bias) row-major copy of layer 0 for pm_net_layer_weights */
     double *x[2];        /* (n_inputs) each: copy of the last forward's input vector y^0 */
     int *nz_idx[2];      /* (n_inputs) each: indexes of the nonzero entries of x[k] (first nnz[k] used): zero inputs
                           * contribute nothing to v or dw, so layer 0 visits only these */
@@ -40,9 +45,15 @@ struct pm_net {
     double *coef;        /* (n_act) scratch: rate * R * phi(delta_j) per neuron */
 };
 
-/* Weights of layer l: (sizes[l], fan_in[l] + bias) row-major. */
+/* Weights of layer l (layout above) and the number of weights per neuron (inputs + bias). */
 static inline double *pm_net_w_(const pm_net *net, int l) { return net->w + net->w_off[l]; }
 static inline int pm_net_cols_(const pm_net *net, int l) { return net->fan_in[l] + net->bias; }
+/* Offset in w / w0 of the weight from input i (i == fan_in: bias) to neuron j of layer l (indexes not checked). */
+static inline long pm_net_widx_(const pm_net *net, int l, int j, int i)
+{
+    return l == 0 ? net->w_off[0] + (long)i * net->sizes[0] + j
+                  : net->w_off[l] + (long)j * pm_net_cols_(net, l) + i;
+}
 
 /* Recomputes wmax_bound exactly (max |w|); called after any change outside learn. */
 void pm_net_refresh_bound_(pm_net *net);

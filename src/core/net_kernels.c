@@ -47,39 +47,53 @@ static void matvec_dense(double *restrict v, const double *restrict w, int rows,
     }
 }
 
-/* Overwrites v[j] = sum_m W[j][idx[m]] * x[idx[m]] for every row j of W (rows, cols) row-major: the product with
- * an input whose nonzero entries are listed in idx (zeros add nothing). Four rows share each pass over idx. */
-static void matvec_sparse(double *restrict v, const double *restrict w, int rows, int cols,
-                          const double *restrict x, const int *restrict idx, int nnz)
+/* Overwrites v[j] = sum_m Wt[idx[m]][j] * x[idx[m]] for j < rows (SPEC §2 v_j of layer 0, bias not included):
+ * Wt is input-major (inputs, rows), idx lists the nonzero inputs (zeros add nothing). Eight, then two, then one
+ * neuron per pass over idx: the sums stay in registers and each input's run of weights is one contiguous load,
+ * which the compiler turns into vector multiplies and adds without reassociating any sum (m ascending per j). */
+static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows, const double *restrict x,
+                            const int *restrict idx, int nnz)
 {
     int j = 0;
-    for (; j + 4 <= rows; j += 4) {
-        const double *r0 = w + (long)j * cols, *r1 = r0 + cols, *r2 = r1 + cols, *r3 = r2 + cols;
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (; j + 8 <= rows; j += 8) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         for (int m = 0; m < nnz; m++) {
-            const int i = idx[m];
-            const double xi = x[i];
-            s0 += r0[i] * xi;
-            s1 += r1[i] * xi;
-            s2 += r2[i] * xi;
-            s3 += r3[i] * xi;
+            const double *a = wt + (long)idx[m] * rows + j;
+            const double xi = x[idx[m]];
+            s0 += a[0] * xi;
+            s1 += a[1] * xi;
+            s2 += a[2] * xi;
+            s3 += a[3] * xi;
+            s4 += a[4] * xi;
+            s5 += a[5] * xi;
+            s6 += a[6] * xi;
+            s7 += a[7] * xi;
         }
         v[j] = s0;
         v[j + 1] = s1;
         v[j + 2] = s2;
         v[j + 3] = s3;
+        v[j + 4] = s4;
+        v[j + 5] = s5;
+        v[j + 6] = s6;
+        v[j + 7] = s7;
+    }
+    for (; j + 2 <= rows; j += 2) {
+        double s0 = 0, s1 = 0;
+        for (int m = 0; m < nnz; m++) {
+            const double *a = wt + (long)idx[m] * rows + j;
+            const double xi = x[idx[m]];
+            s0 += a[0] * xi;
+            s1 += a[1] * xi;
+        }
+        v[j] = s0;
+        v[j + 1] = s1;
     }
     for (; j < rows; j++) {
-        const double *r0 = w + (long)j * cols;
-        double s0 = 0, s1 = 0;
-        int m = 0;
-        for (; m + 2 <= nnz; m += 2) {
-            s0 += r0[idx[m]] * x[idx[m]];
-            s1 += r0[idx[m + 1]] * x[idx[m + 1]];
-        }
-        if (m < nnz)
-            s0 += r0[idx[m]] * x[idx[m]];
-        v[j] = s0 + s1;
+        double s0 = 0;
+        for (int m = 0; m < nnz; m++)
+            s0 += wt[(long)idx[m] * rows + j] * x[idx[m]];
+        v[j] = s0;
     }
 }
 
@@ -150,12 +164,12 @@ pm_status pm_net_forward(pm_net *net, const double *inputs)
         const int rows = net->sizes[l], n_in = net->fan_in[l], cols = pm_net_cols_(net, l);
         double *y = act + net->a_off[l];
         if (l == 0)
-            matvec_sparse(y, w, rows, cols, net->x[nx], net->nz_idx[nx], nnz);
+            matvec_sparse_t(y, w, rows, net->x[nx], net->nz_idx[nx], nnz);
         else
             matvec_dense(y, w, rows, cols, act + net->a_off[l - 1], n_in);
         for (int j = 0; j < rows; j++) {
             if (net->bias)
-                y[j] += w[(long)j * cols + n_in]; /* bias input y = 1 */
+                y[j] += net->w[pm_net_widx_(net, l, j, n_in)]; /* bias input y = 1 */
             bad |= not_finite(y[j]); /* v, before f: sigmoid(inf) would hide a non-finite input */
         }
         activate(y, rows, f);
@@ -284,46 +298,62 @@ static int update_overflows(const pm_net *net)
         const int *idx;
         int n;
         const double *y = layer_input(net, l, &idx, &n);
-        const int cols = pm_net_cols_(net, l), n_in = net->fan_in[l];
+        const int n_in = net->fan_in[l];
         const double *c = net->coef + net->a_off[l];
         for (int j = 0; j < net->sizes[l]; j++) {
-            const double *row = pm_net_w_(net, l) + (long)j * cols;
-            for (int m = 0; m < n; m++)
-                if (not_finite(row[idx ? idx[m] : m] + c[j] * y[idx ? idx[m] : m]))
+            for (int m = 0; m < n; m++) {
+                const int i = idx ? idx[m] : m;
+                if (not_finite(net->w[pm_net_widx_(net, l, j, i)] + c[j] * y[i]))
                     return 1;
-            if (net->bias && not_finite(row[n_in] + c[j]))
+            }
+            if (net->bias && not_finite(net->w[pm_net_widx_(net, l, j, n_in)] + c[j]))
                 return 1;
         }
     }
     return 0;
 }
 
-/* Adds W[j][i] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx; four
- * rows share each pass over idx. A block whose four c are all 0 is skipped (P&M: sign 0). */
-static void update_sparse(double *restrict w, int rows, int cols, const double *restrict c,
-                          const double *restrict x, const int *restrict idx, int nnz)
+/* Adds Wt[i][j] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx;
+ * Wt input-major (inputs, rows) as in matvec_sparse_t, with the same blocks of eight / two / one neurons so each
+ * input's run is updated with vector operations. A block whose c are all 0 is skipped (P&M: sign 0). */
+static void update_sparse_t(double *restrict wt, int rows, const double *restrict c, const double *restrict x,
+                            const int *restrict idx, int nnz)
 {
     int j = 0;
-    for (; j + 4 <= rows; j += 4) {
-        const double c0 = c[j], c1 = c[j + 1], c2 = c[j + 2], c3 = c[j + 3];
-        if (c0 == 0 && c1 == 0 && c2 == 0 && c3 == 0)
+    for (; j + 8 <= rows; j += 8) {
+        const double c0 = c[j], c1 = c[j + 1], c2 = c[j + 2], c3 = c[j + 3], c4 = c[j + 4], c5 = c[j + 5],
+                     c6 = c[j + 6], c7 = c[j + 7];
+        if (c0 == 0 && c1 == 0 && c2 == 0 && c3 == 0 && c4 == 0 && c5 == 0 && c6 == 0 && c7 == 0)
             continue;
-        double *r0 = w + (long)j * cols, *r1 = r0 + cols, *r2 = r1 + cols, *r3 = r2 + cols;
         for (int m = 0; m < nnz; m++) {
-            const int i = idx[m];
-            const double xi = x[i];
-            r0[i] += c0 * xi;
-            r1[i] += c1 * xi;
-            r2[i] += c2 * xi;
-            r3[i] += c3 * xi;
+            double *a = wt + (long)idx[m] * rows + j;
+            const double xi = x[idx[m]];
+            a[0] += c0 * xi;
+            a[1] += c1 * xi;
+            a[2] += c2 * xi;
+            a[3] += c3 * xi;
+            a[4] += c4 * xi;
+            a[5] += c5 * xi;
+            a[6] += c6 * xi;
+            a[7] += c7 * xi;
+        }
+    }
+    for (; j + 2 <= rows; j += 2) {
+        const double c0 = c[j], c1 = c[j + 1];
+        if (c0 == 0 && c1 == 0)
+            continue;
+        for (int m = 0; m < nnz; m++) {
+            double *a = wt + (long)idx[m] * rows + j;
+            const double xi = x[idx[m]];
+            a[0] += c0 * xi;
+            a[1] += c1 * xi;
         }
     }
     for (; j < rows; j++) {
         if (c[j] == 0)
             continue;
-        double *restrict r = w + (long)j * cols;
         for (int m = 0; m < nnz; m++)
-            r[idx[m]] += c[j] * x[idx[m]];
+            wt[(long)idx[m] * rows + j] += c[j] * x[idx[m]];
     }
 }
 
@@ -366,12 +396,12 @@ static void apply_update(pm_net *net)
         const double *c = net->coef + net->a_off[l];
         double *w = pm_net_w_(net, l);
         if (idx)
-            update_sparse(w, rows, cols, c, y, idx, n);
+            update_sparse_t(w, rows, c, y, idx, n);
         else
             update_dense(w, rows, cols, c, y, n);
         if (net->bias)
             for (int j = 0; j < rows; j++)
-                w[(long)j * cols + n_in] += c[j];
+                net->w[pm_net_widx_(net, l, j, n_in)] += c[j]; /* bias input y = 1 */
     }
 }
 
