@@ -27,6 +27,9 @@ def run(*args, expect=0):
 
 def png_size(path):
     """Width and height from the IHDR chunk (PNG spec: 8-byte signature, then length, 'IHDR', width, height)."""
+    if not os.path.exists(path):
+        check(False, f"{path}: missing")
+        return (0, 0)
     with open(path, "rb") as f:
         head = f.read(24)
     check(head[:8] == b"\x89PNG\r\n\x1a\n", f"{path}: not a PNG")
