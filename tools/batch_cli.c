@@ -419,11 +419,10 @@ static void print_best(const pm_batch_summary *g, int n, FILE *f)
 
 int pm_batch_main(const char *cmd, int sweep, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            batch_help(cmd, stdout);
-            return 0;
-        }
+    if (pm_cli_wants_help(argc, argv)) {
+        batch_help(cmd, stdout);
+        return 0;
+    }
     batch_args a;
     memset(&a, 0, sizeof a);
     a.sweep = sweep;

@@ -6,6 +6,14 @@
 #include <stdarg.h>
 #include <string.h>
 
+int pm_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
 void pm_cli_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -6,6 +6,9 @@
 
 #include "config.h"
 
+/* 1 if any of argv[1..argc-1] is --help or -h: a command answers that before it parses anything else. */
+int pm_cli_wants_help(int argc, char **argv);
+
 /* Prints "primod CMD: message" as one line on stderr. */
 void pm_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,6 +1,5 @@
 /* primod run: one closed-loop run of the simulated line follower, summary or one JSON object on stdout. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -32,11 +31,10 @@ static void run_help(FILE *f)
 int pm_cmd_run(int argc, char **argv)
 {
     const char *cmd = "run";
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            run_help(stdout);
-            return 0;
-        }
+    if (pm_cli_wants_help(argc, argv)) {
+        run_help(stdout);
+        return 0;
+    }
     pm_run_options opt;
     int json;
     char err[PM_CLI_ERR_MAX];

@@ -85,11 +85,10 @@ static int parse_view_args(int argc, char **argv, pm_view_options *o)
 
 int pm_cmd_view(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            view_help(stdout);
-            return 0;
-        }
+    if (pm_cli_wants_help(argc, argv)) {
+        view_help(stdout);
+        return 0;
+    }
     pm_view_options o;
     if (parse_view_args(argc, argv, &o))
         return 2;
@@ -100,11 +99,10 @@ int pm_cmd_view(int argc, char **argv)
 
 int pm_cmd_view(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            view_help(stdout);
-            return 0;
-        }
+    if (pm_cli_wants_help(argc, argv)) {
+        view_help(stdout);
+        return 0;
+    }
     pm_cli_error("view", "this primod was built without SDL2 (install libsdl2-dev and rebuild with "
                          "-DPRIMOD_BUILD_VIEWER=ON)");
     return 2;

@@ -2,22 +2,7 @@
 # CLI tests of `primod compare`, `sweep` and `merge`: worker-count independence, resume, emitted commands, errors.
 # usage: batch_cli.sh PRIMOD_BINARY CASE
 set -eu
-PRIMOD=$1
-CASE=$2
-T=$(mktemp -d "${TMPDIR:-/tmp}/primod-batch.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-expect_error() {
-    code=$1; pattern=$2; shift 2
-    set +e
-    "$PRIMOD" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    set -e
-    [ "$rc" -eq "$code" ] || fail "'$*' exited $rc, expected $code; stderr: $(cat "$T/err")"
-    grep -F -q -- "$pattern" "$T/err" || fail "'$*': stderr lacks '$pattern': $(cat "$T/err")"
-}
+. "$(dirname "$0")/cli_lib.sh"   # PRIMOD, CASE, $T, fail, expect_error
 
 case $CASE in
 jobs_identical)

@@ -2,25 +2,7 @@
 # CLI tests of `primod run`: usage errors, help, JSON keys, determinism, learning, models, logs.
 # usage: run_cli.sh PRIMOD_BINARY CASE   (run from a scratch directory; CASE as in the case list below)
 set -eu
-PRIMOD=$1
-CASE=$2
-T=$(mktemp -d "${TMPDIR:-/tmp}/primod-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect_error CODE PATTERN ARGS...: the command exits with CODE and stderr has PATTERN on one line.
-expect_error() {
-    code=$1; pattern=$2; shift 2
-    set +e
-    "$PRIMOD" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    set -e
-    [ "$rc" -eq "$code" ] || fail "'$*' exited $rc, expected $code; stderr: $(cat "$T/err")"
-    grep -F -q -- "$pattern" "$T/err" || fail "'$*': stderr lacks '$pattern': $(cat "$T/err")"
-    [ "$(wc -l <"$T/err")" -le 1 ] || fail "'$*': more than one line of error: $(cat "$T/err")"
-    [ ! -s "$T/out" ] || fail "'$*': wrote to stdout on error"
-}
+. "$(dirname "$0")/cli_lib.sh"   # PRIMOD, CASE, $T, fail, expect_error
 
 # json_check FILE PYTHON_EXPR: the file holds one JSON object d for which the expression is true.
 json_check() {
