@@ -1,4 +1,5 @@
 /* primod render: draws the pictures of one run from its `primod run --log` TSV (track, signals, weights). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,7 +28,8 @@ static void render_help(FILE *f)
             "  DIR/weights.png       per-layer weight distance ||W^l - W^l_0|| over time (learning runs)\n"
             "  DIR/first_layer.png   first-layer |weights| as one grey image per filter (with --model)\n"
             "The log does not record the track or the sensor layout: give the same configuration options as\n"
-            "the run (--preset, --config, --track, --set ...), otherwise the paper preset is assumed.\n\n"
+            "the run (--preset, --config, --track, --set ...). Without --track/--config the built-in track whose\n"
+            "start pose is the log's first pose is used; the sensor layout defaults to the paper preset's.\n\n"
             "options:\n"
             "  --log FILE.tsv         the run's log (required)\n"
             "  --out DIR              output directory (created if missing; its parent must exist)\n"
@@ -83,6 +85,41 @@ static int parse_options(int argc, char **argv, pm_cli_config *cfg, render_opts 
     return 0;
 }
 
+/* 1 if the command line sets the track itself (--track, --config, --set world.track=...). */
+static int track_given(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strncmp(argv[i], "--track", 7) || !strncmp(argv[i], "--config", 8) || strstr(argv[i], "world.track"))
+            return 1;
+    return 0;
+}
+
+/* The log does not name its track (see --help): pick the built-in track whose start pose is the log's first
+ * pose (the runner logs the pose before each step's motion, so row 0 is the start). Exactly one must match;
+ * otherwise cfg is left alone. Returns the chosen name or NULL. */
+static const char *infer_track(pm_cli_config *cfg, const pm_trace *t)
+{
+    int n;
+    const char *const *names = pm_track_names(&n);
+    const char *found = NULL;
+    for (int i = 0; i < n; i++) {
+        pm_world *w;
+        double x, y, h;
+        if (pm_world_create_builtin(names[i], cfg->ppu, &w))
+            continue;
+        int ok = !pm_world_start_pose(w, &x, &y, &h) && fabs(x - t->x[0]) < 1e-6 && fabs(y - t->y[0]) < 1e-6 &&
+                 fabs(remainder(h - t->heading[0], 2 * acos(-1.0))) < 1e-6;
+        pm_world_destroy(w);
+        if (ok && found)
+            return NULL;   /* ambiguous */
+        if (ok)
+            found = names[i];
+    }
+    if (found)
+        snprintf(cfg->track, sizeof cfg->track, "%s", found);
+    return found;
+}
+
 /* Everything loaded for drawing; freed by release(). */
 typedef struct {
     pm_trace *run, *ref;
@@ -98,7 +135,7 @@ static void release(render_inputs *in)
     pm_net_destroy(in->net);
 }
 
-static int load_inputs(const pm_cli_config *cfg, const render_opts *o, render_inputs *in)
+static int load_inputs(pm_cli_config *cfg, const render_opts *o, int infer, render_inputs *in)
 {
     const char *cmd = "render";
     char err[PM_CLI_ERR_MAX];
@@ -107,6 +144,9 @@ static int load_inputs(const pm_cli_config *cfg, const render_opts *o, render_in
         pm_cli_error(cmd, "%s", err);
         return 2;
     }
+    if (infer && !infer_track(cfg, in->run))
+        fprintf(stderr, "primod render: note: no built-in track starts at the log's first pose; drawing on '%s' "
+                        "(give --track)\n", cfg->track);
     int rc = pm_runner_create(cfg, NULL, &in->runner, err);
     if (rc) {
         pm_cli_error(cmd, "%s", err);
@@ -137,7 +177,7 @@ int pm_cmd_render(int argc, char **argv)
     if (rc)
         return rc;
     render_inputs in;
-    rc = load_inputs(&cfg, &o, &in);
+    rc = load_inputs(&cfg, &o, !track_given(argc, argv), &in);
     if (!rc && pm_render_prepare_dir(o.out, err)) {
         pm_cli_error(cmd, "%s", err);
         rc = 2;

@@ -108,6 +108,17 @@ def case_render(tmp):
     check(got == ["signals.svg", "track_error.svg", "track_time.svg"], f"svg render wrote {got}")
     with open(os.path.join(svg, "signals.svg")) as f:
         check("<svg" in f.read(400), "signals.svg is not SVG")
+    # without --track the built-in track is found from the log's start pose; a start no built-in track has
+    # cannot be matched, and render says it falls back to the configured track
+    oval = os.path.join(tmp, "oval.tsv")
+    run("run", "--track", "oval", "--rule", "reflex", "--max-steps", "20", "--log", oval, "--quiet")
+    p = run("render", "--log", oval, "--out", os.path.join(tmp, "o1"))
+    check("note:" not in p.stderr, f"oval log not matched to the oval track: {p.stderr!r}")
+    moved = os.path.join(tmp, "moved.tsv")
+    run("run", "--track", "oval", "--start", "125,66,0", "--rule", "reflex", "--max-steps", "20", "--log", moved,
+        "--quiet")
+    p = run("render", "--log", moved, "--out", os.path.join(tmp, "o2"))
+    check("no built-in track starts at the log's first pose" in p.stderr, f"moved start: {p.stderr!r}")
 
 
 def case_bad_input(tmp):
