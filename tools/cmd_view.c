@@ -83,29 +83,22 @@ static int parse_view_args(int argc, char **argv, pm_view_options *o)
     return 0;
 }
 
+#endif
+
 int pm_cmd_view(int argc, char **argv)
 {
     if (pm_cli_wants_help(argc, argv)) {
         view_help(stdout);
         return 0;
     }
+#ifdef PRIMOD_HAVE_SDL2
     pm_view_options o;
     if (parse_view_args(argc, argv, &o))
         return 2;
     return pm_view_run(&o);
-}
-
 #else
-
-int pm_cmd_view(int argc, char **argv)
-{
-    if (pm_cli_wants_help(argc, argv)) {
-        view_help(stdout);
-        return 0;
-    }
     pm_cli_error("view", "this primod was built without SDL2 (install libsdl2-dev and rebuild with "
                          "-DPRIMOD_BUILD_VIEWER=ON)");
     return 2;
-}
-
 #endif
+}
