@@ -14,6 +14,29 @@ static inline int not_finite(double v) { return !(fabs(v) <= DBL_MAX); }
 
 static inline double sign_of(double v) { return (double)((v > 0) - (v < 0)); } /* sign(0) = 0 (SPEC §3) */
 
+/* Two doubles processed together. With GCC / Clang this is a 2-lane vector (SSE2, NEON), elsewhere a struct; either
+ * way each lane does exactly the scalar IEEE multiply and add, separately rounded, so results do not depend on it. */
+#if defined(__GNUC__)
+typedef double pair __attribute__((vector_size(16)));
+static inline pair pair_splat(double x) { return (pair){x, x}; }
+static inline pair pair_add(pair a, pair b) { return a + b; }
+static inline pair pair_mul(pair a, pair b) { return a * b; }
+#else
+typedef struct {
+    double v[2];
+} pair;
+static inline pair pair_splat(double x) { return (pair){{x, x}}; }
+static inline pair pair_add(pair a, pair b) { return (pair){{a.v[0] + b.v[0], a.v[1] + b.v[1]}}; }
+static inline pair pair_mul(pair a, pair b) { return (pair){{a.v[0] * b.v[0], a.v[1] * b.v[1]}}; }
+#endif
+static inline pair pair_load(const double *p)
+{
+    pair r;
+    memcpy(&r, p, sizeof r); /* unaligned-safe */
+    return r;
+}
+static inline void pair_store(double *p, pair v) { memcpy(p, &v, sizeof v); }
+
 /* ---- kernels (outputs first, then inputs, then sizes) ---------------------------------------------------------- */
 
 /* Overwrites v[j] = sum_i W[j][i] * y[i] (SPEC §2 v_j, bias not included) for every row of W (rows, cols)
@@ -49,45 +72,32 @@ static void matvec_dense(double *restrict v, const double *restrict w, int rows,
 
 /* Overwrites v[j] = sum_m Wt[idx[m]][j] * x[idx[m]] for j < rows (SPEC §2 v_j of layer 0, bias not included):
  * Wt is input-major (inputs, rows), idx lists the nonzero inputs (zeros add nothing). Eight, then two, then one
- * neuron per pass over idx: the sums stay in registers and each input's run of weights is one contiguous load,
- * which the compiler turns into vector multiplies and adds without reassociating any sum (m ascending per j). */
+ * neuron per pass over idx: the sums stay in registers, each input's run of weights is loaded in pairs, and every
+ * v[j] is still one running sum in m order (no reassociation: the same bits on every run). */
 static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows, const double *restrict x,
                             const int *restrict idx, int nnz)
 {
     int j = 0;
     for (; j + 8 <= rows; j += 8) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        pair s0 = pair_splat(0), s1 = s0, s2 = s0, s3 = s0;
         for (int m = 0; m < nnz; m++) {
             const double *a = wt + (long)idx[m] * rows + j;
-            const double xi = x[idx[m]];
-            s0 += a[0] * xi;
-            s1 += a[1] * xi;
-            s2 += a[2] * xi;
-            s3 += a[3] * xi;
-            s4 += a[4] * xi;
-            s5 += a[5] * xi;
-            s6 += a[6] * xi;
-            s7 += a[7] * xi;
+            const pair xi = pair_splat(x[idx[m]]);
+            s0 = pair_add(s0, pair_mul(pair_load(a), xi));
+            s1 = pair_add(s1, pair_mul(pair_load(a + 2), xi));
+            s2 = pair_add(s2, pair_mul(pair_load(a + 4), xi));
+            s3 = pair_add(s3, pair_mul(pair_load(a + 6), xi));
         }
-        v[j] = s0;
-        v[j + 1] = s1;
-        v[j + 2] = s2;
-        v[j + 3] = s3;
-        v[j + 4] = s4;
-        v[j + 5] = s5;
-        v[j + 6] = s6;
-        v[j + 7] = s7;
+        pair_store(v + j, s0);
+        pair_store(v + j + 2, s1);
+        pair_store(v + j + 4, s2);
+        pair_store(v + j + 6, s3);
     }
     for (; j + 2 <= rows; j += 2) {
-        double s0 = 0, s1 = 0;
-        for (int m = 0; m < nnz; m++) {
-            const double *a = wt + (long)idx[m] * rows + j;
-            const double xi = x[idx[m]];
-            s0 += a[0] * xi;
-            s1 += a[1] * xi;
-        }
-        v[j] = s0;
-        v[j + 1] = s1;
+        pair s0 = pair_splat(0);
+        for (int m = 0; m < nnz; m++)
+            s0 = pair_add(s0, pair_mul(pair_load(wt + (long)idx[m] * rows + j), pair_splat(x[idx[m]])));
+        pair_store(v + j, s0);
     }
     for (; j < rows; j++) {
         double s0 = 0;
@@ -313,48 +323,50 @@ static int update_overflows(const pm_net *net)
     return 0;
 }
 
+/* 1 if c[0..n) are all zero. */
+static int all_zero(const double *c, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (c[i] != 0)
+            return 0;
+    return 1;
+}
+
 /* Adds Wt[i][j] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx;
  * Wt input-major (inputs, rows) as in matvec_sparse_t, with the same blocks of eight / two / one neurons so each
- * input's run is updated with vector operations. A block whose c are all 0 is skipped (P&M: sign 0). */
+ * input's run is updated in pairs. A block whose c are all 0 is skipped (nothing to do: E = 0, or P&M sign 0);
+ * inside a mixed block a neuron with c = 0 gets + 0 * x, which leaves its (finite) weight's value unchanged. */
 static void update_sparse_t(double *restrict wt, int rows, const double *restrict c, const double *restrict x,
                             const int *restrict idx, int nnz)
 {
     int j = 0;
     for (; j + 8 <= rows; j += 8) {
-        const double c0 = c[j], c1 = c[j + 1], c2 = c[j + 2], c3 = c[j + 3], c4 = c[j + 4], c5 = c[j + 5],
-                     c6 = c[j + 6], c7 = c[j + 7];
-        if (c0 == 0 && c1 == 0 && c2 == 0 && c3 == 0 && c4 == 0 && c5 == 0 && c6 == 0 && c7 == 0)
+        if (all_zero(c + j, 8))
             continue;
+        const pair c0 = pair_load(c + j), c1 = pair_load(c + j + 2), c2 = pair_load(c + j + 4),
+                   c3 = pair_load(c + j + 6);
         for (int m = 0; m < nnz; m++) {
             double *a = wt + (long)idx[m] * rows + j;
-            const double xi = x[idx[m]];
-            a[0] += c0 * xi;
-            a[1] += c1 * xi;
-            a[2] += c2 * xi;
-            a[3] += c3 * xi;
-            a[4] += c4 * xi;
-            a[5] += c5 * xi;
-            a[6] += c6 * xi;
-            a[7] += c7 * xi;
+            const pair xi = pair_splat(x[idx[m]]);
+            pair_store(a, pair_add(pair_load(a), pair_mul(c0, xi)));
+            pair_store(a + 2, pair_add(pair_load(a + 2), pair_mul(c1, xi)));
+            pair_store(a + 4, pair_add(pair_load(a + 4), pair_mul(c2, xi)));
+            pair_store(a + 6, pair_add(pair_load(a + 6), pair_mul(c3, xi)));
         }
     }
     for (; j + 2 <= rows; j += 2) {
-        const double c0 = c[j], c1 = c[j + 1];
-        if (c0 == 0 && c1 == 0)
+        if (all_zero(c + j, 2))
             continue;
+        const pair c0 = pair_load(c + j);
         for (int m = 0; m < nnz; m++) {
             double *a = wt + (long)idx[m] * rows + j;
-            const double xi = x[idx[m]];
-            a[0] += c0 * xi;
-            a[1] += c1 * xi;
+            pair_store(a, pair_add(pair_load(a), pair_mul(c0, pair_splat(x[idx[m]]))));
         }
     }
-    for (; j < rows; j++) {
-        if (c[j] == 0)
-            continue;
-        for (int m = 0; m < nnz; m++)
-            wt[(long)idx[m] * rows + j] += c[j] * x[idx[m]];
-    }
+    for (; j < rows; j++)
+        if (c[j] != 0)
+            for (int m = 0; m < nnz; m++)
+                wt[(long)idx[m] * rows + j] += c[j] * x[idx[m]];
 }
 
 /* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers), four rows per pass over y; a block whose four c
