@@ -21,6 +21,7 @@ typedef double pair __attribute__((vector_size(16)));
 static inline pair pair_splat(double x) { return (pair){x, x}; }
 static inline pair pair_add(pair a, pair b) { return a + b; }
 static inline pair pair_mul(pair a, pair b) { return a * b; }
+static inline double pair_sum(pair a) { return a[0] + a[1]; }
 #else
 typedef struct {
     double v[2];
@@ -28,6 +29,7 @@ typedef struct {
 static inline pair pair_splat(double x) { return (pair){{x, x}}; }
 static inline pair pair_add(pair a, pair b) { return (pair){{a.v[0] + b.v[0], a.v[1] + b.v[1]}}; }
 static inline pair pair_mul(pair a, pair b) { return (pair){{a.v[0] * b.v[0], a.v[1] * b.v[1]}}; }
+static inline double pair_sum(pair a) { return a.v[0] + a.v[1]; }
 #endif
 static inline pair pair_load(const double *p)
 {
@@ -40,33 +42,30 @@ static inline void pair_store(double *p, pair v) { memcpy(p, &v, sizeof v); }
 /* ---- kernels (outputs first, then inputs, then sizes) ---------------------------------------------------------- */
 
 /* Overwrites v[j] = sum_i W[j][i] * y[i] (SPEC §2 v_j, bias not included) for every row of W (rows, cols)
- * row-major over the first n columns. Four rows share each pass over y, one running sum per row (i ascending):
- * independent chains the CPU overlaps, no reassociation, the same result on every run. */
+ * row-major over the first n columns. Each row keeps two running sums, even and odd i, in one pair (added at the
+ * end, then the odd tail); two rows per pass over y. A fixed order: the same result on every run. */
 static void matvec_dense(double *restrict v, const double *restrict w, int rows, int cols, const double *restrict y,
                          int n)
 {
+    const int n2 = n & ~1;
     int j = 0;
-    for (; j + 4 <= rows; j += 4) {
-        const double *r0 = w + (long)j * cols, *r1 = r0 + cols, *r2 = r1 + cols, *r3 = r2 + cols;
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int i = 0; i < n; i++) {
-            const double x = y[i];
-            s0 += r0[i] * x;
-            s1 += r1[i] * x;
-            s2 += r2[i] * x;
-            s3 += r3[i] * x;
+    for (; j + 2 <= rows; j += 2) {
+        const double *r0 = w + (long)j * cols, *r1 = r0 + cols;
+        pair s0 = pair_splat(0), s1 = s0;
+        for (int i = 0; i < n2; i += 2) {
+            const pair yy = pair_load(y + i);
+            s0 = pair_add(s0, pair_mul(pair_load(r0 + i), yy));
+            s1 = pair_add(s1, pair_mul(pair_load(r1 + i), yy));
         }
-        v[j] = s0;
-        v[j + 1] = s1;
-        v[j + 2] = s2;
-        v[j + 3] = s3;
+        v[j] = pair_sum(s0) + (n2 < n ? r0[n2] * y[n2] : 0.0);
+        v[j + 1] = pair_sum(s1) + (n2 < n ? r1[n2] * y[n2] : 0.0);
     }
     for (; j < rows; j++) {
         const double *r0 = w + (long)j * cols;
-        double s0 = 0;
-        for (int i = 0; i < n; i++)
-            s0 += r0[i] * y[i];
-        v[j] = s0;
+        pair s0 = pair_splat(0);
+        for (int i = 0; i < n2; i += 2)
+            s0 = pair_add(s0, pair_mul(pair_load(r0 + i), pair_load(y + i)));
+        v[j] = pair_sum(s0) + (n2 < n ? r0[n2] * y[n2] : 0.0);
     }
 }
 
@@ -369,31 +368,20 @@ static void update_sparse_t(double *restrict wt, int rows, const double *restric
                 wt[(long)idx[m] * rows + j] += c[j] * x[idx[m]];
 }
 
-/* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers), four rows per pass over y; a block whose four c
- * are all 0 is skipped. */
+/* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i. */
 static void update_dense(double *restrict w, int rows, int cols, const double *restrict c, const double *restrict y,
                          int n)
 {
-    int j = 0;
-    for (; j + 4 <= rows; j += 4) {
-        const double c0 = c[j], c1 = c[j + 1], c2 = c[j + 2], c3 = c[j + 3];
-        if (c0 == 0 && c1 == 0 && c2 == 0 && c3 == 0)
-            continue;
-        double *r0 = w + (long)j * cols, *r1 = r0 + cols, *r2 = r1 + cols, *r3 = r2 + cols;
-        for (int i = 0; i < n; i++) {
-            const double x = y[i];
-            r0[i] += c0 * x;
-            r1[i] += c1 * x;
-            r2[i] += c2 * x;
-            r3[i] += c3 * x;
-        }
-    }
-    for (; j < rows; j++) {
+    const int n2 = n & ~1;
+    for (int j = 0; j < rows; j++) {
         if (c[j] == 0)
             continue;
-        double *restrict r = w + (long)j * cols;
-        for (int i = 0; i < n; i++)
-            r[i] += c[j] * y[i];
+        double *r = w + (long)j * cols;
+        const pair cj = pair_splat(c[j]);
+        for (int i = 0; i < n2; i += 2)
+            pair_store(r + i, pair_add(pair_load(r + i), pair_mul(cj, pair_load(y + i))));
+        if (n2 < n)
+            r[n2] += c[j] * y[n2];
     }
 }
 
