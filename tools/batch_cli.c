@@ -11,6 +11,8 @@
 
 #include "batch.h"
 #include "cli_common.h"
+#include "render_cli.h"
+#include "report_figs.h"
 
 #define MAX_GRID 8           /* --grid options */
 #define MAX_VALUES 64        /* values per grid key, rules, tracks */
@@ -36,13 +38,14 @@ typedef struct {
     int n_grid;
     int workers, json, quiet, emit;
     const char *out_dir;
+    const char *plots_dir;     /* --plots DIR: summary pictures, NULL for none */
 } batch_args;
 
 static int batch_takes_value(const char *name)
 {
     return pm_cli_is_config_option(name) || !strcmp(name, "--rules") || !strcmp(name, "--seeds") ||
            !strcmp(name, "--tracks") || !strcmp(name, "--jobs") || !strcmp(name, "--out") ||
-           !strcmp(name, "--grid") || !strncmp(name, "--rate-", 7);
+           !strcmp(name, "--plots") || !strcmp(name, "--grid") || !strncmp(name, "--rate-", 7);
 }
 
 static void batch_help(const char *cmd, FILE *f)
@@ -73,10 +76,14 @@ static void batch_help(const char *cmd, FILE *f)
             "  --out DIR              keep each run's JSON in DIR (created if missing), one file per run named\n"
             "                         after rule, seed, track and a hash of its config; existing files are\n"
             "                         reused, so a stopped batch resumes where it was\n"
+            "  --plots DIR            summary pictures into DIR (created if missing): success_steps.png and\n"
+            "                         error_integrals.png, box plots per %s%s\n"
             "  --json                 one JSON object: {\"runs\": [...], \"%s\": {...}}\n"
             "  --quiet                no progress\n"
             "  --help                 this text\n\n"
             "exit status: 0 all runs completed, 1 a run or file write failed, 2 usage or config error.\n\n",
+            sweep ? "group" : "rule",
+            sweep ? ";\n                         success_rate.png over the rate when the grid varies learning.rate*" : "",
             sweep ? "groups" : "rules");
     pm_cli_print_config_help(f);
 }
@@ -257,6 +264,8 @@ static int parse_args(const char *cmd, int argc, char **argv, batch_args *a, pm_
             rc = parse_seeds(cmd, value, a);
         else if (!strcmp(name, "--out"))
             a->out_dir = value;
+        else if (!strcmp(name, "--plots"))
+            a->plots_dir = value;
         else if (!strcmp(name, "--jobs")) {
             rc = parse_int_option(cmd, name, value, 1, 1024, &v);
             a->workers = (int)v;
@@ -417,6 +426,17 @@ static void print_best(const pm_batch_summary *g, int n, FILE *f)
     }
 }
 
+/* 1 if a --grid axis sets the learning rate (learning.rate or learning.rate_RULE): the sweep then gets the
+ * success-rate-over-rate picture. */
+static int grid_varies_rate(const batch_args *a)
+{
+    for (int g = 0; g < a->n_grid; g++)
+        if (!strcmp(a->grid[g].section, "learning") &&
+            (!strcmp(a->grid[g].key, "rate") || !strncmp(a->grid[g].key, "rate_", 5)))
+            return 1;
+    return 0;
+}
+
 int pm_batch_main(const char *cmd, int sweep, int argc, char **argv)
 {
     if (pm_cli_wants_help(argc, argv)) {
@@ -440,6 +460,17 @@ int pm_batch_main(const char *cmd, int sweep, int argc, char **argv)
         goto done;
     if (a.out_dir && mkdir(a.out_dir, 0777) && errno != EEXIST) {
         pm_cli_error(cmd, "--out %s: %s", a.out_dir, strerror(errno));
+        rc = 2;
+        goto done;
+    }
+    char err[PM_CLI_ERR_MAX];
+    if (a.plots_dir && a.emit) {
+        pm_cli_error(cmd, "--plots: not with --emit-commands (draw them with `primod merge --plots DIR`)");
+        rc = 2;
+        goto done;
+    }
+    if (a.plots_dir && pm_render_prepare_dir_for("--plots", a.plots_dir, err)) {
+        pm_cli_error(cmd, "%s", err);
         rc = 2;
         goto done;
     }
@@ -468,6 +499,10 @@ int pm_batch_main(const char *cmd, int sweep, int argc, char **argv)
         if (sweep)
             print_best(groups, n_groups, stdout);
         rc = fflush(stdout) ? 1 : 0;
+    }
+    if (!rc && a.plots_dir && pm_fig_batch_plots(cmd, slots, n, grid_varies_rate(&a), a.plots_dir, err)) {
+        pm_cli_error(cmd, "--plots: %s", err);
+        rc = 1;
     }
 done:
     free(groups);

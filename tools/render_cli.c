@@ -12,22 +12,27 @@
 
 int pm_render_prepare_dir(const char *dir, char *err)
 {
+    return pm_render_prepare_dir_for("--out", dir, err);
+}
+
+int pm_render_prepare_dir_for(const char *option, const char *dir, char *err)
+{
     struct stat st;
     if (!dir || !*dir) {
-        snprintf(err, PM_CLI_ERR_MAX, "--out: empty directory name");
+        snprintf(err, PM_CLI_ERR_MAX, "%s: empty directory name", option);
         return -1;
     }
     if (stat(dir, &st)) {
         if (errno != ENOENT || mkdir(dir, 0777)) {
-            snprintf(err, PM_CLI_ERR_MAX, "--out %.300s: cannot create: %s", dir, strerror(errno));
+            snprintf(err, PM_CLI_ERR_MAX, "%s %.300s: cannot create: %s", option, dir, strerror(errno));
             return -1;
         }
     } else if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, PM_CLI_ERR_MAX, "--out %.300s: not a directory", dir);
+        snprintf(err, PM_CLI_ERR_MAX, "%s %.300s: not a directory", option, dir);
         return -1;
     }
     if (access(dir, W_OK | X_OK)) {
-        snprintf(err, PM_CLI_ERR_MAX, "--out %.300s: not writable: %s", dir, strerror(errno));
+        snprintf(err, PM_CLI_ERR_MAX, "%s %.300s: not writable: %s", option, dir, strerror(errno));
         return -1;
     }
     return 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_common.h"
 #include "primod/plot.h"
 
 #define FIG_MAX_GROUPS 64
@@ -79,7 +80,15 @@ int pm_fig_boxes(const pm_batch_slot *slots, int n, pm_fig_measure measure, cons
         snprintf(err, PM_CLI_ERR_MAX, "%.300s: no run to draw (no successful run)", path);
         rc = -1;
     } else {
+        /* the default width gives each box 140 px: widen for long labels ("pm learning.rate=1e-5") so they
+         * do not overlap (about 8 px per character of the 10 pt label font) */
+        size_t longest = 0;
+        for (int k = 0; k < n_groups; k++)
+            longest = strlen(groups[k].label) > longest ? strlen(groups[k].label) : longest;
+        int per_box = 8 * (int)(longest < 400 ? longest : 400) + 24;
+        int width = n_groups * (per_box > 140 ? per_box : 140);
         pm_plot_boxes_spec b = {.groups = groups, .n_groups = n_groups, .title = full,
+                                .width = width < 500 ? 500 : width > 8192 ? 8192 : width,
                                 .ylabel = measure == PM_FIG_SUCCESS_STEP    ? "success step (SPEC §6)"
                                           : measure == PM_FIG_ERROR_INTEGRAL ? "error integral sum |E(n)|"
                                                                              : "log10 of error integral sum |E(n)|"};
@@ -158,4 +167,41 @@ int pm_fig_rate_sweep(const pm_batch_slot *slots, int n, const char *title, cons
         return -1;
     }
     return 0;
+}
+
+/* Joins dir and a file name into path (PM_CLI_PATH_MAX + 32 bytes). */
+static void fig_path(char *path, const char *dir, const char *name)
+{
+    snprintf(path, PM_CLI_PATH_MAX + 32, "%.*s/%s", PM_CLI_PATH_MAX - 1, dir, name);
+}
+
+/* 1 if some run learned (rate > 0) or succeeded, so the figure has something to show. */
+static int any_run(const pm_batch_slot *slots, int n, int need_success, int need_rate)
+{
+    for (int i = 0; i < n; i++)
+        if (slots[i].json && (!need_success || slots[i].res.success) && (!need_rate || slots[i].res.rate > 0))
+            return 1;
+    return 0;
+}
+
+int pm_fig_batch_plots(const char *cmd, const pm_batch_slot *slots, int n, int rate_sweep, const char *dir,
+                       char *err)
+{
+    char path[PM_CLI_PATH_MAX + 32];
+    fig_path(path, dir, "success_steps.png");
+    if (!any_run(slots, n, 1, 0))
+        pm_cli_error(cmd, "note: no run succeeded, %s not drawn", path);
+    else if (pm_fig_boxes(slots, n, PM_FIG_SUCCESS_STEP, "Success step per group", path, err))
+        return -1;
+    fig_path(path, dir, "error_integrals.png");
+    if (pm_fig_boxes(slots, n, PM_FIG_LOG_ERROR_INTEGRAL, "Error integral per group", path, err))
+        return -1;
+    if (!rate_sweep)
+        return 0;
+    fig_path(path, dir, "success_rate.png");
+    if (!any_run(slots, n, 0, 1)) {
+        pm_cli_error(cmd, "note: no run learns, %s not drawn", path);
+        return 0;
+    }
+    return pm_fig_rate_sweep(slots, n, "Success rate over the learning rate", path, err);
 }

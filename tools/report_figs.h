@@ -24,4 +24,12 @@ int pm_fig_boxes(const pm_batch_slot *slots, int n, pm_fig_measure measure, cons
  * Returns 0 or -1 with a message in err. */
 int pm_fig_rate_sweep(const pm_batch_slot *slots, int n, const char *title, const char *path, char *err);
 
+/* The summary pictures of a batch (`compare`/`sweep`/`merge --plots DIR`), into dir (which must exist):
+ * success_steps.png (box plot per group; skipped with a note on stderr when no run succeeded),
+ * error_integrals.png (log10 box plot per group) and, when rate_sweep is nonzero, success_rate.png (success
+ * rate over the learning rate per rule; skipped with a note when no run learns). Returns 0, or -1 with a
+ * message in err (PM_CLI_ERR_MAX bytes): more than 64 groups, no memory, cannot write. */
+int pm_fig_batch_plots(const char *cmd, const pm_batch_slot *slots, int n, int rate_sweep, const char *dir,
+                       char *err);
+
 #endif

@@ -1,5 +1,6 @@
 #!/bin/sh
-# CLI tests of `primod compare`, `sweep` and `merge`: worker-count independence, resume, emitted commands, errors.
+# CLI tests of `primod compare`, `sweep` and `merge`: worker-count independence, resume, emitted commands, --plots,
+# errors.
 # usage: batch_cli.sh PRIMOD_BINARY CASE
 set -eu
 . "$(dirname "$0")/cli_lib.sh"   # PRIMOD, CASE, $T, fail, expect_error
@@ -103,6 +104,41 @@ assert set(d["groups"]) == {"bp network.hidden=10", "bp network.hidden=20,10"}
 assert [r["config"]["network"]["hidden"] for r in d["runs"]] == [[10], [20, 10]]
 assert [len(r["weight_distance"]) for r in d["runs"]] == [2, 3]
 PY
+    ;;
+plots)
+    # --plots DIR: summary pictures. Box plots are max(500, boxes x max(140, 8 x longest label + 24)) px wide and
+    # 600 high (pm_plot_boxes default height); the rate plot is 800 x 600 (pm_plot_xy default).
+    png_size() {   # prints "W H" of a PNG from its IHDR chunk (bytes 16..23, big-endian)
+        python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); assert d[:8]==b"\x89PNG\r\n\x1a\n"; print(*struct.unpack(">II",d[16:24]))' "$1"
+    }
+    "$PRIMOD" compare --rules reflex,pm --seeds 1-2 --max-steps 1500 --quiet --jobs 1 --plots "$T/c" >/dev/null
+    # labels "reflex", "pm": 2 x 140 = 280 < 500
+    [ "$(png_size "$T/c/success_steps.png")" = "500 600" ] || fail "compare success_steps.png: $(png_size "$T/c/success_steps.png")"
+    [ "$(png_size "$T/c/error_integrals.png")" = "500 600" ] || fail "compare error_integrals.png size"
+    [ ! -e "$T/c/success_rate.png" ] || fail "compare drew a rate plot"
+    "$PRIMOD" sweep --rules pm --grid learning.rate=1e-5,1e-4,1e-3 --seeds 1-2 --max-steps 1500 --quiet --jobs 1 \
+        --out "$T/runs" --plots "$T/s" >/dev/null
+    # labels "pm learning.rate=1e-5" (21 characters): 3 x (8 x 21 + 24) = 576
+    [ "$(png_size "$T/s/error_integrals.png")" = "576 600" ] || fail "sweep error_integrals.png: $(png_size "$T/s/error_integrals.png")"
+    [ "$(png_size "$T/s/success_rate.png")" = "800 600" ] || fail "sweep success_rate.png size"
+    [ -s "$T/s/success_steps.png" ] || fail "sweep success_steps.png missing"
+    # merge of the same runs: groups pm@rate, a rule at several rates -> the rate plot too
+    "$PRIMOD" merge --plots "$T/m" "$T/runs" >/dev/null
+    for f in success_steps error_integrals success_rate; do
+        [ -s "$T/m/$f.png" ] || fail "merge --plots: $f.png missing"
+    done
+    [ "$(png_size "$T/m/success_rate.png")" = "800 600" ] || fail "merge success_rate.png size"
+    # no successful run: no success-step picture, a note on stderr, still exit 0
+    "$PRIMOD" compare --rules reflex --seeds 1 --max-steps 300 --quiet --plots "$T/r" >/dev/null 2>"$T/note"
+    grep -q "no run succeeded" "$T/note" || fail "no note for the missing success-step plot"
+    [ ! -e "$T/r/success_steps.png" ] && [ -s "$T/r/error_integrals.png" ] || fail "reflex-only plots wrong"
+    # bad directories: exit 2 before any run
+    touch "$T/file"
+    expect_error 2 "--plots $T/file: not a directory" compare --rules reflex --seeds 1 --plots "$T/file"
+    expect_error 2 "cannot create" sweep --rules pm --seeds 1 --plots "$T/no/such"
+    expect_error 2 "--plots $T/file: not a directory" merge --plots "$T/file" "$T/runs"
+    expect_error 2 "--plots: missing value" merge "$T/runs" --plots
+    expect_error 2 "not with --emit-commands" sweep --rules pm --seeds 1 --emit-commands --plots "$T/p"
     ;;
 errors)
     mkdir "$T/bad"
