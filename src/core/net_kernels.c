@@ -141,6 +141,15 @@ static inline double deriv(double y, pm_activation act)
 
 /* ---- forward ----------------------------------------------------------------------------------------------------- */
 
+/* 1 unless *p is +0 or -0 (the sign bit is shifted out): an integer test is cheaper than a floating compare with
+ * its NaN case, and NaN / inf count as nonzero, as load_input requires. */
+static inline int nonzero(const double *p)
+{
+    uint64_t bits;
+    memcpy(&bits, p, sizeof bits);
+    return (bits << 1) != 0;
+}
+
 /* Copies the input into x and lists its nonzero entries in idx; returns their count. NaN and inf are nonzero, so
  * they reach every v of layer 0 (x * w is then NaN or inf for any w) and the forward pass refuses them there.
  * The list is written branch-free (every index stored, the count advanced only past nonzeros): the zeros of
@@ -148,13 +157,16 @@ static inline double deriv(double y, pm_activation act)
 static int load_input(double *restrict x, int *restrict idx, const double *restrict in, int n)
 {
     memcpy(x, in, (size_t)n * sizeof(double));
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-        uint64_t bits;
-        memcpy(&bits, &x[i], sizeof bits);
+    int k = 0, i = 0;
+    for (; i + 2 <= n; i += 2) { /* two per iteration: the loop overhead is a good part of this small loop */
         idx[k] = i;
-        k += (bits << 1) != 0; /* nonzero unless +0 or -0 (sign bit shifted out); an integer test is cheaper than a
-                                * floating compare with its NaN case, and NaN / inf count as nonzero as required */
+        k += nonzero(x + i);
+        idx[k] = i + 1;
+        k += nonzero(x + i + 1);
+    }
+    if (i < n) {
+        idx[k] = i;
+        k += nonzero(x + i);
     }
     return k;
 }
