@@ -70,15 +70,15 @@ static void matvec_dense(double *restrict v, const double *restrict w, int rows,
 }
 
 /* Overwrites v[j] = sum_m Wt[idx[m]][j] * x[idx[m]] for j < rows (SPEC §2 v_j of layer 0, bias not included):
- * Wt is input-major (inputs, rows), idx lists the nonzero inputs (zeros add nothing). Eight, then two, then one
- * neuron per pass over idx: the sums stay in registers, each input's run of weights is loaded in pairs, and every
- * v[j] is still one running sum in m order (no reassociation: the same bits on every run). */
+ * Wt is input-major (inputs, rows), idx lists the nonzero inputs (zeros add nothing). Ten (the paper's width), then
+ * two, then one neuron per pass over idx: the sums stay in registers, each input's run of weights is loaded in
+ * pairs, and every v[j] is still one running sum in m order (no reassociation: the same bits on every run). */
 static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows, const double *restrict x,
                             const int *restrict idx, int nnz)
 {
     int j = 0;
-    for (; j + 8 <= rows; j += 8) {
-        pair s0 = pair_splat(0), s1 = s0, s2 = s0, s3 = s0;
+    for (; j + 10 <= rows; j += 10) {
+        pair s0 = pair_splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0;
         for (int m = 0; m < nnz; m++) {
             const double *a = wt + (long)idx[m] * rows + j;
             const pair xi = pair_splat(x[idx[m]]);
@@ -86,11 +86,13 @@ static void matvec_sparse_t(double *restrict v, const double *restrict wt, int r
             s1 = pair_add(s1, pair_mul(pair_load(a + 2), xi));
             s2 = pair_add(s2, pair_mul(pair_load(a + 4), xi));
             s3 = pair_add(s3, pair_mul(pair_load(a + 6), xi));
+            s4 = pair_add(s4, pair_mul(pair_load(a + 8), xi));
         }
         pair_store(v + j, s0);
         pair_store(v + j + 2, s1);
         pair_store(v + j + 4, s2);
         pair_store(v + j + 6, s3);
+        pair_store(v + j + 8, s4);
     }
     for (; j + 2 <= rows; j += 2) {
         pair s0 = pair_splat(0);
@@ -344,18 +346,18 @@ static int all_zero(const double *c, int n)
 }
 
 /* Adds Wt[i][j] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx;
- * Wt input-major (inputs, rows) as in matvec_sparse_t, with the same blocks of eight / two / one neurons so each
+ * Wt input-major (inputs, rows) as in matvec_sparse_t, with the same blocks of ten / two / one neurons so each
  * input's run is updated in pairs. A block whose c are all 0 is skipped (nothing to do: E = 0, or P&M sign 0);
  * inside a mixed block a neuron with c = 0 gets + 0 * x, which leaves its (finite) weight's value unchanged. */
 static void update_sparse_t(double *restrict wt, int rows, const double *restrict c, const double *restrict x,
                             const int *restrict idx, int nnz)
 {
     int j = 0;
-    for (; j + 8 <= rows; j += 8) {
-        if (all_zero(c + j, 8))
+    for (; j + 10 <= rows; j += 10) {
+        if (all_zero(c + j, 10))
             continue;
         const pair c0 = pair_load(c + j), c1 = pair_load(c + j + 2), c2 = pair_load(c + j + 4),
-                   c3 = pair_load(c + j + 6);
+                   c3 = pair_load(c + j + 6), c4 = pair_load(c + j + 8);
         for (int m = 0; m < nnz; m++) {
             double *a = wt + (long)idx[m] * rows + j;
             const pair xi = pair_splat(x[idx[m]]);
@@ -363,6 +365,7 @@ static void update_sparse_t(double *restrict wt, int rows, const double *restric
             pair_store(a + 2, pair_add(pair_load(a + 2), pair_mul(c1, xi)));
             pair_store(a + 4, pair_add(pair_load(a + 4), pair_mul(c2, xi)));
             pair_store(a + 6, pair_add(pair_load(a + 6), pair_mul(c3, xi)));
+            pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c4, xi)));
         }
     }
     for (; j + 2 <= rows; j += 2) {
