@@ -18,7 +18,8 @@ static void default_free(void *ptr, void *ctx) { (void)ctx; free(ptr); }
 
 /* The carve table: every array of the block, in order, with its byte size. Each starts on a 64-byte boundary so
  * weight rows of one layer are contiguous and the big arrays are cache-line aligned. */
-enum { C_SIZES, C_FAN, C_WOFF, C_AOFF, C_W, C_W0, C_VIEW0, C_X0, C_X1, C_NZ0, C_NZ1, C_A0, C_A1, C_D0, C_D1, C_COEF, C_COUNT };
+enum { C_SIZES, C_FAN, C_WOFF, C_AOFF, C_W, C_W0, C_VIEW0, C_X0, C_X1, C_NZ0, C_NZ1, C_A0, C_A1, C_D0, C_D1, C_COEF,
+       C_COUNT };
 #define CARVE_ALIGN 64u
 
 static uint64_t round_up(uint64_t n) { return (n + CARVE_ALIGN - 1) / CARVE_ALIGN * CARVE_ALIGN; }

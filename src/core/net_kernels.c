@@ -1,4 +1,4 @@
-/* The per-step hot path: forward pass (SPEC §2), deltas and BP / P&M / chained-sign updates (SPEC §3); no allocation. */
+/* The per-step hot path, allocation-free: forward pass (SPEC §2), deltas and BP / P&M / chained-sign updates (§3). */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>

@@ -260,7 +260,11 @@ static void bp_update_is_rate_times_error_times_gradient(pm_activation act)
     pm_net_destroy(net);
 }
 
-static void gradient_check_tanh(void **state) { (void)state; bp_update_is_rate_times_error_times_gradient(PM_ACT_TANH); }
+static void gradient_check_tanh(void **state)
+{
+    (void)state;
+    bp_update_is_rate_times_error_times_gradient(PM_ACT_TANH);
+}
 static void gradient_check_sigmoid(void **state)
 {
     (void)state;
@@ -272,7 +276,8 @@ static void gradient_check_sigmoid(void **state)
 /* 2-2-1 relu net with biases (columns: in0, in1, bias). x = (1, 2).
  *   W0 = [[0.5, -0.25, 0.1], [-1, 0.5, 0]]  -> v0 = 0.5 - 0.5 + 0.1 = 0.1, y0 = 0.1; v1 = -1 + 1 + 0 = 0, y1 = 0
  *   W1 = [[2, -3, 0.5]]                     -> v = 0.2 - 0 + 0.5 = 0.7, o = 0.7, f'(0.7) = 1
- * E = -0.4: delta_L = -0.4 (sign -1); delta_0 = f'(0.1) * 2 * -0.4 = -0.8 (sign -1); delta_1 = f'(0) * ... = 0 (sign 0).
+ * E = -0.4: delta_L = -0.4 (sign -1); delta_0 = f'(0.1) * 2 * -0.4 = -0.8 (sign -1);
+ *           delta_1 = f'(0) * (-3 * -0.4) = 0 (relu: f'(0) = 0, sign 0).
  * eta = 0.01, R = 2 -> eta R = 0.02:
  *   W1 += 0.02 * -1 * (0.1, 0, 1) = (-0.002, 0, -0.02)     -> [1.998, -3, 0.48]
  *   W0 row 0 += 0.02 * -1 * (1, 2, 1) = (-0.02, -0.04, -0.02) -> [0.48, -0.29, 0.08]
