@@ -16,7 +16,7 @@ echo
 echo "== P&M learning on the default track (paper preset)"
 ./build/primod run --preset paper --rule pm --log "$out/pm.tsv" --save-model "$out/pm.pmnet" "$@"
 ./build/primod run --preset paper --rule pm --json --quiet "$@" >"$out/pm.json"
-./build/primod render --preset paper --log "$out/pm.tsv" --reference "$out/reflex.tsv" --model "$out/pm.pmnet" \
+./build/primod render --log "$out/pm.tsv" --reference "$out/reflex.tsv" --model "$out/pm.pmnet" \
     --out "$out" >/dev/null
 echo
 echo "result: $out/pm.json   pictures: $(cd "$out" && ls ./*.png | tr '\n' ' ')"

@@ -27,9 +27,10 @@ static void render_help(FILE *f)
             "  DIR/signals.png       E(n) and steering over time (with --reference: both runs overlaid)\n"
             "  DIR/weights.png       per-layer weight distance ||W^l - W^l_0|| over time (learning runs)\n"
             "  DIR/first_layer.png   first-layer |weights| as one grey image per filter (with --model)\n"
-            "The log does not record the track or the sensor layout: give the same configuration options as\n"
-            "the run (--preset, --config, --track, --set ...). Without --track/--config the built-in track whose\n"
-            "start pose is the log's first pose is used; the sensor layout defaults to the paper preset's.\n\n"
+            "The log's '#' header holds the run's configuration (track, start, sensor layout ...): render uses it,\n"
+            "then the config options given here on top (--track, --set ...); --preset or --config replace it.\n"
+            "For a log without that header give the run's options; without --track/--config the built-in track\n"
+            "whose start pose is the log's first pose is used, the sensor layout defaults to the paper preset's.\n\n"
             "options:\n"
             "  --log FILE.tsv         the run's log (required)\n"
             "  --out DIR              output directory (created if missing; its parent must exist)\n"
@@ -48,39 +49,63 @@ typedef struct {
     int png, svg;
 } render_opts;
 
-static int parse_options(int argc, char **argv, pm_cli_config *cfg, render_opts *o)
+/* 1 if the command line names a preset or config file: that base then replaces the log's configuration. */
+static int base_given(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strncmp(argv[i], "--preset", 8) || !strncmp(argv[i], "--config", 8))
+            return 1;
+    return 0;
+}
+
+/* Configuration layers: the log's own configuration (its '#' header) or, with --preset/--config, those; then
+ * the other config options as given. *from_log: the log's header was used. */
+static int parse_options(int argc, char **argv, pm_cli_config *cfg, render_opts *o, int *from_log)
 {
     const char *cmd = "render";
     memset(o, 0, sizeof *o);
     o->png = 1;
+    *from_log = 0;
     if (pm_cli_base_config(cmd, argc, argv, render_takes_value, cfg))
         return 2;
-    for (int i = 1; i < argc; i++) {
-        char name[64];
-        const char *value;
-        if (pm_cli_next_option(cmd, argc, argv, &i, name, sizeof name, &value, render_takes_value))
-            return 2;
-        if (!strcmp(name, "--log"))
-            o->log = value;
-        else if (!strcmp(name, "--out"))
-            o->out = value;
-        else if (!strcmp(name, "--reference"))
-            o->reference = value;
-        else if (!strcmp(name, "--model"))
-            o->model = value;
-        else if (!strcmp(name, "--title"))
-            o->title = value;
-        else if (!strcmp(name, "--format")) {
-            if (pm_render_parse_format(value, &o->png, &o->svg)) {
-                pm_cli_error(cmd, "--format: expected png, svg or both: '%s'", value);
+    for (int pass = 0; pass < 2; pass++) {   /* pass 0: render's own options; pass 1: config options */
+        for (int i = 1; i < argc; i++) {
+            char name[64];
+            const char *value;
+            if (pm_cli_next_option(cmd, argc, argv, &i, name, sizeof name, &value, render_takes_value))
                 return 2;
-            }
-        } else if (pm_cli_apply_config_option(cmd, cfg, name, value))
+            int own = 1;
+            if (!strcmp(name, "--log"))
+                o->log = value;
+            else if (!strcmp(name, "--out"))
+                o->out = value;
+            else if (!strcmp(name, "--reference"))
+                o->reference = value;
+            else if (!strcmp(name, "--model"))
+                o->model = value;
+            else if (!strcmp(name, "--title"))
+                o->title = value;
+            else if (!strcmp(name, "--format")) {
+                if (pm_render_parse_format(value, &o->png, &o->svg)) {
+                    pm_cli_error(cmd, "--format: expected png, svg or both: '%s'", value);
+                    return 2;
+                }
+            } else
+                own = 0;
+            if (pass == 1 && !own && pm_cli_apply_config_option(cmd, cfg, name, value))
+                return 2;
+        }
+        if (pass == 1)
+            break;
+        if (!o->log || !o->out) {
+            pm_cli_error(cmd, "%s is required (see --help)", o->log ? "--out" : "--log");
             return 2;
-    }
-    if (!o->log || !o->out) {
-        pm_cli_error(cmd, "%s is required (see --help)", o->log ? "--out" : "--log");
-        return 2;
+        }
+        char err[PM_CLI_ERR_MAX];
+        if (!base_given(argc, argv) && pm_trace_read_log_config(o->log, cfg, from_log, err)) {
+            pm_cli_error(cmd, "%s", err);
+            return 2;
+        }
     }
     return 0;
 }
@@ -94,7 +119,7 @@ static int track_given(int argc, char **argv)
     return 0;
 }
 
-/* The log does not name its track (see --help): pick the built-in track whose start pose is the log's first
+/* A log without its configuration header does not name its track (see --help): pick the built-in track whose start pose is the log's first
  * pose (the runner logs the pose before each step's motion, so row 0 is the start). Exactly one must match;
  * otherwise cfg is left alone. Returns the chosen name or NULL. */
 static const char *infer_track(pm_cli_config *cfg, const pm_trace *t)
@@ -165,19 +190,19 @@ static int load_inputs(pm_cli_config *cfg, const render_opts *o, int infer, rend
 int pm_cmd_render(int argc, char **argv)
 {
     const char *cmd = "render";
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            render_help(stdout);
-            return 0;
-        }
+    if (pm_cli_wants_help(argc, argv)) {
+        render_help(stdout);
+        return 0;
+    }
     pm_cli_config cfg;
     render_opts o;
     char err[PM_CLI_ERR_MAX];
-    int rc = parse_options(argc, argv, &cfg, &o);
+    int from_log;
+    int rc = parse_options(argc, argv, &cfg, &o, &from_log);
     if (rc)
         return rc;
     render_inputs in;
-    rc = load_inputs(&cfg, &o, !track_given(argc, argv), &in);
+    rc = load_inputs(&cfg, &o, !from_log && !track_given(argc, argv), &in);
     if (!rc && pm_render_prepare_dir(o.out, err)) {
         pm_cli_error(cmd, "%s", err);
         rc = 2;

@@ -673,6 +673,15 @@ void pm_cli_config_write_ini(const pm_cli_config *cfg, FILE *f)
     }
 }
 
+void pm_cli_config_write_lines(const pm_cli_config *cfg, const char *prefix, FILE *f)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char buf[PM_CLI_PATH_MAX + 8];
+        format_value(&keys[i], cfg, buf, sizeof buf);
+        fprintf(f, "%s%s.%s=%s\n", prefix, keys[i].section, keys[i].key, buf);
+    }
+}
+
 double pm_cli_config_rate(const pm_cli_config *cfg)
 {
     if (cfg->rate > 0)

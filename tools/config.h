@@ -106,6 +106,9 @@ void pm_cli_config_print_keys(FILE *f);
 void pm_cli_config_write_json(const pm_cli_config *cfg, pm_json *j);
 /* Writes the config as an INI file text (every key, section by section). */
 void pm_cli_config_write_ini(const pm_cli_config *cfg, FILE *f);
+/* Writes every key as one line "<prefix>section.key=value" (the --set syntax, values round-trip exact), e.g.
+ * the "# config " comment lines at the top of a run log. */
+void pm_cli_config_write_lines(const pm_cli_config *cfg, const char *prefix, FILE *f);
 
 /* Effective learning rate: learning.rate if nonzero, else learning.rate_<rule> (0 for the reflex). */
 double pm_cli_config_rate(const pm_cli_config *cfg);

@@ -224,6 +224,63 @@ int pm_trace_read_log(const char *path, pm_trace **out, char *err)
     return 0;
 }
 
+/* One header line of the log: the magic line (checked by the caller), a "# config " key, or another comment. */
+static int apply_config_line(const char *path, long line_no, char *line, pm_cli_config *cfg, char *err)
+{
+    size_t n = strcspn(line, "\r\n"), plen = strlen(PM_RUN_LOG_CONFIG_PREFIX);
+    line[n] = '\0';
+    if (strncmp(line, PM_RUN_LOG_CONFIG_PREFIX, plen))
+        return 0;
+    char msg[PM_CLI_ERR_MAX];
+    if (pm_cli_config_set_arg(cfg, line + plen, msg)) {
+        snprintf(err, PM_CLI_ERR_MAX, "%.200s:%ld: %.350s", path, line_no, msg);
+        return -1;
+    }
+    return 0;
+}
+
+int pm_trace_read_log_config(const char *path, pm_cli_config *cfg, int *found, char *err)
+{
+    FILE *f = fopen(path, "r");
+    *found = 0;
+    if (!f) {
+        snprintf(err, PM_CLI_ERR_MAX, "%.300s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    long line_no = 0;
+    int rc = 0, magic = 0;
+    pm_cli_config c;
+    pm_cli_config_defaults(&c);
+    while (!rc && getline(&line, &cap, f) > 0 && line[0] == '#') {
+        line_no++;
+        if (line_no == 1) {
+            size_t mlen = strlen(PM_RUN_LOG_MAGIC) - 1;   /* "# primod run log v" without the number */
+            magic = !strncmp(line, PM_RUN_LOG_MAGIC, mlen);
+            if (magic && strcmp(line + mlen, "1\n") && strcmp(line + mlen, "1\r\n") && strcmp(line + mlen, "1")) {
+                snprintf(err, PM_CLI_ERR_MAX, "%.300s:1: unsupported log version (this primod reads v1)", path);
+                rc = -1;
+            }
+        } else if (magic) {
+            rc = apply_config_line(path, line_no, line, &c, err);
+        }
+    }
+    free(line);
+    fclose(f);
+    if (!rc && magic && pm_cli_config_check(&c, err)) {
+        char msg[PM_CLI_ERR_MAX];
+        snprintf(msg, sizeof msg, "%s", err);
+        snprintf(err, PM_CLI_ERR_MAX, "%.200s: configuration: %.350s", path, msg);
+        rc = -1;
+    }
+    if (!rc && magic) {
+        *cfg = c;
+        *found = 1;
+    }
+    return rc;
+}
+
 /* ---- pictures of one run ---- */
 
 typedef struct {

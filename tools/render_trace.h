@@ -35,6 +35,13 @@ int pm_trace_append(pm_trace *t, const pm_runner_step_info *s, const double *dis
  * cannot open, missing column, bad number (with the line number), no data rows. Free with pm_trace_destroy. */
 int pm_trace_read_log(const char *path, pm_trace **out, char *err);
 
+/* Reads the configuration a `primod run --log` TSV carries in its leading '#' lines (PM_RUN_LOG_MAGIC, then
+ * "# config section.key=value" per key) into *cfg, starting from the paper defaults; other '#' lines are
+ * ignored. *found = 0 and cfg untouched for a log without that first line (older logs). Returns 0, or -1 with
+ * one line in err (PM_CLI_ERR_MAX bytes): cannot open, another log version, a bad key or value (with the line
+ * number), or keys that do not fit together; cfg untouched then. */
+int pm_trace_read_log_config(const char *path, pm_cli_config *cfg, int *found, char *err);
+
 /* What to draw for one run. */
 typedef struct {
     const pm_trace *run;           /* the run (required) */

@@ -348,8 +348,13 @@ static void collect(const pm_runner *r, double seconds, pm_run_result *res)
 
 /* ---- the TSV log: one row per step, written to a temp file renamed into place at the end ---- */
 
-static void log_header(FILE *f, int n_outputs, int n_layers)
+/* The log opens with its format line and the effective configuration as '#' comments (one "# config
+ * section.key=value" line per key), so `primod render` can rebuild the world and sensors from the log alone;
+ * readers skip '#' lines before the column header. */
+static void log_header(FILE *f, const pm_cli_config *cfg, int n_outputs, int n_layers)
 {
+    fprintf(f, "%s\n", PM_RUN_LOG_MAGIC);
+    pm_cli_config_write_lines(cfg, PM_RUN_LOG_CONFIG_PREFIX, f);
     fprintf(f, "step\tx\ty\theading\tE\tR\tsteering\tleft\tright");
     for (int m = 0; m < n_outputs; m++)
         fprintf(f, "\to%d", m + 1);
@@ -435,7 +440,7 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
             pm_runner_destroy(r);
             return PM_EXIT_USAGE;
         }
-        log_header(log, pm_loop_n_outputs(r->loop), pm_runner_n_layers(r));
+        log_header(log, &r->cfg, pm_loop_n_outputs(r->loop), pm_runner_n_layers(r));
     }
     int show = opt->progress && isatty(STDERR_FILENO);
     double t0 = now_seconds(), last = t0;

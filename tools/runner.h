@@ -72,11 +72,16 @@ typedef struct {
     double steps_per_second;    /* the only field that depends on the machine */
 } pm_run_result;
 
+/* First line of a `primod run --log` TSV, then one PM_RUN_LOG_CONFIG_PREFIX "section.key=value" line per
+ * config key, then the column header (see pm_trace_read_log_config). */
+#define PM_RUN_LOG_MAGIC "# primod run log v1"
+#define PM_RUN_LOG_CONFIG_PREFIX "# config "
+
 typedef struct {
     pm_cli_config cfg;
     const char *load_model;     /* may be NULL */
     const char *save_model;     /* may be NULL; refused for the reflex */
-    const char *log_path;       /* may be NULL: TSV, one row per step */
+    const char *log_path;       /* may be NULL: TSV, one row per step, after '#' lines with the config */
     int progress;               /* nonzero: progress line on stderr every 0.5 s if stderr is a terminal */
 } pm_run_options;
 

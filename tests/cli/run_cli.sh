@@ -127,15 +127,31 @@ PY
     expect_error 2 "does not match" run --rule bp --set network.hidden_layers=3 --load-model "$T/m.pmnet"
     ;;
 log)
-    "$PRIMOD" run --quiet --max-steps 500 --log "$T/run.tsv"
-    head -1 "$T/run.tsv" | grep -q "^step	x	y	heading	E	R	steering	left	right	o1	o2	d1	" \
-        || fail "log header: $(head -1 "$T/run.tsv")"
-    [ "$(wc -l <"$T/run.tsv")" -eq 501 ] || fail "log has $(wc -l <"$T/run.tsv") lines, expected 1 + 500"
-    awk -F'\t' 'NR == 1 { n = NF } NF != n { exit 1 } NR > 1 && $1 != NR - 2 { exit 1 }' "$T/run.tsv" \
+    "$PRIMOD" run --quiet --max-steps 500 --seed 7 --set robot.speed=33 --log "$T/run.tsv"
+    # '#' lines first: the format line, then the effective config, one "# config section.key=value" per key
+    [ "$(head -1 "$T/run.tsv")" = "# primod run log v1" ] || fail "log magic: $(head -1 "$T/run.tsv")"
+    for kv in world.track=paper run.seed=7 run.max_steps=500 robot.speed=33 learning.rule=pm; do
+        grep -qx "# config $kv" "$T/run.tsv" || fail "log header lacks '# config $kv'"
+    done
+    # one line per key: as many as `run --help` lists keys (lines "  section.key ...")
+    keys=$("$PRIMOD" run --help | grep -cE '^  [a-z_]+\.[a-z_0-9]+ ')
+    [ "$(grep -c '^# config ' "$T/run.tsv")" -eq "$keys" ] || fail "config lines != $keys keys"
+    # every config line is a valid --set: a run from them alone writes the same log
+    grep '^# config ' "$T/run.tsv" | sed 's/^# config //' >"$T/sets"
+    set --
+    while IFS= read -r l; do set -- "$@" --set "$l"; done <"$T/sets"
+    "$PRIMOD" run --quiet "$@" --log "$T/again.tsv"
+    cmp -s "$T/run.tsv" "$T/again.tsv" || fail "a run from the logged config differs"
+    grep -v '^#' "$T/run.tsv" >"$T/rows.tsv"
+    head -1 "$T/rows.tsv" | grep -q "^step	x	y	heading	E	R	steering	left	right	o1	o2	d1	" \
+        || fail "log header: $(head -1 "$T/rows.tsv")"
+    [ "$(wc -l <"$T/rows.tsv")" -eq 501 ] || fail "log has $(wc -l <"$T/rows.tsv") lines, expected 1 + 500"
+    awk -F'\t' 'NR == 1 { n = NF } NF != n { exit 1 } NR > 1 && $1 != NR - 2 { exit 1 }' "$T/rows.tsv" \
         || fail "log rows are ragged or steps are not 0..499"
-    [ "$(head -1 "$T/run.tsv" | awk -F'\t' '{ print NF }')" -eq 22 ] || fail "expected 9 + 2 outputs + 11 layers"
+    [ "$(head -1 "$T/rows.tsv" | awk -F'\t' '{ print NF }')" -eq 22 ] || fail "expected 9 + 2 outputs + 11 layers"
     "$PRIMOD" run --quiet --rule reflex --max-steps 50 --log "$T/reflex.tsv"
-    [ "$(head -1 "$T/reflex.tsv")" = "step	x	y	heading	E	R	steering	left	right" ] || fail "reflex header"
+    [ "$(grep -v '^#' "$T/reflex.tsv" | head -1)" = "step	x	y	heading	E	R	steering	left	right" ] \
+        || fail "reflex header"
     expect_error 2 "/nonexistent/dir/x.tsv" run --max-steps 5 --log /nonexistent/dir/x.tsv
     ;;
 png_track)

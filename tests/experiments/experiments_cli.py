@@ -117,8 +117,35 @@ def case_render(tmp):
     moved = os.path.join(tmp, "moved.tsv")
     run("run", "--track", "oval", "--start", "125,66,0", "--rule", "reflex", "--max-steps", "20", "--log", moved,
         "--quiet")
+    # the log's '#' header carries the run's configuration (track and start included): no guessing needed
+    with open(moved) as f:
+        lines = f.read().split("\n")
+    check(lines[0] == "# primod run log v1", f"log magic line: {lines[0]!r}")
+    check("# config world.track=oval" in lines and "# config world.start=125,66,0" in lines,
+          "log header lacks the track and start")
     p = run("render", "--log", moved, "--out", os.path.join(tmp, "o2"))
+    check("note:" not in p.stderr, f"log with a header still guessed: {p.stderr!r}")
+    # explicit options win over the header: the header's config gives the same picture (byte for byte: the
+    # drawing is deterministic) as the same options given explicitly, and --track paper a different one
+    run("render", "--log", moved, "--out", os.path.join(tmp, "o3"), "--track", "paper", "--set", "world.start=")
+    run("render", "--log", moved, "--out", os.path.join(tmp, "o4"), "--track", "oval", "--start", "125,66,0")
+    h2, h3, h4 = (open(os.path.join(tmp, d, "track_time.png"), "rb").read() for d in ("o2", "o3", "o4"))
+    check(h2 == h4, "header config and the same options given explicitly draw different tracks")
+    check(h2 != h3, "--track did not override the log's track")
+    # a log without the header (older primod): fallback to the start pose; the moved start matches no track
+    bare = os.path.join(tmp, "bare.tsv")
+    with open(bare, "w") as f:
+        f.write("\n".join(x for x in lines if not x.startswith("#")))
+    p = run("render", "--log", bare, "--out", os.path.join(tmp, "o5"))
     check("no built-in track starts at the log's first pose" in p.stderr, f"moved start: {p.stderr!r}")
+    # a newer log version, a bad key in the header: usage errors naming the line
+    for name, i, text, want in (("v2.tsv", 0, "# primod run log v2", "v2.tsv:1: unsupported log version"),
+                                ("key.tsv", 2, "# config world.bogus=1", "key.tsv:3: [world] bogus")):
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write("\n".join(lines[:i] + [text] + lines[i + 1:]))
+        p = run("render", "--log", path, "--out", os.path.join(tmp, "o6"), expect=2)
+        check(want in p.stderr, f"{name}: {p.stderr!r}")
 
 
 def case_bad_input(tmp):
@@ -137,11 +164,12 @@ def case_bad_input(tmp):
     bad = os.path.join(tmp, "bad.tsv")
     with open(log) as f:
         lines = f.read().split("\n")
-    lines[3] = lines[3].replace("\t", "\tx", 1)   # corrupt the third data row (file line 4)
+    row = next(i for i, x in enumerate(lines) if x.startswith("step\t")) + 3   # the third data row
+    lines[row] = lines[row].replace("\t", "\tx", 1)
     with open(bad, "w") as f:
         f.write("\n".join(lines))
     p = run("render", "--log", bad, "--out", tmp, expect=2)
-    check("bad.tsv:4:" in p.stderr, f"malformed log should name line 4: {p.stderr!r}")
+    check(f"bad.tsv:{row + 1}:" in p.stderr, f"malformed log should name line {row + 1}: {p.stderr!r}")
     notlog = os.path.join(tmp, "notlog.tsv")
     with open(notlog, "w") as f:
         f.write("a\tb\n1\t2\n")

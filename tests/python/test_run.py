@@ -54,7 +54,7 @@ def test_run_args_are_the_cli_options():
 def test_run_files(cli, tmp_path):
     log, model = tmp_path / "run.tsv", tmp_path / "m.pmnet"
     res = primod.run(rule="pm", seed=1, max_steps=50, log=log, save_model=model)
-    rows = log.read_text().splitlines()
+    rows = [r for r in log.read_text().splitlines() if not r.startswith("#")]   # config comments first
     assert len(rows) == 51          # header + one row per step
     # the log's last row ends with the 11 layer distances (%.9g), the record has them at full precision
     last = [float(v) for v in rows[-1].split("\t")[-11:]]
