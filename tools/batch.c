@@ -16,6 +16,7 @@
 
 #include "cli_common.h"
 #include "primod/stats.h"
+#include "primod/version.h"
 
 /* ---- job names ---- */
 
@@ -49,6 +50,7 @@ void pm_batch_job_name(pm_batch_job *job)
     FILE *f = open_memstream(&text, &len);
     uint64_t h = 0;
     if (f) {
+        fprintf(f, "primod %s results %d\n", PM_VERSION_STRING, PM_RUN_RESULT_FORMAT);
         pm_cli_config_write_ini(&job->cfg, f);
         fclose(f);
         h = fnv1a(text, len);
@@ -129,6 +131,19 @@ static int slot_from_text(pm_batch_slot *slot, char *text)
     return 0;
 }
 
+/* 1 if the run JSON text was written by this primod release and result format (the file name's hash says so
+ * too; this catches files written by another binary under the name this batch computed, e.g. emitted
+ * commands run elsewhere). */
+static int same_version(const char *text)
+{
+    pm_jv *v = pm_jv_parse(text);
+    const pm_jv *ver = v ? pm_jv_get(v, "primod_version") : NULL, *fmt = v ? pm_jv_get(v, "result_format") : NULL;
+    int ok = ver && ver->type == PM_JV_STRING && !strcmp(ver->string, PM_VERSION_STRING) && fmt &&
+             fmt->type == PM_JV_NUMBER && fmt->number == PM_RUN_RESULT_FORMAT;
+    pm_jv_free(v);
+    return ok;
+}
+
 static void try_resume(const char *dir, const pm_batch_job *job, pm_batch_slot *slot)
 {
     char path[PM_CLI_PATH_MAX + PM_BATCH_FILE_MAX + 2];
@@ -136,8 +151,8 @@ static void try_resume(const char *dir, const pm_batch_job *job, pm_batch_slot *
     char *text = read_file(path);
     if (!text)
         return;
-    if (slot_from_text(slot, text))
-        free(text);   /* damaged: run again and overwrite */
+    if (!same_version(text) || slot_from_text(slot, text))
+        free(text);   /* damaged or from another release: run again and overwrite */
     else
         slot->resumed = 1;
 }

@@ -26,8 +26,9 @@ typedef struct {
     int resumed;                      /* read back from --out DIR instead of run */
 } pm_batch_slot;
 
-/* Names the job's result file from its rule, seed, track and a 64-bit FNV-1a hash of its whole config (so a
- * resumed batch only reuses files of exactly the same settings). */
+/* Names the job's result file from its rule, seed, track and a 64-bit FNV-1a hash of
+ * "primod <PM_VERSION_STRING> results <PM_RUN_RESULT_FORMAT>\n" followed by its whole config as INI text (so a
+ * resumed batch only reuses files of exactly the same settings, written by the same primod release). */
 void pm_batch_job_name(pm_batch_job *job);
 
 /* Runs every job whose result is not already in out_dir (may be NULL: no files) in up to `workers` forked

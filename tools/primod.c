@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "primod/version.h"
 
 typedef struct {
     const char *name;
@@ -24,7 +25,8 @@ static const command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: primod COMMAND [OPTIONS]   (primod COMMAND --help for its options)\n\ncommands:\n");
+    fprintf(f, "usage: primod COMMAND [OPTIONS]   (primod COMMAND --help for its options)\n"
+               "       primod --version\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 }
@@ -37,6 +39,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("primod %s\n", pm_version());
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

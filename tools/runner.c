@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli_common.h"
+#include "primod/version.h"
 
 /* The wheel-noise stream is seeded from seed ^ this, the network from seed itself: one user seed, two
  * independent streams (splitmix64 inside pm_rng_seed decorrelates nearby seeds). */
@@ -517,6 +518,10 @@ void pm_run_result_json(const pm_run_result *res, const pm_cli_config *cfg, pm_j
     pm_json_end_array(j);
     pm_json_key(j, "steps_per_second");
     pm_json_double(j, res->steps_per_second);
+    pm_json_key(j, "primod_version");
+    pm_json_string(j, PM_VERSION_STRING);
+    pm_json_key(j, "result_format");
+    pm_json_long(j, PM_RUN_RESULT_FORMAT);
     if (cfg) {
         pm_json_key(j, "config");
         pm_cli_config_write_json(cfg, j);

@@ -54,6 +54,10 @@ pm_status pm_runner_set_learning(pm_runner *r, int on);
 int pm_runner_n_layers(const pm_runner *r);
 void pm_runner_weight_distances(const pm_runner *r, double *d);
 
+/* Version of the run JSON's fields and meaning: raise it whenever a result would read or mean differently, so
+ * that batch result files written before are not reused (pm_batch_job_name hashes it with the primod version). */
+#define PM_RUN_RESULT_FORMAT 1
+
 /* Summary of a run: the fields of the run JSON (SPEC §6 measures). */
 typedef struct {
     char rule[16];
@@ -95,7 +99,8 @@ int pm_run_parse_args(int argc, char **argv, pm_run_options *opt, int *json, cha
  * PM_EXIT_FAILURE (log or model cannot be written, no memory) with one line in err. */
 int pm_run(const pm_run_options *opt, pm_run_result *res, char *err);
 
-/* Appends the run JSON object (with the config echo when cfg is not NULL). */
+/* Appends the run JSON object (with the config echo when cfg is not NULL); it names the program that wrote it:
+ * "primod_version" (PM_VERSION_STRING) and "result_format" (PM_RUN_RESULT_FORMAT). */
 void pm_run_result_json(const pm_run_result *res, const pm_cli_config *cfg, pm_json *j);
 /* Reads the fields back from a parsed run JSON; -1 if a required field is missing or of the wrong type. */
 int pm_run_result_from_json(const pm_jv *v, pm_run_result *res);

@@ -140,6 +140,29 @@ plots)
     expect_error 2 "--plots: missing value" merge "$T/runs" --plots
     expect_error 2 "not with --emit-commands" sweep --rules pm --seeds 1 --emit-commands --plots "$T/p"
     ;;
+version)
+    # each result file names the release that wrote it; a file from another release (same name: emitted
+    # commands run by another binary) is run again, not reused
+    set -- compare --rules bp,pm --seeds 1 --max-steps 300 --quiet --json --out "$T/out"
+    "$PRIMOD" "$@" >/dev/null
+    ver=$("$PRIMOD" --version | sed 's/^primod //')
+    [ -n "$ver" ] || fail "primod --version printed nothing"
+    for f in "$T"/out/*.json; do
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["primod_version"]==sys.argv[2] and d["result_format"]==1' \
+            "$f" "$ver" || fail "$f: primod_version/result_format wrong"
+    done
+    old=$(ls "$T/out" | head -1)
+    kept=$(ls "$T/out" | tail -1)
+    sed -e 's/"primod_version":"[^"]*"/"primod_version":"0.0.1"/' -e 's/"steps_per_second":[^,]*/"steps_per_second":424242/' \
+        "$T/out/$old" >"$T/m" && mv "$T/m" "$T/out/$old"
+    sed 's/"steps_per_second":[^,]*/"steps_per_second":434343/' "$T/out/$kept" >"$T/m" && mv "$T/m" "$T/out/$kept"
+    "$PRIMOD" "$@" >"$T/again.json"
+    grep -q '"primod_version":"0.0.1"' "$T/out/$old" && fail "a result of another release was reused"
+    grep -q "\"primod_version\":\"$ver\"" "$T/out/$old" || fail "the rerun did not rewrite $old"
+    grep -q '"steps_per_second":434343' "$T/out/$kept" || fail "a result of this release was run again"
+    grep -q '"steps_per_second":424242' "$T/again.json" && fail "the old release's numbers reached the output"
+    [ "$(ls "$T/out" | wc -l)" -eq 2 ] || fail "stray files: $(ls "$T/out")"
+    ;;
 errors)
     mkdir "$T/bad"
     echo '{"not": "a run"}' >"$T/bad/x.json"

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "batch.h"
+#include "primod/version.h"
 #include "runner.h"
 
 static void test_result_json_round_trip(void **state)
@@ -39,6 +40,9 @@ static void test_result_json_round_trip(void **state)
     pm_json_init(&j);
     pm_run_result_json(&a, NULL, &j);
     assert_non_null(strstr(pm_json_text(&j), "\"success_step\":null"));
+    /* the record names the program that wrote it (batch resumption checks these) */
+    assert_non_null(strstr(pm_json_text(&j), "\"primod_version\":\"" PM_VERSION_STRING "\""));
+    assert_non_null(strstr(pm_json_text(&j), "\"result_format\":1"));
     pm_jv *v = pm_jv_parse(pm_json_text(&j));
     assert_non_null(v);
     assert_int_equal(pm_run_result_from_json(v, &b), 0);
@@ -360,6 +364,38 @@ static void test_job_names_and_quoting(void **state)
     assert_string_equal(pm_batch_shell_quote("a'b c", q, sizeof q), "'a'\\''b c'");
 }
 
+/* The hash in a result file name covers the primod release and the result format, then the config: computed
+ * here independently (64-bit FNV-1a: offset 14695981039346656037, prime 1099511628211) over
+ * "primod 0.1.0 results 1\n" + the INI text, so a new release never reuses an older release's files. */
+static void test_job_name_hash_covers_version(void **state)
+{
+    (void)state;
+    pm_batch_job a;
+    memset(&a, 0, sizeof a);
+    pm_cli_config_defaults(&a.cfg);
+    pm_batch_job_name(&a);
+    char *ini = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&ini, &n);
+    assert_non_null(f);
+    fprintf(f, "primod %s results %d\n", PM_VERSION_STRING, PM_RUN_RESULT_FORMAT);
+    pm_cli_config_write_ini(&a.cfg, f);
+    fclose(f);
+    unsigned long long h = 14695981039346656037ULL, h_cfg_only = h;
+    const char *cfg_text = strchr(ini, '\n') + 1;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)ini[i]) * 1099511628211ULL;
+    for (const char *c = cfg_text; *c; c++)
+        h_cfg_only = (h_cfg_only ^ (unsigned char)*c) * 1099511628211ULL;
+    free(ini);
+    char want[128], old[128];
+    snprintf(want, sizeof want, "pm_s1_paper_%016llx.json", h);
+    snprintf(old, sizeof old, "pm_s1_paper_%016llx.json", h_cfg_only);
+    assert_string_equal(a.file, want);
+    assert_string_not_equal(a.file, old);   /* the config-only hash of earlier releases */
+    assert_int_equal(PM_RUN_RESULT_FORMAT, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_runner_set_learning),
         cmocka_unit_test(test_summary_statistics),
         cmocka_unit_test(test_job_names_and_quoting),
+        cmocka_unit_test(test_job_name_hash_covers_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
