@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import ctypes
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from . import _lib
+from ._handle import Handle
 from ._arrays import ArrayLike, DoubleBuffer, out_buffer, to_array
 from .errors import check
 
@@ -27,10 +28,12 @@ def resonator_design(f: float, q: float = 0.51) -> Resonator:
     return Resonator(float(f), a1.value, a2.value, g.value)
 
 
-class FilterBank:
+class FilterBank(Handle):
     """n_signals predictor signals, each through n_filters filters; outputs predictor-major (p * n_filters + k).
 
     Zero/None values take the paper preset (N = 5, T_min = 3, T_max = 10, q = 0.51). Context manager; close()."""
+    _destroy, _what = "pm_filter_destroy", "filter bank"
+
 
     def __init__(self, n_signals: int, n_filters: int = 5, kind: str = "resonator", t_min: float = 3.0,
                  t_max: float = 10.0, q: float = 0.51):
@@ -40,35 +43,7 @@ class FilterBank:
                                 t_min=float(t_min), t_max=float(t_max), q=float(q))
         h = ctypes.c_void_p()
         check(_lib.lib().pm_filter_create(ctypes.byref(cfg), ctypes.byref(h)), "pm_filter_create")
-        self._h: Optional[int] = h.value
-
-    @property
-    def handle(self) -> int:
-        if self._h is None:
-            raise ValueError("the filter bank is closed")
-        return self._h
-
-    def close(self) -> None:
-        """Frees the C object (idempotent)."""
-        if self._h is not None:
-            _lib.lib().pm_filter_destroy(self._h)
-            self._h = None
-
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def __enter__(self) -> "FilterBank":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
+        super().__init__(h.value)
 
     @property
     def n_signals(self) -> int:

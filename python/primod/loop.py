@@ -5,6 +5,7 @@ import ctypes
 from typing import Any, NamedTuple, Optional, Sequence, Union
 
 from . import _lib
+from ._handle import Handle
 from ._arrays import ArrayLike, DoubleBuffer, to_array
 from .errors import check
 from .filter import KINDS
@@ -24,7 +25,7 @@ class Step(NamedTuple):
     lost: bool
 
 
-class Loop:
+class Loop(Handle):
     """A closed-loop learner (its own filter bank and network), the paper preset unless overridden.
 
     Loop(n_predictors=144, n_rows=3, row_len=48, rule="pm", rate=1e-5, hidden=(10,)*10, outputs=2, ...).
@@ -33,6 +34,8 @@ class Loop:
     "sign", "chained"), rate, dead_band, speed, net_gain, output_mix (one per output), relevance_threshold,
     warmup, window, hold, threshold (success, SPEC §6), lost_steps, learn. Context manager; close().
     """
+    _destroy, _what = "pm_loop_destroy", "loop"
+
 
     def __init__(self, *, n_predictors: int = 144, n_rows: int = 3, row_len: int = 48,
                  filter_kind: str = "resonator", n_filters: int = 5, t_min: float = 3.0, t_max: float = 10.0,
@@ -72,43 +75,21 @@ class Loop:
                 raise TypeError("Loop: unknown keyword '%s'" % k)
         h = ctypes.c_void_p()
         check(_lib.lib().pm_loop_create(ctypes.byref(cfg), ctypes.byref(h)), "pm_loop_create")
-        self._h: Optional[int] = h.value
+        super().__init__(h.value)
         self._net: Optional[Net] = None
         self.rule = {v: k for k, v in LOOP_RULES.items()}[cfg.rule]
         self._input = _lib.LoopInput()
         self._output = _lib.LoopOutput()
 
-    # ---- lifetime ----
-    @property
-    def handle(self) -> int:
-        if self._h is None:
-            raise ValueError("the loop is closed")
-        return self._h
+    # ---- lifetime (handle, with, __del__: Handle) ----
+    _net: Optional[Net] = None
 
     def close(self) -> None:
         """Frees the loop, its filter and its network (idempotent); a Net obtained from .net is detached."""
         if self._net is not None:
             self._net._h = None
             self._net = None
-        if self._h is not None:
-            _lib.lib().pm_loop_destroy(self._h)
-            self._h = None
-
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def __enter__(self) -> "Loop":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
+        super().close()
 
     # ---- stepping ----
     def step(self, error: float, predictors: ArrayLike, relevance: Optional[float] = None,

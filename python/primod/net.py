@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import ctypes
 import os
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 from . import _lib
+from ._handle import Handle
 from ._arrays import ArrayLike, DoubleBuffer, to_array
 from .errors import check
 
@@ -22,13 +23,14 @@ def _enum(table: dict, value: Union[str, int], what: str) -> int:
     return int(value)
 
 
-class Net:
+class Net(Handle):
     """A feed-forward network owned by Python (or borrowed from a Loop, which then owns it).
 
     ``Net()`` is the paper preset: 720 inputs, 10 hidden layers of 10, 2 outputs, sigmoid - 0.5, paper init.
     ``Net(3, [4, 2], activation="tanh", seed=7, bias=True)`` gives 3 inputs, a hidden layer of 4, 2 outputs.
     Use as a context manager or call close(); both free the C object (borrowed nets are never freed here).
     """
+    _destroy, _what = "pm_net_destroy", "net"
 
     def __init__(self, n_inputs: int = 720, layers: Sequence[int] = (10,) * 10 + (2,), *,
                  activation: Union[str, int] = "sigmoid", seed: int = 0, bias: bool = False,
@@ -42,8 +44,8 @@ class Net:
                              init_scale=float(init_scale), first_layer_scale=float(first_layer_scale))
         h = ctypes.c_void_p()
         check(_lib.lib().pm_net_create(ctypes.byref(cfg), ctypes.byref(h)), "pm_net_create")
-        self._h: Optional[int] = h.value
         self._owner = None
+        super().__init__(h.value)
 
     @classmethod
     def _wrap(cls, handle: int, owner: object = None) -> "Net":
@@ -68,35 +70,11 @@ class Net:
         check(_lib.lib().pm_net_load_mem(buf, len(data), ctypes.byref(h)), "pm_net_load_mem")
         return cls._wrap(h.value)
 
-    # ---- lifetime ----
-    @property
-    def handle(self) -> int:
-        """The C pointer; raises ValueError once closed."""
-        if self._h is None:
-            raise ValueError("the net is closed")
-        return self._h
-
-    def close(self) -> None:
-        """Frees the C network (idempotent). A net borrowed from a Loop is only detached."""
-        if self._h is not None and self._owner is None:
-            _lib.lib().pm_net_destroy(self._h)
-        self._h = None
-
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def __enter__(self) -> "Net":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
+    # ---- lifetime (close, with, handle: Handle) ----
+    def _release(self, h: int) -> None:
+        """Frees the C network; a net borrowed from a Loop is only detached (the loop frees it)."""
+        if self._owner is None:
+            super()._release(h)
 
     def clone(self) -> "Net":
         """A deep copy owned by Python (weights, initial weights, activations, deltas)."""

@@ -7,6 +7,7 @@ import weakref
 from typing import Any, NamedTuple, Optional, Union
 
 from . import _lib
+from ._handle import Handle
 from ._arrays import np, out_buffer, to_array
 from .errors import check
 
@@ -20,46 +21,10 @@ def track_names() -> list[str]:
     return [p[i].decode() for i in range(n.value)]
 
 
-class _Handle:
-    """Shared lifetime plumbing: a C handle freed once by close(), __exit__ or garbage collection."""
-    _destroy = ""
-
-    def __init__(self, h: int):
-        self._h: Optional[int] = h
-
-    @property
-    def handle(self) -> int:
-        if self._h is None:
-            raise ValueError("%s is closed" % type(self).__name__)
-        return self._h
-
-    @property
-    def closed(self) -> bool:
-        return self._h is None
-
-    def close(self) -> None:
-        """Frees the C object (idempotent)."""
-        if self._h is not None:
-            getattr(_lib.lib(), self._destroy)(self._h)
-            self._h = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
-
-
-class World(_Handle):
+class World(Handle):
     """A grey ground texture, 0 = black line .. 1 = white, ppu pixels per world unit; y grows upward.
     Build with World.builtin(), World.from_png(), World.from_png_bytes() or World.from_array()."""
-    _destroy = "pm_world_destroy"
+    _destroy, _what = "pm_world_destroy", "world"
 
     def __init__(self, h: int):
         super().__init__(h)
@@ -165,14 +130,14 @@ class Reading(NamedTuple):
     predictors: Any
 
 
-class Sim(_Handle):
+class Sim(Handle):
     """A differential-drive robot on a World with the reflex pair and predictor rows of SPEC §6.
 
     Keyword arguments override pm_sim_config fields of the paper preset (dt, wheel_distance, max_wheel_speed,
     wheel_noise, seed, reflex_x, reflex_y, reflex_sigma, reflex_gain, n_rows, row_len, row_x0, row_dx,
     row_spacing, predictor_sigma, line_threshold). The world must stay open while the sim lives (it is kept
     referenced here)."""
-    _destroy = "pm_sim_destroy"
+    _destroy, _what = "pm_sim_destroy", "sim"
 
     def __init__(self, world: World, **config: Any):
         cfg = _lib.SimConfig()
