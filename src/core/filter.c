@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "finite.h"
+
 #define PM_PI 3.14159265358979323846   /* M_PI is POSIX, not C11 */
 
 #define PM_FILTER_MAX_OUTPUTS 100000000L   /* n_signals * n_filters: refuse absurd sizes before allocating */
@@ -139,14 +141,6 @@ void pm_filter_destroy(pm_filter *f)
     free(f);
 }
 
-static int all_finite(const double *v, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return 0;
-    return 1;
-}
-
 /* Resonator outputs without committing (SPEC §4). The recursion is linear, so y = u/g obeys the same recursion
  * with the input scaled: y(n) = x(n)/g - a1 y(n-1) - a2 y(n-2). Running it on y directly avoids a division per
  * output and lets a step commit its outputs as the new state. out[p*N+k]; returns 0 if any value overflowed. */
@@ -183,7 +177,7 @@ pm_status pm_filter_preview(const pm_filter *f, const double *signals, double *o
 {
     if (!f || !signals || !out)
         return PM_ERR_ARG;
-    if (!all_finite(signals, f->cfg.n_signals))
+    if (!pm_all_finite(signals, f->cfg.n_signals))
         return PM_ERR_NONFINITE;
     if (f->cfg.kind == PM_FILTER_DELAY) {
         delay_outputs(f, signals, out);
@@ -196,7 +190,7 @@ pm_status pm_filter_step(pm_filter *f, const double *signals, double *out)
 {
     if (!f || !signals || !out)
         return PM_ERR_ARG;
-    if (!all_finite(signals, f->cfg.n_signals))
+    if (!pm_all_finite(signals, f->cfg.n_signals))
         return PM_ERR_NONFINITE;
     const int n = f->n_out;
     if (f->cfg.kind == PM_FILTER_DELAY) {

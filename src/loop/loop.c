@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "primod/relevance.h"
+#include "core/finite.h"
 
 #define PAPER_HIDDEN 10   /* SPEC §6: 10 hidden layers of 10 neurons, 2 outputs */
 static const int paper_layer_sizes[PAPER_HIDDEN + 1] = {10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 2};
@@ -184,14 +185,6 @@ void pm_loop_destroy(pm_loop *l)
     free(l);
 }
 
-static int all_finite(const double *v, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return 0;
-    return 1;
-}
-
 /* R(n) for this step (SPEC §3): the caller's value if given, else the rule's own signal. */
 static pm_status step_relevance(const pm_loop *l, const pm_loop_input *in, double *r)
 {
@@ -218,7 +211,7 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
     if (!l || !in || !out || !in->predictors)
         return PM_ERR_ARG;
     /* (1) Read and validate everything before any state changes, so a refused step leaves the loop as it was. */
-    if (!isfinite(in->error) || !all_finite(in->predictors, l->cfg.n_predictors))
+    if (!isfinite(in->error) || !pm_all_finite(in->predictors, l->cfg.n_predictors))
         return PM_ERR_NONFINITE;
     double r;
     pm_status st = step_relevance(l, in, &r);
