@@ -10,9 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "primod/plot.h"
 
 /* ---- output --------------------------------------------------------------------------------------------- */
@@ -70,6 +69,20 @@ static cairo_status_t render_to(FILE *fp, int is_svg, int w, int h, pm_draw_fn d
     return st;
 }
 
+/* One picture for pm_atomic_write: the arguments of render_to. */
+typedef struct {
+    int is_svg, w, h;
+    pm_draw_fn draw;
+    const void *ctx;
+} render_job;
+
+static pm_status render_job_write(FILE *fp, void *arg)
+{
+    const render_job *j = arg;
+    cairo_status_t cs = render_to(fp, j->is_svg, j->w, j->h, j->draw, j->ctx);
+    return cs == CAIRO_STATUS_SUCCESS ? PM_OK : cs == CAIRO_STATUS_NO_MEMORY ? PM_ERR_NOMEM : PM_ERR_IO;
+}
+
 pm_status pm_canvas_write(const char *path, int w, int h, pm_draw_fn draw, const void *ctx)
 {
     int is_svg;
@@ -78,34 +91,8 @@ pm_status pm_canvas_write(const char *path, int w, int h, pm_draw_fn draw, const
         return st;
     if (w < PM_MIN_PX || h < PM_MIN_PX || w > PM_MAX_PX || h > PM_MAX_PX)
         return PM_ERR_ARG;
-    /* temp file next to the target so that rename is atomic (same file system) */
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 8);
-    if (!tmp)
-        return PM_ERR_NOMEM;
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".XXXXXX", 8);
-    int fd = mkstemp(tmp);
-    FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!fp) {
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        return PM_ERR_IO;
-    }
-    fchmod(fd, 0644); /* mkstemp makes 0600; a picture is meant to be shared */
-    cairo_status_t cs = render_to(fp, is_svg, w, h, draw, ctx);
-    int closed = fclose(fp);
-    if (cs == CAIRO_STATUS_NO_MEMORY)
-        st = PM_ERR_NOMEM;
-    else if (cs != CAIRO_STATUS_SUCCESS || closed != 0 || rename(tmp, path) != 0)
-        st = PM_ERR_IO;
-    if (st)
-        unlink(tmp);
-    free(tmp);
-    return st;
+    render_job job = {is_svg, w, h, draw, ctx};
+    return pm_atomic_write(path, render_job_write, &job);
 }
 
 /* ---- text ------------------------------------------------------------------------------------------------ */

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "primod/camera.h"
 
 /* Reads one header token of a PGM (skipping whitespace and # comments) as a non-negative integer. */
@@ -146,33 +146,24 @@ pm_status pm_image_load(const char *path, uint8_t *grey, int width, int height)
     return st ? st : pgm_load(path, grey, width, height);
 }
 
+/* One binary PGM (P5, maxval 255) for pm_atomic_write. */
+typedef struct {
+    const uint8_t *grey;   /* (height, width) row-major */
+    int width, height;
+} pgm_job;
+
+static pm_status pgm_write(FILE *f, void *arg)
+{
+    const pgm_job *j = arg;
+    size_t n = (size_t)j->width * (size_t)j->height;
+    int ok = fprintf(f, "P5\n%d %d\n255\n", j->width, j->height) > 0 && fwrite(j->grey, 1, n, f) == n;
+    return ok ? PM_OK : PM_ERR_IO;
+}
+
 pm_status pm_image_save_pgm(const char *path, const uint8_t *grey, int width, int height)
 {
     if (!path || !grey || width < 1 || height < 1)
         return PM_ERR_ARG;
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 8);
-    if (!tmp)
-        return PM_ERR_NOMEM;
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".XXXXXX", 8); /* same directory, so rename() is atomic */
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return PM_ERR_IO;
-    }
-    FILE *f = fdopen(fd, "wb");
-    size_t n = (size_t)width * (size_t)height;
-    int ok = f && fprintf(f, "P5\n%d %d\n255\n", width, height) > 0 && fwrite(grey, 1, n, f) == n;
-    if (f)
-        ok = (fclose(f) == 0) && ok;
-    else
-        close(fd);
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        free(tmp);
-        return PM_ERR_IO;
-    }
-    free(tmp);
-    return PM_OK;
+    pgm_job job = {grey, width, height};
+    return pm_atomic_write(path, pgm_write, &job);
 }
