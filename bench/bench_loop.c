@@ -1,26 +1,13 @@
 /* Benchmark of one closed-loop step (SPEC §5) on the paper preset: microseconds per pm_loop_step for each rule. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
 #include "primod/loop.h"
 #include "primod/rng.h"
 
+#include "bench_util.h"
+
 enum { STEPS = 20000, REPS = 5, N_PATTERNS = 64, N_PRED = 144 };
-
-static double now_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec * 1e-3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Median over REPS of the mean time per step, rule r, learning on; sensor patterns precomputed so only the loop is
  * timed. Predictors look like SPEC §6's: a line about 4 sensors wide (0.231) drifting across each row. */
@@ -36,7 +23,7 @@ static int bench_rule(pm_loop_rule r, const double *pred, const double *err, dou
     for (int rep = 0; rep < REPS; rep++) {
         pm_loop_reset(l);
         pm_loop_output out;
-        double t0 = now_us();
+        double t0 = pm_bench_now_us();
         for (int n = 0; n < STEPS; n++) {
             const int k = n % N_PATTERNS;
             pm_loop_input in = {.error = err[k], .predictors = pred + (size_t)k * N_PRED, .line_seen = 1};
@@ -45,10 +32,9 @@ static int bench_rule(pm_loop_rule r, const double *pred, const double *err, dou
                 return 1;
             }
         }
-        t[rep] = (now_us() - t0) / STEPS;
+        t[rep] = (pm_bench_now_us() - t0) / STEPS;
     }
-    qsort(t, REPS, sizeof t[0], cmp_double);
-    *us = t[REPS / 2];
+    *us = pm_bench_median(t, REPS);
     pm_loop_destroy(l);
     return 0;
 }
