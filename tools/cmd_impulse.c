@@ -91,11 +91,10 @@ static int parse_options(int argc, char **argv, pm_cli_config *cfg, pm_impulse_s
 int pm_cmd_impulse(int argc, char **argv)
 {
     const char *cmd = "impulse";
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            impulse_help(stdout);
-            return 0;
-        }
+    if (pm_cli_wants_help(argc, argv)) {
+        impulse_help(stdout);
+        return 0;
+    }
     pm_cli_config cfg;
     pm_impulse_spec sp;
     const char *out;

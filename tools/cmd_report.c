@@ -165,11 +165,10 @@ static int check_setup(const pm_study_options *o, char *err)
 int pm_cmd_report(int argc, char **argv)
 {
     const char *cmd = "report";
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            report_help(stdout);
-            return 0;
-        }
+    if (pm_cli_wants_help(argc, argv)) {
+        report_help(stdout);
+        return 0;
+    }
     pm_study_options o;
     char err[PM_CLI_ERR_MAX];
     int rc = parse_options(argc, argv, &o);
