@@ -184,47 +184,15 @@ static int read_rows(FILE *f, const char *path, const log_columns *c, long line_
     return rc;
 }
 
-int pm_trace_read_log(const char *path, pm_trace **out, char *err)
+/* Puts "path: " before the message in err. */
+static void prefix_path(const char *path, const char *what, char *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: %s", path, strerror(errno));
-        return -1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    long line_no = 0;
-    int rc = -1;
-    while (getline(&line, &cap, f) > 0) {   /* skip comments up to the header */
-        line_no++;
-        if (line[0] != '#')
-            break;
-    }
-    log_columns c;
-    pm_trace *t = NULL;
-    if (!line || line_no == 0 || line[0] == '#')
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: empty log (no header line)", path);
-    else if (!parse_header(line, &c, err)) {
-        if (pm_trace_create(c.n_layers, &t))
-            snprintf(err, PM_CLI_ERR_MAX, "out of memory");
-        else
-            rc = read_rows(f, path, &c, line_no, t, err);
-    } else {
-        char msg[PM_CLI_ERR_MAX];
-        snprintf(msg, sizeof msg, "%s", err);
-        snprintf(err, PM_CLI_ERR_MAX, "%.200s: %.350s", path, msg);
-    }
-    free(line);
-    fclose(f);
-    if (rc) {
-        pm_trace_destroy(t);
-        return -1;
-    }
-    *out = t;
-    return 0;
+    char msg[PM_CLI_ERR_MAX];
+    snprintf(msg, sizeof msg, "%s", err);
+    snprintf(err, PM_CLI_ERR_MAX, "%.200s: %s%.350s", path, what, msg);
 }
 
-/* One header line of the log: the magic line (checked by the caller), a "# config " key, or another comment. */
+/* One "# config section.key=value" line of the log's header into cfg; other comment lines are ignored. */
 static int apply_config_line(const char *path, long line_no, char *line, pm_cli_config *cfg, char *err)
 {
     size_t n = strcspn(line, "\r\n"), plen = strlen(PM_RUN_LOG_CONFIG_PREFIX);
@@ -239,42 +207,101 @@ static int apply_config_line(const char *path, long line_no, char *line, pm_cli_
     return 0;
 }
 
-int pm_trace_read_log_config(const char *path, pm_cli_config *cfg, int *found, char *err)
+/* An open log, read line by line: its '#' header first (read_header), then the column line and rows. */
+typedef struct {
+    FILE *f;
+    const char *path;
+    char *line;          /* the current line (owned, getline buffer); after read_header the column line */
+    size_t cap;
+    long line_no;        /* number of the current line, from 1 */
+    int have_line;       /* line holds a line that is not a comment */
+    int magic;           /* the file opened with PM_RUN_LOG_MAGIC: the header carries the configuration */
+} log_reader;
+
+static int log_open(log_reader *r, const char *path, char *err)
 {
-    FILE *f = fopen(path, "r");
-    *found = 0;
-    if (!f) {
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    if (!(r->f = fopen(path, "r"))) {
         snprintf(err, PM_CLI_ERR_MAX, "%.300s: %s", path, strerror(errno));
         return -1;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    long line_no = 0;
-    int rc = 0, magic = 0;
-    pm_cli_config c;
-    pm_cli_config_defaults(&c);
-    while (!rc && getline(&line, &cap, f) > 0 && line[0] == '#') {
-        line_no++;
-        if (line_no == 1) {
+    return 0;
+}
+
+static void log_close(log_reader *r)
+{
+    free(r->line);
+    fclose(r->f);
+}
+
+/* Reads the '#' lines up to the column line; with cfg, applies the configuration they carry (see
+ * pm_trace_read_log_config). Returns 0 or -1 with the message in err. */
+static int read_header(log_reader *r, pm_cli_config *cfg, char *err)
+{
+    while (getline(&r->line, &r->cap, r->f) > 0) {
+        r->line_no++;
+        if (r->line[0] != '#') {
+            r->have_line = 1;
+            return 0;
+        }
+        if (r->line_no == 1) {
             size_t mlen = strlen(PM_RUN_LOG_MAGIC) - 1;   /* "# primod run log v" without the number */
-            magic = !strncmp(line, PM_RUN_LOG_MAGIC, mlen);
-            if (magic && strcmp(line + mlen, "1\n") && strcmp(line + mlen, "1\r\n") && strcmp(line + mlen, "1")) {
-                snprintf(err, PM_CLI_ERR_MAX, "%.300s:1: unsupported log version (this primod reads v1)", path);
-                rc = -1;
+            r->magic = !strncmp(r->line, PM_RUN_LOG_MAGIC, mlen);
+            const char *v = r->line + mlen;
+            if (r->magic && cfg && strcmp(v, "1\n") && strcmp(v, "1\r\n") && strcmp(v, "1")) {
+                snprintf(err, PM_CLI_ERR_MAX, "%.300s:1: unsupported log version (this primod reads v1)", r->path);
+                return -1;
             }
-        } else if (magic) {
-            rc = apply_config_line(path, line_no, line, &c, err);
+        } else if (r->magic && cfg && apply_config_line(r->path, r->line_no, r->line, cfg, err)) {
+            return -1;
         }
     }
-    free(line);
-    fclose(f);
-    if (!rc && magic && pm_cli_config_check(&c, err)) {
-        char msg[PM_CLI_ERR_MAX];
-        snprintf(msg, sizeof msg, "%s", err);
-        snprintf(err, PM_CLI_ERR_MAX, "%.200s: configuration: %.350s", path, msg);
+    return 0;
+}
+
+int pm_trace_read_log(const char *path, pm_trace **out, char *err)
+{
+    log_reader r;
+    if (log_open(&r, path, err))
+        return -1;
+    read_header(&r, NULL, err);   /* skips the comments (cannot fail without cfg): the configuration is
+                                   * pm_trace_read_log_config's */
+    int rc = -1;
+    log_columns c;
+    pm_trace *t = NULL;
+    if (!r.have_line)
+        snprintf(err, PM_CLI_ERR_MAX, "%.300s: empty log (no header line)", path);
+    else if (parse_header(r.line, &c, err))
+        prefix_path(path, "", err);
+    else if (pm_trace_create(c.n_layers, &t))
+        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+    else
+        rc = read_rows(r.f, path, &c, r.line_no, t, err);
+    log_close(&r);
+    if (rc) {
+        pm_trace_destroy(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+int pm_trace_read_log_config(const char *path, pm_cli_config *cfg, int *found, char *err)
+{
+    log_reader r;
+    *found = 0;
+    if (log_open(&r, path, err))
+        return -1;
+    pm_cli_config c;
+    pm_cli_config_defaults(&c);
+    int rc = read_header(&r, &c, err);
+    log_close(&r);
+    if (!rc && r.magic && pm_cli_config_check(&c, err)) {
+        prefix_path(path, "configuration: ", err);
         rc = -1;
     }
-    if (!rc && magic) {
+    if (!rc && r.magic) {
         *cfg = c;
         *found = 1;
     }
