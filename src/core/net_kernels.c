@@ -14,22 +14,45 @@ static inline int not_finite(double v) { return !(fabs(v) <= DBL_MAX); }
 
 static inline double sign_of(double v) { return (double)((v > 0) - (v < 0)); } /* sign(0) = 0 (SPEC §3) */
 
-/* Two doubles processed together. With GCC / Clang this is a 2-lane vector (SSE2, NEON), elsewhere a struct; either
- * way each lane does exactly the scalar IEEE multiply and add, separately rounded, so results do not depend on it. */
+/* Two or four doubles processed together. With GCC / Clang these are vector types (2 lanes: SSE2, NEON; 4 lanes:
+ * one AVX register, or two SSE2 registers when the compiler lowers it on the baseline), elsewhere structs. Either
+ * way each lane does exactly the scalar IEEE multiply and add, separately rounded, so results do not depend on the
+ * width: the kernels use lanes for neurons, never to split one neuron's sum, so every sum keeps its order. */
 #if defined(__GNUC__)
+#if !defined(__clang__)
+/* GCC warns that a 32-byte vector passed by value would use another ABI without AVX; these helpers are static inline
+ * and always inlined, so no call ever crosses an ABI boundary with one. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 typedef double pair __attribute__((vector_size(16)));
+typedef double quad __attribute__((vector_size(32)));
 static inline pair pair_splat(double x) { return (pair){x, x}; }
 static inline pair pair_add(pair a, pair b) { return a + b; }
 static inline pair pair_mul(pair a, pair b) { return a * b; }
 static inline double pair_sum(pair a) { return a[0] + a[1]; }
+static inline quad quad_splat(double x) { return (quad){x, x, x, x}; }
+static inline quad quad_add(quad a, quad b) { return a + b; }
+static inline quad quad_mul(quad a, quad b) { return a * b; }
 #else
 typedef struct {
     double v[2];
 } pair;
+typedef struct {
+    double v[4];
+} quad;
 static inline pair pair_splat(double x) { return (pair){{x, x}}; }
 static inline pair pair_add(pair a, pair b) { return (pair){{a.v[0] + b.v[0], a.v[1] + b.v[1]}}; }
 static inline pair pair_mul(pair a, pair b) { return (pair){{a.v[0] * b.v[0], a.v[1] * b.v[1]}}; }
 static inline double pair_sum(pair a) { return a.v[0] + a.v[1]; }
+static inline quad quad_splat(double x) { return (quad){{x, x, x, x}}; }
+static inline quad quad_add(quad a, quad b)
+{
+    return (quad){{a.v[0] + b.v[0], a.v[1] + b.v[1], a.v[2] + b.v[2], a.v[3] + b.v[3]}};
+}
+static inline quad quad_mul(quad a, quad b)
+{
+    return (quad){{a.v[0] * b.v[0], a.v[1] * b.v[1], a.v[2] * b.v[2], a.v[3] * b.v[3]}};
+}
 #endif
 static inline pair pair_load(const double *p)
 {
@@ -38,6 +61,25 @@ static inline pair pair_load(const double *p)
     return r;
 }
 static inline void pair_store(double *p, pair v) { memcpy(p, &v, sizeof v); }
+static inline quad quad_load(const double *p)
+{
+    quad r;
+    memcpy(&r, p, sizeof r);
+    return r;
+}
+static inline void quad_store(double *p, quad v) { memcpy(p, &v, sizeof v); }
+
+/* The wide input-layer kernels are compiled twice on x86-64 GCC (glibc picks one at load time by the CPU): the
+ * baseline (SSE2) and AVX2, where a quad is one register. Both do the same lane-wise IEEE operations in the same
+ * order, so they give the same bits. No FMA: the "avx2" target does not enable it, and -std=c11 means
+ * -ffp-contract=off, so a*b+c stays two rounded operations in both clones. No AVX-512 clone (valgrind cannot run it).
+ * Clang (the fuzz build) and other platforms get the single baseline version; -DPM_NO_TARGET_CLONES forces it
+ * (to check that both versions give the same bits). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
+#define PM_WIDE_KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define PM_WIDE_KERNEL
+#endif
 
 /* ---- kernels (outputs first, then inputs, then sizes) ---------------------------------------------------------- */
 
@@ -72,27 +114,26 @@ static void matvec_dense(double *restrict v, const double *restrict w, int rows,
 /* Overwrites v[j] = sum_m Wt[idx[m]][j] * x[idx[m]] for j < rows (SPEC §2 v_j of layer 0, bias not included):
  * Wt is input-major (inputs, rows), idx lists the nonzero inputs (zeros add nothing). Ten (the paper's width), then
  * two, then one neuron per pass over idx: the sums stay in registers, each input's run of weights is loaded in
- * pairs, and every v[j] is still one running sum in m order (no reassociation: the same bits on every run). */
-static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows, const double *restrict x,
-                            const int *restrict idx, int nnz)
+ * quads and pairs, and every v[j] is still one running sum in m order (no reassociation: the same bits on every
+ * run and in either clone). */
+PM_WIDE_KERNEL static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows,
+                                           const double *restrict x, const int *restrict idx, int nnz)
 {
     int j = 0;
-    for (; j + 10 <= rows; j += 10) {
-        pair s0 = pair_splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0;
+    for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as quad, quad, pair */
+        quad s0 = quad_splat(0), s1 = s0;
+        pair s2 = pair_splat(0);
         for (int m = 0; m < nnz; m++) {
             const double *a = wt + (long)idx[m] * rows + j;
-            const pair xi = pair_splat(x[idx[m]]);
-            s0 = pair_add(s0, pair_mul(pair_load(a), xi));
-            s1 = pair_add(s1, pair_mul(pair_load(a + 2), xi));
-            s2 = pair_add(s2, pair_mul(pair_load(a + 4), xi));
-            s3 = pair_add(s3, pair_mul(pair_load(a + 6), xi));
-            s4 = pair_add(s4, pair_mul(pair_load(a + 8), xi));
+            const double xm = x[idx[m]];
+            const quad xi = quad_splat(xm);
+            s0 = quad_add(s0, quad_mul(quad_load(a), xi));
+            s1 = quad_add(s1, quad_mul(quad_load(a + 4), xi));
+            s2 = pair_add(s2, pair_mul(pair_load(a + 8), pair_splat(xm)));
         }
-        pair_store(v + j, s0);
-        pair_store(v + j + 2, s1);
-        pair_store(v + j + 4, s2);
-        pair_store(v + j + 6, s3);
-        pair_store(v + j + 8, s4);
+        quad_store(v + j, s0);
+        quad_store(v + j + 4, s1);
+        pair_store(v + j + 8, s2);
     }
     for (; j + 2 <= rows; j += 2) {
         pair s0 = pair_splat(0);
@@ -347,25 +388,24 @@ static int all_zero(const double *c, int n)
 
 /* Adds Wt[i][j] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx;
  * Wt input-major (inputs, rows) as in matvec_sparse_t, with the same blocks of ten / two / one neurons so each
- * input's run is updated in pairs. A block whose c are all 0 is skipped (nothing to do: E = 0, or P&M sign 0);
+ * input's run is updated in quads and pairs. A block whose c are all 0 is skipped (nothing to do: E = 0, or P&M sign 0);
  * inside a mixed block a neuron with c = 0 gets + 0 * x, which leaves its (finite) weight's value unchanged. */
-static void update_sparse_t(double *restrict wt, int rows, const double *restrict c, const double *restrict x,
-                            const int *restrict idx, int nnz)
+PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const double *restrict c,
+                                           const double *restrict x, const int *restrict idx, int nnz)
 {
     int j = 0;
-    for (; j + 10 <= rows; j += 10) {
+    for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as quad, quad, pair */
         if (all_zero(c + j, 10))
             continue;
-        const pair c0 = pair_load(c + j), c1 = pair_load(c + j + 2), c2 = pair_load(c + j + 4),
-                   c3 = pair_load(c + j + 6), c4 = pair_load(c + j + 8);
+        const quad c0 = quad_load(c + j), c1 = quad_load(c + j + 4);
+        const pair c2 = pair_load(c + j + 8);
         for (int m = 0; m < nnz; m++) {
             double *a = wt + (long)idx[m] * rows + j;
-            const pair xi = pair_splat(x[idx[m]]);
-            pair_store(a, pair_add(pair_load(a), pair_mul(c0, xi)));
-            pair_store(a + 2, pair_add(pair_load(a + 2), pair_mul(c1, xi)));
-            pair_store(a + 4, pair_add(pair_load(a + 4), pair_mul(c2, xi)));
-            pair_store(a + 6, pair_add(pair_load(a + 6), pair_mul(c3, xi)));
-            pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c4, xi)));
+            const double xm = x[idx[m]];
+            const quad xi = quad_splat(xm);
+            quad_store(a, quad_add(quad_load(a), quad_mul(c0, xi)));
+            quad_store(a + 4, quad_add(quad_load(a + 4), quad_mul(c1, xi)));
+            pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_splat(xm))));
         }
     }
     for (; j + 2 <= rows; j += 2) {
