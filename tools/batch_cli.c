@@ -74,8 +74,8 @@ static void batch_help(const char *cmd, FILE *f)
     fprintf(f,
             "  --jobs N               worker processes (default: number of cores); results do not depend on N\n"
             "  --out DIR              keep each run's JSON in DIR (created if missing), one file per run named\n"
-            "                         after rule, seed, track and a hash of its config; existing files are\n"
-            "                         reused, so a stopped batch resumes where it was\n"
+            "                         after rule, seed, track and a hash of its config and the primod release;\n"
+            "                         existing files are reused, so a stopped batch resumes where it was\n"
             "  --plots DIR            summary pictures into DIR (created if missing): success_steps.png and\n"
             "                         error_integrals.png, box plots per %s%s\n"
             "  --json                 one JSON object: {\"runs\": [...], \"%s\": {...}}\n"
