@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "primod/relevance.h"
+#include "core/filter_internal.h"
 #include "core/finite.h"
 
 #define PAPER_HIDDEN 10   /* SPEC §6: 10 hidden layers of 10 neurons, 2 outputs */
@@ -245,9 +246,11 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
     if (!isfinite(left) || !isfinite(right))
         return PM_ERR_NONFINITE;
 
-    /* (3, commit) Same inputs, same state: pm_filter_step writes the very values previewed. x keeps its address
-     * for pm_loop_inputs callers, so the staged values are copied rather than the buffers swapped. */
-    pm_filter_step(l->filter, in->predictors, l->x);
+    /* (3, commit) The previewed values are exactly what pm_filter_step would compute from the same inputs and
+     * state, so they are committed as they are rather than computed a second time. x keeps its address for
+     * pm_loop_inputs callers, so the staged values are copied rather than the buffers swapped. */
+    pm_filter_commit_(l->filter, l->x_next);
+    memcpy(l->x, l->x_next, (size_t)l->n_inputs * sizeof(double));
 
     /* Statistics: error integral up to and including the step at which success is declared (SPEC §6). */
     const double a = fabs(in->error);
