@@ -348,6 +348,74 @@ static void preview_equals_step_without_state_change(void **state)
     pm_filter_destroy(d);
 }
 
+/* After an impulse, a resonator rings down as h(n) = b0 r^n sin((n+1) wd) / sin(wd) (two poles r e^(+-i wd),
+ * r = exp(-s) = sqrt(a2), cos(wd) = -a1 / (2r), b0 = 1/g), so |y(n)| <= b0 r^n / sin(wd). filter.c declares a
+ * resonator decayed (output exactly 0) when its input is 0 and both y(n-1), y(n-2) are below 1e-13: guaranteed
+ * from the first n with b0 r^(n-2) / sin(wd) < 1e-13, i.e. n >= 2 + ln(b0 / (1e-13 sin(wd))) / s. For f = 0.1
+ * (s = 0.616, sin(wd) = 0.123, b0 = 0.22) that is about 52 steps. No output is ever denormal, and a decayed bank
+ * answers a new impulse bit for bit like a fresh one (its state is exactly zero again). */
+static void impulse_decays_to_exact_zero(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    pm_filter *f = make(1, 0, PM_FILTER_RESONATOR), *fresh = make(1, 0, PM_FILTER_RESONATOR);
+    int n_pred[N_PAPER];
+    for (int k = 0; k < N_PAPER; k++) {
+        double a1, a2, g;
+        assert_int_equal(pm_filter_coeffs(f, k, NULL, &a1, &a2, &g), PM_OK);
+        const double r = sqrt(a2), s = -log(r), wd = acos(-a1 / (2.0 * r));
+        n_pred[k] = 2 + (int)ceil(log((1.0 / g) / (1e-13 * sin(wd))) / s);
+        assert_true(n_pred[k] > 10 && n_pred[k] < 100);   /* far from the N steps run below */
+    }
+    int first_zero[N_PAPER];
+    double out[N_PAPER], first[N_PAPER];
+    for (int k = 0; k < N_PAPER; k++)
+        first_zero[k] = -1;
+    for (int n = 0; n < N; n++) {
+        const double x = n == 0 ? 1.0 : 0.0;
+        assert_int_equal(pm_filter_step(f, &x, out), PM_OK);
+        if (n == 0)
+            memcpy(first, out, sizeof first);
+        for (int k = 0; k < N_PAPER; k++) {
+            assert_true(out[k] == 0.0 || fabs(out[k]) >= DBL_MIN);   /* never denormal */
+            if (n >= n_pred[k])
+                assert_true(out[k] == 0.0);                          /* decayed, and stays at exactly 0 */
+            if (out[k] == 0.0 && first_zero[k] < 0)
+                first_zero[k] = n;
+        }
+    }
+    for (int k = 0; k < N_PAPER; k++)   /* it did ring first: the impulse response is not 0 for a few steps */
+        assert_true(first_zero[k] > 3);
+    /* a new impulse: the same bits as the first response of this bank and of a fresh bank */
+    const double one = 1.0;
+    double fresh_out[N_PAPER];
+    assert_int_equal(pm_filter_step(f, &one, out), PM_OK);
+    assert_int_equal(pm_filter_step(fresh, &one, fresh_out), PM_OK);
+    assert_memory_equal(out, first, sizeof out);
+    assert_memory_equal(out, fresh_out, sizeof out);
+    pm_filter_destroy(f);
+    pm_filter_destroy(fresh);
+}
+
+/* A nonzero input keeps the recursion exact, however small the state: only input 0 lets a resonator decay. A constant
+ * input 1e-20 gives the settled value 1e-20 / ((1 + a1 + a2) g) (DC gain over g), never 0. */
+static void tiny_nonzero_input_is_not_flushed(void **state)
+{
+    (void)state;
+    pm_filter *f = make(1, 0, PM_FILTER_RESONATOR);
+    double out[N_PAPER];
+    const double x = 1e-20;
+    for (int n = 0; n < 500; n++)
+        assert_int_equal(pm_filter_step(f, &x, out), PM_OK);
+    for (int k = 0; k < N_PAPER; k++) {
+        double a1, a2, g;
+        assert_int_equal(pm_filter_coeffs(f, k, NULL, &a1, &a2, &g), PM_OK);
+        const double dc = 1e-20 / ((1.0 + a1 + a2) * g);
+        assert_true(fabs(out[k] - dc) < 1e-9 * dc);
+    }
+    pm_filter_destroy(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +430,8 @@ int main(void)
         cmocka_unit_test(nonfinite_input_leaves_state_unchanged),
         cmocka_unit_test(overflow_refused_state_unchanged),
         cmocka_unit_test(preview_equals_step_without_state_change),
+        cmocka_unit_test(impulse_decays_to_exact_zero),
+        cmocka_unit_test(tiny_nonzero_input_is_not_flushed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
