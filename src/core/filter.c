@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@ struct pm_filter {
     double *a1, *a2;        /* (n_filters) recursion coefficients (resonator only) */
     double *gain;           /* (n_filters) g_k, peak of the unnormalised step response (resonator only) */
     double *b0;             /* (n_filters) 1/g_k (resonator only) */
+    double *rep;            /* (3, 4 * n_filters) b0, a1, a2 repeated for 4 signals: rep[c][p*N + k] = coef_c[k], the
+                             * coefficients of one block of 4 signals in output order (resonator only) */
     double *y1, *y2;        /* (n_signals * n_filters) y(n-1), y(n-2) of each resonator, predictor-major */
     double *hist;           /* (n_signals * n_filters) delay line: hist[p*N + k] = x_p(n-k) (delay only) */
 };
@@ -106,8 +109,9 @@ pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out)
         return st;
     const size_t nf = (size_t)c.n_filters;
     const size_t no = (size_t)c.n_signals * nf;
-    /* One allocation carved into the arrays: 5 coefficient arrays and 2 state arrays (resonator), or 1 (delay). */
-    const size_t n_doubles = c.kind == PM_FILTER_RESONATOR ? 5 * nf + 2 * no : no;
+    /* One allocation carved into the arrays: 5 coefficient arrays, the repeated table (12 N) and 2 state arrays
+     * (resonator), or 1 (delay). */
+    const size_t n_doubles = c.kind == PM_FILTER_RESONATOR ? 17 * nf + 2 * no : no;
     pm_filter *f = calloc(1, sizeof *f + n_doubles * sizeof(double));
     if (!f)
         return PM_ERR_NOMEM;
@@ -120,8 +124,9 @@ pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out)
         f->a2 = p + 2 * nf;
         f->gain = p + 3 * nf;
         f->b0 = p + 4 * nf;
-        f->y1 = p + 5 * nf;
-        f->y2 = p + 5 * nf + no;
+        f->rep = p + 5 * nf;
+        f->y1 = p + 17 * nf;
+        f->y2 = p + 17 * nf + no;
         for (int k = 0; k < c.n_filters; k++) {
             f->freq[k] = bank_frequency(&c, k);
             st = pm_resonator_design(f->freq[k], c.q, &f->a1[k], &f->a2[k], &f->gain[k]);
@@ -130,6 +135,11 @@ pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out)
                 return st ? st : PM_ERR_ARG;
             }
             f->b0[k] = 1.0 / f->gain[k];
+        }
+        for (size_t j = 0; j < 4 * nf; j++) {
+            f->rep[j] = f->b0[j % nf];
+            f->rep[4 * nf + j] = f->a1[j % nf];
+            f->rep[8 * nf + j] = f->a2[j % nf];
         }
     } else {
         f->hist = p;
@@ -155,31 +165,82 @@ void pm_filter_destroy(pm_filter *f)
  * agree and a run stays bit-reproducible. */
 #define PM_RESONATOR_DECAYED 1e-13
 
-/* Resonator outputs without committing (SPEC §4). The recursion is linear, so y = u/g obeys the same recursion
- * with the input scaled: y(n) = x(n)/g - a1 y(n-1) - a2 y(n-2). Running it on y directly avoids a division per
- * output and lets a step commit its outputs as the new state. out[p*N+k]; returns 0 if any value overflowed. */
+/* One resonator output (SPEC §4) from its input x and state y1 = y(n-1), y2 = y(n-2); *bad |= 1 if it is not
+ * finite (y * 0 is 0 for finite y, NaN for inf / NaN: IEEE, no -ffast-math). The recursion is linear, so
+ * y = u/g obeys the same recursion with the input scaled: y(n) = x(n)/g - a1 y(n-1) - a2 y(n-2); running it on y
+ * directly avoids a division per output and lets a step commit its outputs as the new state. */
+static inline double resonator_one(double b0, double a1, double a2, double x, double y1, double y2, int *bad)
+{
+    const double v = b0 * x - a1 * y1 - a2 * y2;
+    *bad |= !(v * 0.0 == 0.0);
+    const int decayed = (x == 0.0) & (fabs(y1) < PM_RESONATOR_DECAYED) & (fabs(y2) < PM_RESONATOR_DECAYED);
+    return decayed ? 0.0 : v;
+}
+
+#if defined(__GNUC__)
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"   /* 32-byte vectors never cross a call here (no vector arguments) */
+#endif
+typedef double pm_f4 __attribute__((vector_size(32)));
+typedef int64_t pm_m4 __attribute__((vector_size(32)));   /* lane masks of pm_f4 comparisons (0 or -1) */
+/* Compiled for the baseline and for AVX2 on x86-64 GCC (chosen at load time); both do the same lane-wise IEEE
+ * operations as resonator_one, so the same bits. No FMA ("avx2" does not enable it; -std=c11 implies
+ * -ffp-contract=off), no AVX-512 (valgrind). */
+#if defined(__x86_64__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
+__attribute__((target_clones("avx2", "default")))
+#endif
+/* resonator_one for the first n_blocks * 4 signals, four outputs at a time: a block of 4 signals is 4N outputs,
+ * a whole number of 4-lane vectors whose coefficients are f->rep. The inputs are first spread over out
+ * (out[p*N + k] = x[p]) and then replaced by the outputs in place. Returns 1 if any output is not finite. */
+static int resonator_blocks(const pm_filter *f, const double *restrict x, double *restrict out, int n_blocks)
+{
+    const int nf = f->cfg.n_filters, w = 4 * nf;
+    const double *rb0 = f->rep, *ra1 = f->rep + w, *ra2 = f->rep + 2 * w;
+    pm_m4 bad = {0, 0, 0, 0};
+    for (int b = 0; b < n_blocks; b++) {
+        double *o = out + (size_t)b * w;
+        const double *y1 = f->y1 + (size_t)b * w, *y2 = f->y2 + (size_t)b * w;
+        for (int p = 0; p < 4; p++)
+            for (int k = 0; k < nf; k++)
+                o[p * nf + k] = x[4 * b + p];
+        for (int q = 0; q < w; q += 4) {
+            pm_f4 xv, c0, c1, c2, u1, u2;
+            memcpy(&xv, o + q, sizeof xv);
+            memcpy(&c0, rb0 + q, sizeof c0);
+            memcpy(&c1, ra1 + q, sizeof c1);
+            memcpy(&c2, ra2 + q, sizeof c2);
+            memcpy(&u1, y1 + q, sizeof u1);
+            memcpy(&u2, y2 + q, sizeof u2);
+            const pm_f4 v = c0 * xv - c1 * u1 - c2 * u2;
+            bad |= v * 0.0 != 0.0;   /* NaN != 0: true for inf / NaN outputs */
+            const pm_m4 decayed = (xv == 0.0) & (u1 < PM_RESONATOR_DECAYED) & (u1 > -PM_RESONATOR_DECAYED) &
+                                  (u2 < PM_RESONATOR_DECAYED) & (u2 > -PM_RESONATOR_DECAYED);
+            const pm_f4 r = (pm_f4)((pm_m4)v & ~decayed);   /* decayed lanes: +0.0 */
+            memcpy(o + q, &r, sizeof r);
+        }
+    }
+    return (bad[0] | bad[1] | bad[2] | bad[3]) != 0;
+}
+#define PM_FILTER_BLOCKS 1
+#endif
+
+/* Resonator outputs without committing (SPEC §4): out[p*N+k]; returns 0 if any value overflowed. Blocks of four
+ * signals go through the vector kernel where there is one, the rest through resonator_one. */
 static int resonator_outputs(const pm_filter *f, const double *x, double *out)
 {
     const int nf = f->cfg.n_filters;
-    const double *restrict b0 = f->b0, *restrict a1 = f->a1, *restrict a2 = f->a2;
-    /* y * 0 is 0 for finite y, NaN for inf/NaN (IEEE; no -ffast-math). The products of one signal's outputs are
-     * summed first, so the one running sum (a serial chain of additions) is per signal, not per output. */
-    double probe = 0.0;
-    for (int p = 0; p < f->cfg.n_signals; p++) {
-        const double xp = x[p];
-        const int quiet = xp == 0.0;
-        const double *restrict y1 = f->y1 + (size_t)p * nf, *restrict y2 = f->y2 + (size_t)p * nf;
-        double *restrict o = out + (size_t)p * nf;
-        double pp = 0.0;
-        for (int k = 0; k < nf; k++) {
-            const double v = b0[k] * xp - a1[k] * y1[k] - a2[k] * y2[k];
-            const int decayed = quiet & (fabs(y1[k]) < PM_RESONATOR_DECAYED) & (fabs(y2[k]) < PM_RESONATOR_DECAYED);
-            o[k] = decayed ? 0.0 : v;
-            pp += v * 0.0;
-        }
-        probe += pp;
+    int bad = 0, p = 0;
+#ifdef PM_FILTER_BLOCKS
+    const int n_blocks = f->cfg.n_signals / 4;
+    bad = resonator_blocks(f, x, out, n_blocks);
+    p = 4 * n_blocks;
+#endif
+    for (; p < f->cfg.n_signals; p++) {
+        const size_t o = (size_t)p * nf;
+        for (int k = 0; k < nf; k++)
+            out[o + k] = resonator_one(f->b0[k], f->a1[k], f->a2[k], x[p], f->y1[o + k], f->y2[o + k], &bad);
     }
-    return probe == 0.0;
+    return !bad;
 }
 
 /* Delay line outputs without committing: out[p*N+k] = x_p(n-k), i.e. x_p(n) then the stored x_p(n-1..n-N+1). */
