@@ -24,7 +24,8 @@ struct pm_filter {
     double *b0;             /* (n_filters) 1/g_k (resonator only) */
     double *rep;            /* (3, 4 * n_filters) b0, a1, a2 repeated for 4 signals: rep[c][p*N + k] = coef_c[k], the
                              * coefficients of one block of 4 signals in output order (resonator only) */
-    double *y1, *y2;        /* (n_signals * n_filters) y(n-1), y(n-2) of each resonator, predictor-major */
+    double *y1, *y2;        /* (n_signals * n_filters) y(n-1), y(n-2) of each resonator, predictor-major; two
+                             * adjacent spans of the allocation, swapped by each commit */
     double *hist;           /* (n_signals * n_filters) delay line: hist[p*N + k] = x_p(n-k) (delay only) */
 };
 
@@ -276,7 +277,10 @@ void pm_filter_commit_(pm_filter *f, const double *out)
         memcpy(f->hist, out, n * sizeof(double));   /* the new line is exactly the outputs */
         return;
     }
-    memcpy(f->y2, f->y1, n * sizeof(double));   /* the outputs are the new y(n); y(n-1) becomes y(n-2) */
+    /* y(n-1) becomes y(n-2) by swapping the two state arrays (no copy); the outputs are the new y(n). */
+    double *t = f->y2;
+    f->y2 = f->y1;
+    f->y1 = t;
     memcpy(f->y1, out, n * sizeof(double));
 }
 
@@ -295,8 +299,8 @@ void pm_filter_reset(pm_filter *f)
     if (!f)
         return;
     const size_t n = (size_t)f->n_out;
-    double *state = f->cfg.kind == PM_FILTER_DELAY ? f->hist : f->y1;
-    /* y1 and y2 are adjacent in the allocation, so one span clears both. */
+    /* y1 and y2 are adjacent in the allocation (in either order: a commit swaps them), so one span clears both. */
+    double *state = f->cfg.kind == PM_FILTER_DELAY ? f->hist : (f->y1 < f->y2 ? f->y1 : f->y2);
     const size_t len = f->cfg.kind == PM_FILTER_DELAY ? n : 2 * n;
     for (size_t i = 0; i < len; i++)
         state[i] = 0.0;
