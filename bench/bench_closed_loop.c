@@ -1,0 +1,87 @@
+/* Benchmark of the whole closed-loop step on the paper preset (SPEC §5, §6): sense, pm_loop_step, move; steps/s. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "primod/loop.h"
+#include "primod/sim.h"
+
+enum { STEPS = 20000, REPS = 5 };
+
+/* Seconds of this process's CPU time: on a shared, loaded machine it is steadier than wall time. */
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median over REPS of the µs per closed-loop step of rule r from the track's start pose (learning on). Each
+ * repetition restarts robot and loop, so all of them time the same steps: the first laps, where the robot learns. */
+static int bench_rule(const pm_world *w, pm_loop_rule r, double rate, double *us)
+{
+    pm_sim_config sc;
+    pm_sim_config_paper(&sc);
+    pm_sim *s = NULL;
+    pm_loop_config lc;
+    pm_loop_config_paper(&lc);
+    lc.rule = r;
+    lc.rate = rate;
+    pm_loop *l = NULL;
+    if (pm_sim_create(&sc, w, &s) != PM_OK || pm_loop_create(&lc, &l) != PM_OK) {
+        pm_sim_destroy(s);
+        return 1;
+    }
+    double x, y, h, t[REPS];
+    pm_world_start_pose(w, &x, &y, &h);
+    int failed = 0;
+    for (int rep = 0; rep < REPS && !failed; rep++) {
+        pm_sim_set_pose(s, x, y, h);
+        pm_loop_reset(l);
+        double pred[144];
+        const double t0 = now();
+        for (int n = 0; n < STEPS && !failed; n++) {
+            pm_sim_reading rd;
+            pm_loop_output out;
+            pm_sim_sense(s, &rd, pred);
+            pm_loop_input in = {.error = rd.error, .predictors = pred, .line_seen = rd.line_seen};
+            failed = pm_loop_step(l, &in, &out) != PM_OK || pm_sim_step(s, out.left, out.right) != PM_OK;
+        }
+        t[rep] = 1e6 * (now() - t0) / STEPS;
+    }
+    qsort(t, REPS, sizeof t[0], cmp_double);
+    *us = t[REPS / 2];
+    pm_loop_destroy(l);
+    pm_sim_destroy(s);
+    return failed;
+}
+
+int main(void)
+{
+    pm_world *w = NULL;
+    if (pm_world_create_builtin("paper", 4.0, &w) != PM_OK)
+        return 1;
+    printf("closed loop (pm_sim_sense + pm_loop_step + pm_sim_step), paper preset, %d steps from the start pose\n",
+           STEPS);
+    const pm_loop_rule rules[] = {PM_LOOP_REFLEX, PM_LOOP_BP, PM_LOOP_PM};
+    const double rates[] = {0.0, 0.1, 1e-5};   /* SPEC §6: the authors' rates */
+    for (int i = 0; i < 3; i++) {
+        double us;
+        if (bench_rule(w, rules[i], rates[i], &us)) {
+            fprintf(stderr, "bench_closed_loop: rule %s failed\n", pm_loop_rule_name(rules[i]));
+            pm_world_destroy(w);
+            return 1;
+        }
+        printf("  %-7s %8.3f us/step  %9.0f steps/s (CPU time, median of %d)\n", pm_loop_rule_name(rules[i]), us,
+               1e6 / us, REPS);
+    }
+    pm_world_destroy(w);
+    return 0;
+}
