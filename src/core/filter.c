@@ -179,9 +179,10 @@ static inline double resonator_one(double b0, double a1, double a2, double x, do
 }
 
 #if defined(__GNUC__)
-#if !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"   /* 32-byte vectors never cross a call here (no vector arguments) */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wunknown-warning-option" /* a Clang without -Wpsabi has no such warning */
 #endif
+#pragma GCC diagnostic ignored "-Wpsabi"   /* 32-byte vectors never cross a call here (no vector arguments) */
 typedef double pm_f4 __attribute__((vector_size(32)));
 typedef int64_t pm_m4 __attribute__((vector_size(32)));   /* lane masks of pm_f4 comparisons (0 or -1) */
 /* Compiled for the baseline and for AVX2 on x86-64 GCC (chosen at load time); both do the same lane-wise IEEE

@@ -19,11 +19,12 @@ static inline double sign_of(double v) { return (double)((v > 0) - (v < 0)); } /
  * way each lane does exactly the scalar IEEE multiply and add, separately rounded, so results do not depend on the
  * width: the kernels use lanes for neurons, never to split one neuron's sum, so every sum keeps its order. */
 #if defined(__GNUC__)
-#if !defined(__clang__)
-/* GCC warns that a 32-byte vector passed by value would use another ABI without AVX; these helpers are static inline
- * and always inlined, so no call ever crosses an ABI boundary with one. */
-#pragma GCC diagnostic ignored "-Wpsabi"
+/* GCC and Clang warn that a 32-byte vector passed by value would use another ABI without AVX; these helpers are
+ * static inline and always inlined, so no call ever crosses an ABI boundary with one. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wunknown-warning-option" /* a Clang without -Wpsabi has no such warning */
 #endif
+#pragma GCC diagnostic ignored "-Wpsabi"
 typedef double pair __attribute__((vector_size(16)));
 typedef double quad __attribute__((vector_size(32)));
 static inline pair pair_splat(double x) { return (pair){x, x}; }
