@@ -326,6 +326,23 @@ static double max_abs(const double *restrict x, int n)
     return m2 > m0 ? m2 : m0;
 }
 
+/* max |x[idx[m]]| over the listed entries. */
+static double max_abs_at(const double *restrict x, const int *restrict idx, int n)
+{
+    double m0 = 0, m1 = 0;
+    int m = 0;
+    for (; m + 2 <= n; m += 2) {
+        double a0 = fabs(x[idx[m]]), a1 = fabs(x[idx[m + 1]]);
+        m0 = a0 > m0 ? a0 : m0;
+        m1 = a1 > m1 ? a1 : m1;
+    }
+    if (m < n) {
+        double a = fabs(x[idx[m]]);
+        m0 = a > m0 ? a : m0;
+    }
+    return m1 > m0 ? m1 : m0;
+}
+
 /* The inputs y^(l-1) of layer l as (values, indexes or NULL for dense, count). */
 static const double *layer_input(const pm_net *net, int l, const int **idx, int *n)
 {
@@ -464,8 +481,7 @@ static double make_coef(pm_net *net, const double *delta, pm_rule rule, double r
         else if (l > 0 && net->cfg.activation == PM_ACT_TANH)
             ymax = 1.0;
         else
-            ymax = max_abs(y, net->fan_in[l]); /* all of x for layer 0: its zeros cannot raise the max, and a
-                                                 * dense pass is cheaper than gathering the listed entries */
+            ymax = idx ? max_abs_at(y, idx, n) : max_abs(y, n);
         if (net->bias && ymax < 1)
             ymax = 1;
         double step = max_abs(c, net->sizes[l]) * ymax;
