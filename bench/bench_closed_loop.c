@@ -1,27 +1,12 @@
 /* Benchmark of the whole closed-loop step on the paper preset (SPEC §5, §6): sense, pm_loop_step, move; steps/s. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "primod/loop.h"
 #include "primod/sim.h"
 
 enum { STEPS = 20000, REPS = 5 };
-
-/* Seconds of this process's CPU time: on a shared, loaded machine it is steadier than wall time. */
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Median over REPS of the µs per closed-loop step of rule r from the track's start pose (learning on). Each
  * repetition restarts robot and loop, so all of them time the same steps: the first laps, where the robot learns. */
@@ -46,7 +31,7 @@ static int bench_rule(const pm_world *w, pm_loop_rule r, double rate, double *us
         pm_sim_set_pose(s, x, y, h);
         pm_loop_reset(l);
         double pred[144];
-        const double t0 = now();
+        const double t0 = pm_bench_cpu_seconds();
         for (int n = 0; n < STEPS && !failed; n++) {
             pm_sim_reading rd;
             pm_loop_output out;
@@ -54,10 +39,9 @@ static int bench_rule(const pm_world *w, pm_loop_rule r, double rate, double *us
             pm_loop_input in = {.error = rd.error, .predictors = pred, .line_seen = rd.line_seen};
             failed = pm_loop_step(l, &in, &out) != PM_OK || pm_sim_step(s, out.left, out.right) != PM_OK;
         }
-        t[rep] = 1e6 * (now() - t0) / STEPS;
+        t[rep] = 1e6 * (pm_bench_cpu_seconds() - t0) / STEPS;
     }
-    qsort(t, REPS, sizeof t[0], cmp_double);
-    *us = t[REPS / 2];
+    *us = pm_bench_median(t, REPS);
     pm_loop_destroy(l);
     pm_sim_destroy(s);
     return failed;
