@@ -37,7 +37,10 @@ static void test_defaults_are_spec_paper(void **state)
     assert_true(c.hidden_layers == 10 && c.hidden_width == 10 && c.n_hidden == 0 && c.outputs == 2);
     assert_true(c.n_output_mix == 2 && c.output_mix[0] == 1 && c.output_mix[1] == 2 && c.net_gain == 5);
     assert_int_equal(c.rule, PM_CLI_RULE_PM);
-    assert_true(c.rate_bp == 0.1 && c.rate_pm == 1e-5);
+    /* Default rates: each rule's best rate on the study preset from the decade sweep recorded in tools/config.c
+     * (BP 10, P&M 1e-2, S&R 1e-1, sign 1e-1, chained 1e-2), not the authors' 0.1 / 1e-5. */
+    assert_true(c.rate_bp == 10 && c.rate_pm == 1e-2 && c.rate_sr == 1e-1 && c.rate_sign == 1e-1);
+    assert_true(c.rate_chained == 1e-2);
     assert_true(c.warmup == 200 && c.window == 200 && c.hold == 200 && c.success_threshold == 0.1);
     assert_int_equal(c.n_start, 0);
     assert_int_equal(c.stop_on_success, 1);
@@ -60,7 +63,8 @@ static void test_defaults_match_library_presets(void **state)
     assert_true(s.row_x0 == c.predictor_x0 && s.row_dx == c.predictor_dx && s.row_spacing == c.predictor_spacing);
     assert_true(s.predictor_sigma == c.predictor_sigma && s.line_threshold == c.line_threshold);
     assert_true(l.speed == c.speed && l.net_gain == c.net_gain && l.dead_band == c.dead_band);
-    assert_true(l.relevance_threshold == c.relevance_threshold && l.rate == c.rate_pm);
+    /* the library keeps the authors' P&M rate (SPEC §6); the CLI defaults to the swept best rate instead */
+    assert_true(l.relevance_threshold == c.relevance_threshold && l.rate == 1e-5 && c.rate_pm == 1e-2);
     assert_true(l.success.warmup == c.warmup && l.success.window == c.window && l.success.hold == c.hold);
     assert_true(l.success.threshold == c.success_threshold);
     assert_true(l.output_mix[0] == c.output_mix[0] && l.output_mix[1] == c.output_mix[1]);
@@ -205,9 +209,9 @@ static void test_rate_resolution(void **state)
     pm_cli_config c;
     char err[PM_CLI_ERR_MAX];
     pm_cli_config_defaults(&c);
-    assert_true(pm_cli_config_rate(&c) == 1e-5);
+    assert_true(pm_cli_config_rate(&c) == 1e-2);
     c.rule = PM_CLI_RULE_BP;
-    assert_true(pm_cli_config_rate(&c) == 0.1);
+    assert_true(pm_cli_config_rate(&c) == 10);
     c.rule = PM_CLI_RULE_REFLEX;
     assert_true(pm_cli_config_rate(&c) == 0);
     c.rule = PM_CLI_RULE_SIGN;
