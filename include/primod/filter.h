@@ -36,8 +36,11 @@ pm_status pm_resonator_design(double f, double q, double *a1, double *a2, double
 pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out);
 void pm_filter_destroy(pm_filter *f);   /* NULL does nothing */
 /* Feeds one sample of every signal, signals: (n_signals); writes (overwrites) out: (n_signals * n_filters).
- * PM_ERR_ARG for NULL; PM_ERR_NONFINITE if a signal is NaN/inf or an output would overflow (state unchanged,
- * out unspecified). No allocation. */
+ * A resonator whose input is exactly 0 and whose last two outputs are both below 1e-13 in magnitude is
+ * "decayed": it outputs exactly 0 (state cleared) instead of ringing down through denormals forever. The
+ * dropped tail is < 3e-13, far below any predictor (~0.23), and keeps the network's inputs sparse (SPEC §4 gives
+ * the exact recursion; this is its only deviation). PM_ERR_ARG for NULL; PM_ERR_NONFINITE if a signal is NaN/inf
+ * or an output would overflow (state unchanged, out unspecified). No allocation. */
 pm_status pm_filter_step(pm_filter *f, const double *signals, double *out);
 /* The outputs pm_filter_step would write for these signals, without changing the state (lets a caller check a
  * step before committing it). Same errors as pm_filter_step; out is unspecified on error. No allocation. */
