@@ -524,34 +524,22 @@ void pm_batch_print_table(const pm_batch_summary *g, int n, FILE *f)
     }
 }
 
-static void json_number_or_null(pm_json *j, const char *key, double x)
-{
-    pm_json_key(j, key);
-    pm_json_double(j, x);   /* NaN -> null */
-}
-
 void pm_batch_summary_json(const pm_batch_summary *g, pm_json *j)
 {
     pm_json_begin_object(j);
-    pm_json_key(j, "rule");
-    pm_json_string(j, g->rule);
-    pm_json_key(j, "rate");
-    pm_json_double(j, g->rate);
-    pm_json_key(j, "runs");
-    pm_json_long(j, g->runs);
-    pm_json_key(j, "successes");
-    pm_json_long(j, g->successes);
-    pm_json_key(j, "lost");
-    pm_json_long(j, g->lost);
-    pm_json_key(j, "diverged");
-    pm_json_long(j, g->diverged);
-    json_number_or_null(j, "success_rate", g->success_rate);
+    pm_json_kv_string(j, "rule", g->rule);
+    pm_json_kv_double(j, "rate", g->rate);
+    pm_json_kv_long(j, "runs", g->runs);
+    pm_json_kv_long(j, "successes", g->successes);
+    pm_json_kv_long(j, "lost", g->lost);
+    pm_json_kv_long(j, "diverged", g->diverged);
+    pm_json_kv_double(j, "success_rate", g->success_rate);
     pm_json_key(j, "success_rate_ci95");
     pm_json_begin_array(j);
     pm_json_double(j, g->success_lo);
     pm_json_double(j, g->success_hi);
     pm_json_end_array(j);
-    json_number_or_null(j, "median_success_step", g->median_success_step);
+    pm_json_kv_double(j, "median_success_step", g->median_success_step);
     pm_json_key(j, "iqr");
     if (g->successes) {
         pm_json_begin_array(j);
@@ -561,9 +549,9 @@ void pm_batch_summary_json(const pm_batch_summary *g, pm_json *j)
     } else {
         pm_json_null(j);
     }
-    json_number_or_null(j, "median_error_integral", g->median_error_integral);
-    json_number_or_null(j, "mean_final_abs_error", g->mean_final_abs_error);
-    json_number_or_null(j, "wall_seconds", g->wall_seconds);
+    pm_json_kv_double(j, "median_error_integral", g->median_error_integral);
+    pm_json_kv_double(j, "mean_final_abs_error", g->mean_final_abs_error);
+    pm_json_kv_double(j, "wall_seconds", g->wall_seconds);
     pm_json_end_object(j);
 }
 

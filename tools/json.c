@@ -413,3 +413,27 @@ const pm_jv *pm_jv_get(const pm_jv *v, const char *key)
             return v->items[i];
     return NULL;
 }
+
+void pm_json_kv_string(pm_json *j, const char *key, const char *s)
+{
+    pm_json_key(j, key);
+    pm_json_string(j, s);
+}
+
+void pm_json_kv_double(pm_json *j, const char *key, double x)
+{
+    pm_json_key(j, key);
+    pm_json_double(j, x);
+}
+
+void pm_json_kv_long(pm_json *j, const char *key, long long x)
+{
+    pm_json_key(j, key);
+    pm_json_long(j, x);
+}
+
+void pm_json_kv_bool(pm_json *j, const char *key, int b)
+{
+    pm_json_key(j, key);
+    pm_json_bool(j, b);
+}

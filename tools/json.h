@@ -31,6 +31,11 @@ void pm_json_double(pm_json *j, double x);         /* %.17g (round-trip exact); 
 void pm_json_long(pm_json *j, long long x);
 void pm_json_bool(pm_json *j, int b);
 void pm_json_null(pm_json *j);
+/* Key and value in one call, for the many flat fields of result objects. */
+void pm_json_kv_string(pm_json *j, const char *key, const char *s);
+void pm_json_kv_double(pm_json *j, const char *key, double x);
+void pm_json_kv_long(pm_json *j, const char *key, long long x);
+void pm_json_kv_bool(pm_json *j, const char *key, int b);
 /* Writes text verbatim as the next value; the caller vouches that it is one valid JSON value. */
 void pm_json_raw(pm_json *j, const char *text);
 

@@ -484,44 +484,30 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
 void pm_run_result_json(const pm_run_result *res, const pm_cli_config *cfg, pm_json *j)
 {
     pm_json_begin_object(j);
-    pm_json_key(j, "rule");
-    pm_json_string(j, res->rule);
-    pm_json_key(j, "seed");
-    pm_json_long(j, (long long)res->seed);
-    pm_json_key(j, "rate");
-    pm_json_double(j, res->rate);
-    pm_json_key(j, "track");
-    pm_json_string(j, res->track);
-    pm_json_key(j, "steps");
-    pm_json_long(j, res->steps);
-    pm_json_key(j, "success");
-    pm_json_bool(j, res->success);
+    pm_json_kv_string(j, "rule", res->rule);
+    pm_json_kv_long(j, "seed", (long long)res->seed);
+    pm_json_kv_double(j, "rate", res->rate);
+    pm_json_kv_string(j, "track", res->track);
+    pm_json_kv_long(j, "steps", res->steps);
+    pm_json_kv_bool(j, "success", res->success);
     pm_json_key(j, "success_step");
     if (res->success_step >= 0)
         pm_json_long(j, res->success_step);
     else
         pm_json_null(j);
-    pm_json_key(j, "lost");
-    pm_json_bool(j, res->lost);
-    pm_json_key(j, "diverged");
-    pm_json_bool(j, res->diverged);
-    pm_json_key(j, "mean_abs_error");
-    pm_json_double(j, res->mean_abs_error);
-    pm_json_key(j, "error_integral");
-    pm_json_double(j, res->error_integral);
-    pm_json_key(j, "final_mean_abs_error");
-    pm_json_double(j, res->final_mean_abs_error);
+    pm_json_kv_bool(j, "lost", res->lost);
+    pm_json_kv_bool(j, "diverged", res->diverged);
+    pm_json_kv_double(j, "mean_abs_error", res->mean_abs_error);
+    pm_json_kv_double(j, "error_integral", res->error_integral);
+    pm_json_kv_double(j, "final_mean_abs_error", res->final_mean_abs_error);
     pm_json_key(j, "weight_distance");
     pm_json_begin_array(j);
     for (int l = 0; l < res->n_layers; l++)
         pm_json_double(j, res->weight_distance[l]);
     pm_json_end_array(j);
-    pm_json_key(j, "steps_per_second");
-    pm_json_double(j, res->steps_per_second);
-    pm_json_key(j, "primod_version");
-    pm_json_string(j, PM_VERSION_STRING);
-    pm_json_key(j, "result_format");
-    pm_json_long(j, PM_RUN_RESULT_FORMAT);
+    pm_json_kv_double(j, "steps_per_second", res->steps_per_second);
+    pm_json_kv_string(j, "primod_version", PM_VERSION_STRING);
+    pm_json_kv_long(j, "result_format", PM_RUN_RESULT_FORMAT);
     if (cfg) {
         pm_json_key(j, "config");
         pm_cli_config_write_json(cfg, j);
