@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net_internal.h"
+#include "pm_math.h"
 
 /* A weight bound above which learn checks every new weight exactly instead of trusting the running bound. */
 #define SAFE_BOUND 1e300
@@ -150,13 +151,14 @@ PM_WIDE_KERNEL static void matvec_sparse_t(double *restrict v, const double *res
     }
 }
 
-/* Overwrites y[j] = f(v[j]) in place (SPEC §2 table). */
+/* Overwrites y[j] = f(v[j]) in place (SPEC §2 table). The sigmoid uses pm_exp (pm_math.h: the same bits on every
+ * CPU); extreme v give exactly -0.5 (e^-v = inf) or +0.5 (e^-v = 0), NaN stays NaN. */
 static void activate(double *restrict y, int n, pm_activation act)
 {
     switch (act) {
     case PM_ACT_SIGMOID:
         for (int j = 0; j < n; j++)
-            y[j] = 1.0 / (1.0 + exp(-y[j])) - 0.5;
+            y[j] = 1.0 / (1.0 + pm_exp(-y[j])) - 0.5;
         break;
     case PM_ACT_TANH:
         for (int j = 0; j < n; j++)
