@@ -196,25 +196,62 @@ static inline int nonzero(const double *p)
     return (bits << 1) != 0;
 }
 
-/* Copies the input into x and lists its nonzero entries in idx; returns their count. NaN and inf are nonzero, so
+/* Lists the nonzero entries of in[0..n) in idx (increasing); returns their count. NaN and inf are nonzero, so
  * they reach every v of layer 0 (x * w is then NaN or inf for any w) and the forward pass refuses them there.
- * The list is written branch-free (every index stored, the count advanced only past nonzeros): the zeros of
- * real inputs are unpredictable, and stores are this loop's cost, so values are not duplicated into it. */
-static int load_input(double *restrict x, int *restrict idx, const double *restrict in, int n)
+ * Portable version: the list is written branch-free (every index stored, the count advanced only past nonzeros),
+ * since the zeros of real inputs are unpredictable. */
+static int list_nonzero_scalar(int *restrict idx, const double *restrict in, int i, int k, int n)
 {
-    memcpy(x, in, (size_t)n * sizeof(double));
-    int k = 0, i = 0;
     for (; i + 2 <= n; i += 2) { /* two per iteration: the loop overhead is a good part of this small loop */
         idx[k] = i;
-        k += nonzero(x + i);
+        k += nonzero(in + i);
         idx[k] = i + 1;
-        k += nonzero(x + i + 1);
+        k += nonzero(in + i + 1);
     }
     if (i < n) {
         idx[k] = i;
-        k += nonzero(x + i);
+        k += nonzero(in + i);
     }
     return k;
+}
+
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+/* Groups of four inputs: two SSE2 compares give a 4-bit mask of the nonzeros (cmpneq is unordered-or-unequal: NaN
+ * counts as nonzero, -0 == +0 as zero, like nonzero()), and one 16-byte store writes the group's indexes packed
+ * from a table (slots past the count are overwritten by the next group; k <= i keeps them inside idx[0..n)). */
+static int list_nonzero(int *restrict idx, const double *restrict in, int n)
+{
+    /* packed[m]: positions of the set bits of m, ascending, then padding; count[m]: number of set bits */
+    static const int packed[16][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0},
+                                      {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
+                                      {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0},
+                                      {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
+    static const unsigned char count[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+    const __m128d zero = _mm_setzero_pd();
+    int k = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const int m = _mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(in + i), zero)) |
+                      _mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(in + i + 2), zero)) << 2;
+        const __m128i pos = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)packed[m]),
+                                          _mm_set1_epi32(i));
+        _mm_storeu_si128((__m128i *)(void *)(idx + k), pos);
+        k += count[m];
+    }
+    return list_nonzero_scalar(idx, in, i, k, n);
+}
+#else
+static int list_nonzero(int *restrict idx, const double *restrict in, int n)
+{
+    return list_nonzero_scalar(idx, in, 0, 0, n);
+}
+#endif
+
+/* Copies the input into x and lists its nonzero entries in idx; returns their count. */
+static int load_input(double *restrict x, int *restrict idx, const double *restrict in, int n)
+{
+    memcpy(x, in, (size_t)n * sizeof(double));
+    return list_nonzero(idx, in, n);
 }
 
 pm_status pm_net_forward(pm_net *net, const double *inputs)
