@@ -24,6 +24,7 @@ struct pm_net {
     int cur;             /* which copy of x / nz_idx / act is current (0/1); flipped by a successful forward */
     int dcur;            /* which copy of delta is current (0/1); flipped by a successful learn */
     int nnz[2];          /* nonzero inputs of the forward pass stored in x[k] / nz_idx[k] */
+    double xmax[2];      /* max |x[k][i]| over those inputs (0 if none): learn's bound of the layer-0 step */
     double wmax_bound;   /* an upper bound of max |w| over all weights (guards learn against overflow) */
 
     /* carved arrays (shapes in comments) */
