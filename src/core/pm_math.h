@@ -18,16 +18,18 @@
  * value's exponent bits. Error < 1.1 ulp (table 0.5 ulp + final add 0.5 ulp + small terms), measured in
  * tests/core/test_math.c against libm over 10^6 points. */
 
-/* 2^(j/32), j = 0..31, correctly rounded (computed to 60 digits with Python's decimal module, then rounded). */
-static const double pm_exp_table_[32] = {
-    0x1.0000000000000p+0, 0x1.059b0d3158574p+0, 0x1.0b5586cf9890fp+0, 0x1.11301d0125b51p+0,
-    0x1.172b83c7d517bp+0, 0x1.1d4873168b9aap+0, 0x1.2387a6e756238p+0, 0x1.29e9df51fdee1p+0,
-    0x1.306fe0a31b715p+0, 0x1.371a7373aa9cbp+0, 0x1.3dea64c123422p+0, 0x1.44e086061892dp+0,
-    0x1.4bfdad5362a27p+0, 0x1.5342b569d4f82p+0, 0x1.5ab07dd485429p+0, 0x1.6247eb03a5585p+0,
-    0x1.6a09e667f3bcdp+0, 0x1.71f75e8ec5f74p+0, 0x1.7a11473eb0187p+0, 0x1.82589994cce13p+0,
-    0x1.8ace5422aa0dbp+0, 0x1.93737b0cdc5e5p+0, 0x1.9c49182a3f090p+0, 0x1.a5503b23e255dp+0,
-    0x1.ae89f995ad3adp+0, 0x1.b7f76f2fb5e47p+0, 0x1.c199bdd85529cp+0, 0x1.cb720dcef9069p+0,
-    0x1.d5818dcfba487p+0, 0x1.dfc97337b9b5fp+0, 0x1.ea4afa2a490dap+0, 0x1.f50765b6e4540p+0,
+/* Bit patterns of 2^(j/32), j = 0..31, correctly rounded (computed to 60 digits with Python's decimal module), minus
+ * j << 47: pm_exp_scaled_ adds k << 47 = (k div 32) << 52 + j << 47, which puts k div 32 into the exponent field
+ * and cancels the j. */
+static const uint64_t pm_exp_table_[32] = {
+    0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51,
+    0x3fef72b83c7d517b, 0x3fef54873168b9aa, 0x3fef387a6e756238, 0x3fef1e9df51fdee1,
+    0x3fef06fe0a31b715, 0x3feef1a7373aa9cb, 0x3feedea64c123422, 0x3feece086061892d,
+    0x3feebfdad5362a27, 0x3feeb42b569d4f82, 0x3feeab07dd485429, 0x3feea47eb03a5585,
+    0x3feea09e667f3bcd, 0x3fee9f75e8ec5f74, 0x3feea11473eb0187, 0x3feea589994cce13,
+    0x3feeace5422aa0db, 0x3feeb737b0cdc5e5, 0x3feec49182a3f090, 0x3feed503b23e255d,
+    0x3feee89f995ad3ad, 0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069,
+    0x3fef5818dcfba487, 0x3fef7c97337b9b5f, 0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
 };
 
 static inline uint64_t pm_bits_(double d)
@@ -51,15 +53,14 @@ static inline double pm_exp_scaled_(double x, int bias)
     const double inv_ln2_32 = 0x1.71547652b82fep+5; /* 32 / ln2 */
     const double ln2_32_hi = 0x1.62e42feep-6;     /* ln2/32, high part: 33 significant bits */
     const double ln2_32_lo = 0x1.a39ef35793c76p-38; /* ln2/32 - ln2_32_hi */
-    const double kd = (x * inv_ln2_32 + shift) - shift; /* k, |k| <= 34500 */
+    const double z = x * inv_ln2_32 + shift;      /* shift + k, |k| <= 34500 */
+    const uint64_t zb = pm_bits_(z);              /* shift's bits are all >= bit 51: the low bits are k mod 2^51 */
+    const double kd = z - shift;                  /* k, exactly */
     const double r = (x - kd * ln2_32_hi) - kd * ln2_32_lo;
-    const int k = (int)kd;
-    const int j = (int)((unsigned)k & 31u);
-    const int m = (k - j) / 32 - bias; /* exact division */
-    const double scale = pm_from_bits_(pm_bits_(pm_exp_table_[j]) + ((uint64_t)(int64_t)m << 52));
+    const double scale = pm_from_bits_(pm_exp_table_[zb & 31u] + (zb << 47) - ((uint64_t)(int64_t)bias << 52));
     const double p = r + (r * r) * (0x1p-1 + r * (0x1.5555555555555p-3 + r * (0x1.5555555555555p-5 +
                                      r * (0x1.1111111111111p-7 + r * 0x1.6c16c16c16c17p-10))));
-    return scale + scale * p; /* 2^m 2^(j/32) (1 + (e^r - 1)) */
+    return scale + scale * p; /* 2^(k div 32) 2^((k mod 32)/32) (1 + (e^r - 1)) */
 }
 
 /* The rare arguments, kept out of line so the common path stays small: NaN, overflow, subnormal results. */
