@@ -300,9 +300,61 @@ pm_status pm_net_forward(pm_net *net, const double *inputs)
 
 /* ---- learn ------------------------------------------------------------------------------------------------------- */
 
+/* Replaces the sums d[j] by delta_j = f'(v_j) * d[j] (or its sign for the chained rule) for j < n, y the layer's
+ * outputs; returns 1 if any delta is not finite. */
+static inline int finish_deltas(double *restrict d, const double *restrict y, int n, pm_activation f, int chained)
+{
+    int bad = 0;
+    for (int j = 0; j < n; j++) {
+        const double v = deriv(y[j], f) * d[j];
+        d[j] = chained ? sign_of(v) : v;
+        bad |= not_finite(d[j]);
+    }
+    return bad;
+}
+
+/* s[j] = sum_k W[k][j] * dk[k] for j < n (column j of W (n_up, cols) row-major against dk): a running sum per j in
+ * k ascending order, ten columns (five pairs, the paper's width) then two then one per pass over the rows, so the
+ * rows are read contiguously and the sums stay in registers; lanes are columns, the same bits as a scalar loop. */
+static void matvec_transposed(double *restrict s, const double *restrict w, int n_up, int cols,
+                              const double *restrict dk, int n)
+{
+    int j = 0;
+    for (; j + 10 <= n; j += 10) {
+        pair s0 = pair_splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0;
+        for (int k = 0; k < n_up; k++) {
+            const double *row = w + (long)k * cols + j;
+            const pair d = pair_splat(dk[k]);
+            s0 = pair_add(s0, pair_mul(pair_load(row), d));
+            s1 = pair_add(s1, pair_mul(pair_load(row + 2), d));
+            s2 = pair_add(s2, pair_mul(pair_load(row + 4), d));
+            s3 = pair_add(s3, pair_mul(pair_load(row + 6), d));
+            s4 = pair_add(s4, pair_mul(pair_load(row + 8), d));
+        }
+        pair_store(s + j, s0);
+        pair_store(s + j + 2, s1);
+        pair_store(s + j + 4, s2);
+        pair_store(s + j + 6, s3);
+        pair_store(s + j + 8, s4);
+    }
+    for (; j + 2 <= n; j += 2) {
+        pair s0 = pair_splat(0);
+        for (int k = 0; k < n_up; k++)
+            s0 = pair_add(s0, pair_mul(pair_load(w + (long)k * cols + j), pair_splat(dk[k])));
+        pair_store(s + j, s0);
+    }
+    for (; j < n; j++) {
+        double s0 = 0;
+        for (int k = 0; k < n_up; k++)
+            s0 += w[(long)k * cols + j] * dk[k];
+        s[j] = s0;
+    }
+}
+
 /* Deltas of every layer into delta (n_act), from the current weights and the stored activations (SPEC §3):
  * delta_L = E_j f'(v_L), delta_l = f'(v_l) sum_k w_kj^(l+1) delta_k^(l+1); chained sign takes sign() at each layer
- * (d~_L = sign(E_j)). errors has stride estride (0 = one error broadcast). Returns 1 if any delta is not finite. */
+ * (d~_L = sign(E_j)). errors has stride estride (0 = one error broadcast). Returns 1 if any delta is not finite.
+ * The sums of a layer go through delta[l] itself (written as sums, then overwritten by the deltas in place). */
 static int compute_deltas(pm_net *net, double *restrict delta, pm_rule rule, const double *errors, int estride)
 {
     const double *act = net->act[net->cur];
@@ -316,43 +368,17 @@ static int compute_deltas(pm_net *net, double *restrict delta, pm_rule rule, con
         for (int j = 0; j < net->sizes[L]; j++) {
             double e = errors[j * estride];
             d[j] = chained ? sign_of(e) : e * deriv(y[j], f);
+            bad |= not_finite(d[j]);
         }
     }
     for (int l = L - 1; l >= 0; l--) {
-        const double *w_up = pm_net_w_(net, l + 1); /* (sizes[l+1], sizes[l] + bias) */
-        const double *d_up = delta + net->a_off[l + 1];
-        const int n = net->sizes[l], n_up = net->sizes[l + 1], cols_up = pm_net_cols_(net, l + 1);
-        const double *y = act + net->a_off[l];
-        double *restrict d = delta + net->a_off[l];
-        /* sum_k w_kj delta_k: column j of W^(l+1) against delta^(l+1), summed in a register (k ascending), four
-         * columns at a time so four independent sums overlap; the layers above the input are narrow, so strided
-         * loads are cheaper than a store chain through a buffer */
-        int j = 0;
-        for (; j + 4 <= n; j += 4) {
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (int k = 0; k < n_up; k++) {
-                const double *row = w_up + (long)k * cols_up + j;
-                const double dk = d_up[k];
-                s0 += row[0] * dk;
-                s1 += row[1] * dk;
-                s2 += row[2] * dk;
-                s3 += row[3] * dk;
-            }
-            const double v[4] = {deriv(y[j], f) * s0, deriv(y[j + 1], f) * s1, deriv(y[j + 2], f) * s2,
-                                 deriv(y[j + 3], f) * s3};
-            for (int b = 0; b < 4; b++)
-                d[j + b] = chained ? sign_of(v[b]) : v[b];
-        }
-        for (; j < n; j++) {
-            double s0 = 0;
-            for (int k = 0; k < n_up; k++)
-                s0 += w_up[(long)k * cols_up + j] * d_up[k];
-            const double v = deriv(y[j], f) * s0;
-            d[j] = chained ? sign_of(v) : v;
-        }
+        double *d = delta + net->a_off[l];
+        const int n = net->sizes[l];
+        /* w_up (sizes[l+1], sizes[l] + bias) */
+        matvec_transposed(d, pm_net_w_(net, l + 1), net->sizes[l + 1], pm_net_cols_(net, l + 1),
+                          delta + net->a_off[l + 1], n);
+        bad |= finish_deltas(d, act + net->a_off[l], n, f, chained);
     }
-    for (int j = 0; j < net->n_act; j++)
-        bad |= not_finite(delta[j]);
     return bad;
 }
 
