@@ -530,8 +530,12 @@ static double make_coef(pm_net *net, const double *delta, pm_rule rule, double r
     for (int l = 0; l < net->n_layers; l++) {
         const double *d = delta + net->a_off[l];
         double *c = net->coef + net->a_off[l];
-        for (int j = 0; j < net->sizes[l]; j++) /* BP: phi = identity; P&M: sign; chained: d is already a sign */
+        double cmax = 0; /* max |c_j|, in the same pass (max_abs's semantics: a NaN c_j is not taken) */
+        for (int j = 0; j < net->sizes[l]; j++) { /* BP: phi = identity; P&M: sign; chained: d is already a sign */
             c[j] = scale * (rule == PM_RULE_PRIME_MODULATE ? sign_of(d[j]) : d[j]);
+            const double a = fabs(c[j]);
+            cmax = a > cmax ? a : cmax;
+        }
         const int *idx;
         int n;
         const double *y = layer_input(net, l, &idx, &n);
@@ -544,7 +548,7 @@ static double make_coef(pm_net *net, const double *delta, pm_rule rule, double r
             ymax = idx ? net->xmax[net->cur] : max_abs(y, n); /* layer 0: taken by the forward pass */
         if (net->bias && ymax < 1)
             ymax = 1;
-        double step = max_abs(c, net->sizes[l]) * ymax;
+        double step = cmax * ymax;
         if (!(step <= worst)) /* also propagates NaN */
             worst = step;
     }
