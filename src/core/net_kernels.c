@@ -484,20 +484,42 @@ PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const 
                 wt[(long)idx[m] * rows + j] += c[j] * x[idx[m]];
 }
 
-/* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i. */
+/* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i, and
+ * if bias, W[j][n] += c[j] (bias input 1) on every row, as before the rows were fused (+ 0 turns a -0 bias into +0).
+ * The paper's width n = 10 keeps y in five registers across the rows. */
 static void update_dense(double *restrict w, int rows, int cols, const double *restrict c, const double *restrict y,
-                         int n)
+                         int n, int bias)
 {
     const int n2 = n & ~1;
+    if (n == 10) {
+        const pair y0 = pair_load(y), y1 = pair_load(y + 2), y2 = pair_load(y + 4), y3 = pair_load(y + 6),
+                   y4 = pair_load(y + 8);
+        for (int j = 0; j < rows; j++) {
+            double *r = w + (long)j * cols;
+            if (c[j] != 0) {
+                const pair cj = pair_splat(c[j]);
+                pair_store(r, pair_add(pair_load(r), pair_mul(cj, y0)));
+                pair_store(r + 2, pair_add(pair_load(r + 2), pair_mul(cj, y1)));
+                pair_store(r + 4, pair_add(pair_load(r + 4), pair_mul(cj, y2)));
+                pair_store(r + 6, pair_add(pair_load(r + 6), pair_mul(cj, y3)));
+                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(cj, y4)));
+            }
+            if (bias)
+                r[10] += c[j];
+        }
+        return;
+    }
     for (int j = 0; j < rows; j++) {
-        if (c[j] == 0)
-            continue;
         double *r = w + (long)j * cols;
-        const pair cj = pair_splat(c[j]);
-        for (int i = 0; i < n2; i += 2)
-            pair_store(r + i, pair_add(pair_load(r + i), pair_mul(cj, pair_load(y + i))));
-        if (n2 < n)
-            r[n2] += c[j] * y[n2];
+        if (c[j] != 0) {
+            const pair cj = pair_splat(c[j]);
+            for (int i = 0; i < n2; i += 2)
+                pair_store(r + i, pair_add(pair_load(r + i), pair_mul(cj, pair_load(y + i))));
+            if (n2 < n)
+                r[n2] += c[j] * y[n2];
+        }
+        if (bias)
+            r[n] += c[j];
     }
 }
 
@@ -508,16 +530,19 @@ static void apply_update(pm_net *net)
         const int *idx;
         int n;
         const double *y = layer_input(net, l, &idx, &n);
-        const int rows = net->sizes[l], cols = pm_net_cols_(net, l), n_in = net->fan_in[l];
+        const int rows = net->sizes[l], cols = pm_net_cols_(net, l);
         const double *c = net->coef + net->a_off[l];
         double *w = pm_net_w_(net, l);
-        if (idx)
+        if (idx) {
             update_sparse_t(w, rows, c, y, idx, n);
-        else
-            update_dense(w, rows, cols, c, y, n);
-        if (net->bias)
-            for (int j = 0; j < rows; j++)
-                net->w[pm_net_widx_(net, l, j, n_in)] += c[j]; /* bias input y = 1 */
+            if (net->bias) { /* layer 0 is input-major: the biases are the last input's contiguous run */
+                double *wb = w + (long)net->fan_in[0] * rows;
+                for (int j = 0; j < rows; j++)
+                    wb[j] += c[j];
+            }
+        } else {
+            update_dense(w, rows, cols, c, y, n, net->bias);
+        }
     }
 }
 
