@@ -282,11 +282,14 @@ pm_status pm_net_forward(pm_net *net, const double *inputs)
             xmax = matvec_sparse_t(y, w, rows, net->x[nx], net->nz_idx[nx], nnz);
         else
             matvec_dense(y, w, rows, cols, act + net->a_off[l - 1], n_in);
-        for (int j = 0; j < rows; j++) {
-            if (net->bias)
-                y[j] += net->w[pm_net_widx_(net, l, j, n_in)]; /* bias input y = 1 */
-            bad |= not_finite(y[j]); /* v, before f: sigmoid(inf) would hide a non-finite input */
+        if (net->bias) { /* bias input y = 1: the last input's run of layer 0 (input-major), the last column above */
+            const double *wb = l == 0 ? w + (long)n_in * rows : w + n_in;
+            const long stride = l == 0 ? 1 : cols;
+            for (int j = 0; j < rows; j++)
+                y[j] += wb[j * stride];
         }
+        for (int j = 0; j < rows; j++)
+            bad |= not_finite(y[j]); /* v, before f: sigmoid(inf) would hide a non-finite input */
         activate(y, rows, f);
     }
     if (bad) /* non-finite input, or overflow in linear / relu nets: refuse rather than store inf or NaN */
