@@ -308,6 +308,13 @@ pm_status pm_net_forward(pm_net *net, const double *inputs)
 static inline int finish_deltas(double *restrict d, const double *restrict y, int n, pm_activation f, int chained)
 {
     int bad = 0;
+    if (f == PM_ACT_SIGMOID && !chained) { /* the common case without the per-neuron switches (same arithmetic) */
+        for (int j = 0; j < n; j++) {
+            d[j] = deriv(y[j], PM_ACT_SIGMOID) * d[j];
+            bad |= not_finite(d[j]);
+        }
+        return bad;
+    }
     for (int j = 0; j < n; j++) {
         const double v = deriv(y[j], f) * d[j];
         d[j] = chained ? sign_of(v) : v;
