@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pm_math.h"
 #include "primod/rng.h"
 #include "sim/world_internal.h"
 
@@ -113,10 +114,11 @@ static void blur_darkness(double *map, const pm_world *wd, double sigma, double 
     }
 }
 
-/* Sensor reading from weighted darkness d (SPEC §6): b = 1 - d, reading = 1/(1+exp(-b)). */
+/* Sensor reading from weighted darkness d (SPEC §6): b = 1 - d, reading = 1/(1+exp(-b)). pm_exp (core/pm_math.h)
+ * gives the same bits on every CPU; s->white comes from this same function, so white still reads exactly white. */
 static double reading_of(double d)
 {
-    return 1.0 / (1.0 + exp(-(1.0 - d)));
+    return 1.0 / (1.0 + pm_exp(-(1.0 - d)));
 }
 
 /* Wraps an angle to (-pi, pi]. */
