@@ -212,6 +212,54 @@ static void forward_matches_the_spec_formula(void **state)
     pm_net_destroy(net);
 }
 
+/* The sigmoid saturates to exactly -0.5 / +0.5 (SPEC §2: f in (-0.5, 0.5)): v = +-1000 gives e^-v = 0 or inf. */
+static void sigmoid_saturates_exactly(void **state)
+{
+    (void)state;
+    static const int sizes[] = {1};
+    pm_net *net = make_net(1, 1, sizes, PM_ACT_SIGMOID, 0, PM_INIT_ZERO, 0);
+    assert_int_equal(pm_net_set_weight(net, 0, 0, 0, 1000.0), PM_OK);
+    const double up = 1.0, down = -1.0, zero = 0.0;
+    assert_int_equal(pm_net_forward(net, &up), PM_OK);
+    assert_true(pm_net_outputs(net)[0] == 0.5); /* 1/(1+0) - 0.5 */
+    assert_int_equal(pm_net_forward(net, &down), PM_OK);
+    assert_true(pm_net_outputs(net)[0] == -0.5); /* 1/(1+inf) - 0.5 */
+    assert_int_equal(pm_net_forward(net, &zero), PM_OK);
+    assert_true(pm_net_outputs(net)[0] == 0.0); /* 1/(1+1) - 0.5 */
+    pm_net_destroy(net);
+}
+
+/* Layer 0 visits only the nonzero inputs, listed four at a time: +-0 are skipped, a subnormal, NaN or inf is not
+ * (NaN / inf are then refused), whatever its place in a group of four or in the tail (11 = 4 + 4 + 3 inputs). */
+static void forward_lists_nonzero_inputs_at_every_position(void **state)
+{
+    (void)state;
+    enum { N = 11 };
+    static const int sizes[] = {1};
+    pm_net *net = make_net(N, 1, sizes, PM_ACT_LINEAR, 0, PM_INIT_ZERO, 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(pm_net_set_weight(net, 0, 0, i, i + 1.0), PM_OK); /* w_i = i + 1 */
+    const double x[N] = {0.0, -0.0, 0x1p-1074, 0.25, 0.0, -0.0, 0.5, 0.0, 0.0, -0.0, 0.125};
+    assert_int_equal(pm_net_forward(net, x), PM_OK);
+    /* v = sum_i w_i x_i, added in i order (one neuron: one running sum); zero terms add +-0, which changes nothing:
+     * 3 * 2^-1074 + 4 * 0.25 + 7 * 0.5 + 11 * 0.125 = 5.875 + 3 * 2^-1074, which rounds to 5.875 */
+    double want = 0;
+    for (int i = 0; i < N; i++)
+        want += (i + 1.0) * x[i];
+    assert_true(pm_net_outputs(net)[0] == want);
+    assert_true(want == 5.875);
+    const double only_sub[N] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0x1p-1074, 0}; /* listed: 10 * 2^-1074 */
+    assert_int_equal(pm_net_forward(net, only_sub), PM_OK);
+    assert_true(pm_net_outputs(net)[0] == 10 * 0x1p-1074);
+    for (int pos = 0; pos < N; pos++) { /* a NaN or inf anywhere is refused and the last output kept */
+        double bad[N] = {0};
+        bad[pos] = pos % 2 ? NAN : -INFINITY;
+        assert_int_equal(pm_net_forward(net, bad), PM_ERR_NONFINITE);
+        assert_true(pm_net_outputs(net)[0] == 10 * 0x1p-1074);
+    }
+    pm_net_destroy(net);
+}
+
 /* ---- gradient check --------------------------------------------------------------------------------------------- */
 
 /* Why the BP update is a gradient step (SPEC §3). Let O = sum_m o_m (sum of the outputs) and treat E as a constant.
@@ -668,6 +716,8 @@ int main(void)
         cmocka_unit_test(symmetric_init_range),
         cmocka_unit_test(determinism_and_clone),
         cmocka_unit_test(forward_matches_the_spec_formula),
+        cmocka_unit_test(sigmoid_saturates_exactly),
+        cmocka_unit_test(forward_lists_nonzero_inputs_at_every_position),
         cmocka_unit_test(gradient_check_tanh),
         cmocka_unit_test(gradient_check_sigmoid),
         cmocka_unit_test(prime_modulate_by_hand),
