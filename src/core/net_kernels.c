@@ -113,6 +113,16 @@ static void matvec_dense(double *restrict v, const double *restrict w, int rows,
     }
 }
 
+/* One input of a ten-neuron block of matvec_sparse_t: (s0, s1, s2) += a[0..10) * xm, *xmax = max(*xmax, |xm|). */
+static inline void acc10(quad *s0, quad *s1, pair *s2, double *xmax, const double *a, double xm)
+{
+    *xmax = fabs(xm) > *xmax ? fabs(xm) : *xmax;
+    const quad xi = quad_splat(xm);
+    *s0 = quad_add(*s0, quad_mul(quad_load(a), xi));
+    *s1 = quad_add(*s1, quad_mul(quad_load(a + 4), xi));
+    *s2 = pair_add(*s2, pair_mul(pair_load(a + 8), pair_splat(xm)));
+}
+
 /* Overwrites v[j] = sum_m Wt[idx[m]][j] * x[idx[m]] for j < rows (SPEC §2 v_j of layer 0, bias not included):
  * Wt is input-major (inputs, rows), idx lists the nonzero inputs (zeros add nothing). Ten (the paper's width), then
  * two, then one neuron per pass over idx: the sums stay in registers, each input's run of weights is loaded in
@@ -127,15 +137,13 @@ PM_WIDE_KERNEL static double matvec_sparse_t(double *restrict v, const double *r
     for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as quad, quad, pair */
         quad s0 = quad_splat(0), s1 = s0;
         pair s2 = pair_splat(0);
-        for (int m = 0; m < nnz; m++) {
-            const double *a = wt + (long)idx[m] * rows + j;
-            const double xm = x[idx[m]];
-            xmax = fabs(xm) > xmax ? fabs(xm) : xmax;
-            const quad xi = quad_splat(xm);
-            s0 = quad_add(s0, quad_mul(quad_load(a), xi));
-            s1 = quad_add(s1, quad_mul(quad_load(a + 4), xi));
-            s2 = pair_add(s2, pair_mul(pair_load(a + 8), pair_splat(xm)));
+        int m = 0;
+        for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration (less loop overhead), still added in m order */
+            acc10(&s0, &s1, &s2, &xmax, wt + (long)idx[m] * rows + j, x[idx[m]]);
+            acc10(&s0, &s1, &s2, &xmax, wt + (long)idx[m + 1] * rows + j, x[idx[m + 1]]);
         }
+        if (m < nnz)
+            acc10(&s0, &s1, &s2, &xmax, wt + (long)idx[m] * rows + j, x[idx[m]]);
         quad_store(v + j, s0);
         quad_store(v + j + 4, s1);
         pair_store(v + j + 8, s2);
@@ -457,6 +465,15 @@ static int all_zero(const double *c, int n)
     return 1;
 }
 
+/* One input of a ten-neuron block of update_sparse_t: a[0..10) += (c0, c1, c2) * xm. */
+static inline void upd10(double *a, quad c0, quad c1, pair c2, double xm)
+{
+    const quad xi = quad_splat(xm);
+    quad_store(a, quad_add(quad_load(a), quad_mul(c0, xi)));
+    quad_store(a + 4, quad_add(quad_load(a + 4), quad_mul(c1, xi)));
+    pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_splat(xm))));
+}
+
 /* Adds Wt[i][j] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx;
  * Wt input-major (inputs, rows) as in matvec_sparse_t, with the same blocks of ten / two / one neurons so each
  * input's run is updated in quads and pairs. A block whose c are all 0 is skipped (nothing to do: E = 0, or P&M sign 0);
@@ -470,14 +487,13 @@ PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const 
             continue;
         const quad c0 = quad_load(c + j), c1 = quad_load(c + j + 4);
         const pair c2 = pair_load(c + j + 8);
-        for (int m = 0; m < nnz; m++) {
-            double *a = wt + (long)idx[m] * rows + j;
-            const double xm = x[idx[m]];
-            const quad xi = quad_splat(xm);
-            quad_store(a, quad_add(quad_load(a), quad_mul(c0, xi)));
-            quad_store(a + 4, quad_add(quad_load(a + 4), quad_mul(c1, xi)));
-            pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_splat(xm))));
+        int m = 0;
+        for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration: less loop overhead (distinct runs of weights) */
+            upd10(wt + (long)idx[m] * rows + j, c0, c1, c2, x[idx[m]]);
+            upd10(wt + (long)idx[m + 1] * rows + j, c0, c1, c2, x[idx[m + 1]]);
         }
+        if (m < nnz)
+            upd10(wt + (long)idx[m] * rows + j, c0, c1, c2, x[idx[m]]);
     }
     for (; j + 2 <= rows; j += 2) {
         if (all_zero(c + j, 2))
