@@ -72,7 +72,7 @@ const double *pm_net_outputs(const pm_net *net);
 /* Learning step (SPEC §3) with one error broadcast to every output neuron: computes all deltas from the
  * activations of the last forward pass with the current weights, then updates every weight by
  * dw = rate * relevance * phi(delta) * y. PM_ERR_ARG before any forward pass or for an unknown rule;
- * PM_ERR_NONFINITE for non-finite error, rate or relevance, or if the update would make a weight non-finite
+ * PM_ERR_NONFINITE for non-finite error, rate, relevance or rate * relevance, or if the update would make a weight non-finite
  * (nothing is changed then). No allocation. */
 pm_status pm_net_learn(pm_net *net, pm_rule rule, double error, double rate, double relevance);
 /* Same with a per-output error vector errors: (n_outputs); PM_ERR_ARG if errors is NULL. */

@@ -625,7 +625,8 @@ static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estr
 {
     if (net == NULL || errors == NULL || !net->has_forward || (unsigned)rule > PM_RULE_CHAINED_SIGN)
         return PM_ERR_ARG;
-    int bad = not_finite(rate) | not_finite(relevance);
+    /* the product too: rate * R = inf with a zero delta would make the coefficient inf * 0 = NaN (silent NaN) */
+    int bad = not_finite(rate) | not_finite(relevance) | not_finite(rate * relevance);
     for (int j = 0; j < (estride ? net->sizes[net->n_layers - 1] : 1); j++)
         bad |= not_finite(errors[j * estride]);
     if (bad)

@@ -585,6 +585,11 @@ static void bad_calls_leave_the_net_unchanged(void **state)
     /* an update that would overflow a weight: finite rate and error, infinite result */
     assert_int_equal(pm_net_learn(net, PM_RULE_PRIME_MODULATE, 1.0, 1e308, 1e10), PM_ERR_NONFINITE);
     assert_int_equal(pm_net_learn(net, PM_RULE_BACKPROP, 1e300, 1e300, 1), PM_ERR_NONFINITE);
+    /* rate * relevance overflows while every delta is 0 (E = 0): the coefficient would be inf * 0 = NaN, a
+     * silent NaN in every weight; it must be refused like any other non-finite rate */
+    for (int r = 0; r < 3; r++)
+        assert_int_equal(pm_net_learn(net, (pm_rule)r, 0.0, 1e300, 1e300), PM_ERR_NONFINITE);
+    assert_unchanged(net, w);
     /* out-of-range indexes and non-finite weights */
     assert_int_equal(pm_net_set_weight(net, 2, 0, 0, 1.0), PM_ERR_ARG);
     assert_int_equal(pm_net_set_weight(net, -1, 0, 0, 1.0), PM_ERR_ARG);
