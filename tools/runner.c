@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -435,8 +436,14 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
     FILE *log = NULL;
     char tmp[PM_CLI_PATH_MAX + 32] = "";
     if (opt->log_path) {
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", opt->log_path, (long)getpid());
-        if (!(log = fopen(tmp, "w"))) {
+        /* A regular file is written beside and renamed into place; anything else that exists (/dev/stdout, a
+         * FIFO, /dev/null) is written directly: renaming over it would replace the device with a file. */
+        struct stat st;
+        if (stat(opt->log_path, &st) == 0 && !S_ISREG(st.st_mode))
+            tmp[0] = '\0';
+        else
+            snprintf(tmp, sizeof tmp, "%s.tmp.%ld", opt->log_path, (long)getpid());
+        if (!(log = fopen(tmp[0] ? tmp : opt->log_path, "w"))) {
             snprintf(err, PM_CLI_ERR_MAX, "--log %.300s: %s", opt->log_path, strerror(errno));
             pm_runner_destroy(r);
             return PM_EXIT_USAGE;
@@ -462,9 +469,10 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
     if (log) {
         int bad = ferror(log);
         bad |= fclose(log) != 0;
-        if (bad || rename(tmp, opt->log_path)) {
+        if (bad || (tmp[0] && rename(tmp, opt->log_path))) {
             snprintf(err, PM_CLI_ERR_MAX, "--log %.300s: cannot write: %s", opt->log_path, strerror(errno));
-            remove(tmp);
+            if (tmp[0])
+                remove(tmp);
             rc = PM_EXIT_FAILURE;
         }
     }

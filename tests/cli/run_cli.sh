@@ -173,6 +173,23 @@ PY
     "$PRIMOD" run --json --rule reflex --track "$T/ring.png" --start 10,10,225 --max-steps 3000 >"$T/off.json"
     json_check "$T/off.json" 'd["lost"] is True and d["success"] is False and d["steps"] == 100'
     ;;
+log_special_file)
+    # --log to something that is not a regular file is written in place, never renamed over (it replaced
+    # /dev/full or a FIFO with a plain file); a write error there is exit status 1
+    mkfifo "$T/fifo"
+    timeout 30 cat "$T/fifo" >"$T/fifo.out" &
+    reader=$!
+    "$PRIMOD" run --quiet --max-steps 20 --log "$T/fifo" >/dev/null || fail "run --log FIFO failed"
+    wait $reader || fail "nothing opened the FIFO for writing"
+    [ -p "$T/fifo" ] || fail "--log replaced the FIFO with a file"
+    grep -q '^# primod run log' "$T/fifo.out" || fail "nothing was written through the FIFO"
+    [ "$(grep -vc '^#' "$T/fifo.out")" -eq 21 ] || fail "expected a header row and 20 step rows"
+    ls "$T" | grep -q 'fifo\.tmp' && fail "a temporary file was left beside the FIFO"
+    if [ -c /dev/full ]; then
+        expect_error 1 "--log /dev/full: cannot write" run --quiet --max-steps 20 --log /dev/full
+        [ -c /dev/full ] || fail "--log replaced /dev/full with a file"
+    fi
+    ;;
 *)
     fail "unknown case $CASE"
     ;;
