@@ -113,6 +113,7 @@ void pm_net_reset(pm_net *net);
 
 /* Model files (versioned binary, little-endian, magic + CRC-32 over everything).
  * Save writes a temporary file beside path and renames it over path (atomic); PM_ERR_IO on failure, path untouched.
+ * An existing FIFO or device (/dev/stdout) is written in place, never replaced.
  * Load returns PM_ERR_IO (cannot open/read) or PM_ERR_FORMAT (truncated, damaged, foreign, unknown version,
  * absurd sizes) and never allocates more than the file's declared, validated sizes. *out set only on PM_OK. */
 pm_status pm_net_save(const pm_net *net, const char *path);

@@ -261,6 +261,18 @@ pm_status pm_net_save(const pm_net *net, const char *path)
 {
     if (net == NULL || path == NULL || path[0] == '\0')
         return PM_ERR_ARG;
+    struct stat target;
+    if (stat(path, &target) == 0 && !S_ISREG(target.st_mode) && !S_ISDIR(target.st_mode)) {
+        /* a FIFO or device (/dev/stdout, /dev/null): written in place; a rename would replace it with a file */
+        FILE *f = fopen(path, "wb");
+        if (f == NULL)
+            return PM_ERR_IO;
+        writer w = {.f = f};
+        encode(net, &w);
+        int bad = w.io_error || fflush(f) != 0;
+        bad |= fclose(f) != 0;
+        return bad ? PM_ERR_IO : PM_OK;
+    }
     static const char suffix[] = ".tmp.XXXXXX";
     size_t n = strlen(path);
     char *tmp = malloc(n + sizeof suffix);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/crc32.h"
@@ -333,6 +334,39 @@ static void files_round_trip_and_atomic_save(void **state)
     struct stat st;
     assert_int_equal(stat(subdir, &st), 0);
     assert_true(S_ISDIR(st.st_mode));
+
+    /* a FIFO is written in place, not replaced by a renamed file (that replaced /dev/null as root) */
+    char fifo[256];
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    FILE *rd = NULL;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) { /* reader: copies the FIFO to the pipe */
+        close(fds[0]);
+        FILE *in = fopen(fifo, "rb");
+        int c;
+        while (in && (c = fgetc(in)) != EOF)
+            if (write(fds[1], &(unsigned char){(unsigned char)c}, 1) != 1)
+                _exit(1);
+        _exit(in ? 0 : 1);
+    }
+    close(fds[1]);
+    assert_int_equal(pm_net_save(net, fifo), PM_OK);
+    rd = fdopen(fds[0], "rb");
+    unsigned char *piped = malloc(n + 1);
+    assert_int_equal(fread(piped, 1, n + 1, rd), n);
+    fclose(rd);
+    int child_status;
+    assert_int_equal(waitpid(child, &child_status, 0), child);
+    assert_memory_equal(piped, mem, n);
+    free(piped);
+    assert_int_equal(stat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(count_temp_files(dir), 0);
+    unlink(fifo);
 
     /* foreign and truncated files */
     const char *words = "hello, I am a text file\n";
