@@ -531,7 +531,16 @@ int pm_cli_config_load_file(pm_cli_config *cfg, const char *path, char *err)
     }
     ctx->cfg = *cfg;
     errno = 0;
-    int rc = ini_parse(path, ini_handler_fn, ctx);
+    FILE *f = fopen(path, "r");
+    int rc = f ? ini_parse_file(f, ini_handler_fn, ctx) : -1;
+    if (f && ferror(f)) { /* e.g. a directory: fopen succeeds, every read fails (EISDIR), inih saw no line */
+        snprintf(err, PM_CLI_ERR_MAX, "%.300s: cannot read: %s", path, strerror(errno));
+        fclose(f);
+        free(ctx);
+        return -1;
+    }
+    if (f)
+        fclose(f);
     int r = ini_result(rc, ctx, path, cfg, err);
     free(ctx);
     return r;

@@ -37,6 +37,9 @@ usage_errors)
     printf '[robot]\nsped = 30\n' >"$T/unknown.ini"
     printf 'garbage, not a model' >"$T/bad.model"
     expect_error 2 "unknown option '--bogus'" run --bogus
+    # a directory as --config: fopen succeeds and every read fails; it was taken as an empty file (exit 0)
+    expect_error 2 ": cannot read: Is a directory" run --config "$T" --max-steps 10
+    expect_error 2 "/no/such.ini: cannot open" run --config "$T/no/such.ini" --max-steps 10
     expect_error 2 "--rate: not a number: 'abc'" run --rate abc
     expect_error 2 "--seed" run --seed x
     expect_error 2 "--max-steps: not an integer: '1.5'" run --max-steps 1.5
