@@ -463,6 +463,13 @@ int pm_batch_main(const char *cmd, int sweep, int argc, char **argv)
         rc = 2;
         goto done;
     }
+    struct stat out_st;
+    if (a.out_dir && (stat(a.out_dir, &out_st) || !S_ISDIR(out_st.st_mode))) {
+        /* a file: every run would be computed and then fail to be written, with one error line per run */
+        pm_cli_error(cmd, "--out %s: not a directory", a.out_dir);
+        rc = 2;
+        goto done;
+    }
     char err[PM_CLI_ERR_MAX];
     if (a.plots_dir && a.emit) {
         pm_cli_error(cmd, "--plots: not with --emit-commands (draw them with `primod merge --plots DIR`)");

@@ -176,6 +176,9 @@ errors)
     expect_error 2 "unknown option '--grid'" compare --grid learning.rate=1
     expect_error 2 "unknown track 'nowhere'" compare --rules bp --seeds 1 --tracks paper,nowhere --max-steps 10 --jobs 1
     expect_error 2 "$T/missing" merge "$T/missing"
+    # --out naming a file: refused before any run (each run used to be computed, then fail to be written)
+    echo x >"$T/afile"
+    expect_error 2 "--out $T/afile: not a directory" compare --rules pm --seeds 1-2 --max-steps 10 --out "$T/afile"
     expect_error 2 "not a primod run record" merge "$T/bad"
     expect_error 2 "missing DIR" merge
     ;;
