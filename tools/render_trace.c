@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "primod/plot.h"
 
@@ -224,6 +225,12 @@ static int log_open(log_reader *r, const char *path, char *err)
     r->path = path;
     if (!(r->f = fopen(path, "r"))) {
         snprintf(err, PM_CLI_ERR_MAX, "%.300s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen accepts a directory; reads then fail */
+        snprintf(err, PM_CLI_ERR_MAX, "%.300s: %s", path, strerror(EISDIR));
+        fclose(r->f);
         return -1;
     }
     return 0;
