@@ -429,6 +429,29 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
         snprintf(err, PM_CLI_ERR_MAX, "--save-model: the reflex rule has no network");
         return PM_EXIT_USAGE;
     }
+    if (opt->save_model) {
+        /* checked before the run (which may take long), as --log is: its directory must be writable */
+        char dir[PM_CLI_PATH_MAX];
+        const char *slash = strrchr(opt->save_model, '/');
+        struct stat st;
+        if (!slash)
+            snprintf(dir, sizeof dir, ".");
+        else
+            snprintf(dir, sizeof dir, "%.*s", slash == opt->save_model ? 1 : (int)(slash - opt->save_model),
+                     opt->save_model);
+        if (!opt->save_model[0] || (slash && !slash[1])) {
+            snprintf(err, PM_CLI_ERR_MAX, "--save-model '%.300s': not a file name", opt->save_model);
+            return PM_EXIT_USAGE;
+        }
+        if (stat(opt->save_model, &st) == 0 && S_ISDIR(st.st_mode)) {
+            snprintf(err, PM_CLI_ERR_MAX, "--save-model %.300s: %s", opt->save_model, strerror(EISDIR));
+            return PM_EXIT_USAGE;
+        }
+        if (access(dir, W_OK | X_OK)) {
+            snprintf(err, PM_CLI_ERR_MAX, "--save-model %.300s: %s", opt->save_model, strerror(errno));
+            return PM_EXIT_USAGE;
+        }
+    }
     pm_runner *r;
     int rc = pm_runner_create(&opt->cfg, opt->load_model, &r, err);
     if (rc)

@@ -61,6 +61,9 @@ usage_errors)
     expect_error 2 "$T/missing.model" run --load-model "$T/missing.model"
     expect_error 2 "$T/bad.model" run --load-model "$T/bad.model"
     expect_error 2 "reflex rule has no network" run --rule reflex --save-model "$T/m"
+    # an unwritable --save-model is refused before the run (it failed only after the whole run, exit 1)
+    expect_error 2 "--save-model $T/no/dir/m.pmnet: No such file or directory" run --save-model "$T/no/dir/m.pmnet"
+    expect_error 2 "--save-model $T: Is a directory" run --save-model "$T"
     expect_error 2 "unknown command 'bogus'" bogus
     ;;
 help)
