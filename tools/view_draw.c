@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Glyphs: 7 rows of 5 bits (bit 4 = leftmost column), in the order of font_chars. */
@@ -122,15 +123,21 @@ int pm_view_save_png(SDL_Renderer *ren, int w, int h, const char *path, char *er
         return -1;
     }
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        snprintf(tmp, sizeof tmp, "%s", path); /* FIFO, /dev/stdout: written in place, never renamed over */
+    else
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int in_place = !strcmp(tmp, path);
     cairo_surface_t *s = cairo_image_surface_create_for_data(px, CAIRO_FORMAT_RGB24, w, h, stride);
     cairo_status_t cs = cairo_surface_write_to_png(s, tmp);
     cairo_surface_destroy(s);
     free(px);
-    if (cs != CAIRO_STATUS_SUCCESS || rename(tmp, path)) {
+    if (cs != CAIRO_STATUS_SUCCESS || (!in_place && rename(tmp, path))) {
         snprintf(err, errcap, "screenshot %.300s: cannot write: %s", path,
                  cs != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(cs) : strerror(errno));
-        remove(tmp);
+        if (!in_place)
+            remove(tmp);
         return -1;
     }
     return 0;

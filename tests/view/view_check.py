@@ -2,6 +2,7 @@
 are PNGs of the window's size with real content, and the viewer's trajectory equals `primod run`'s."""
 import os
 import shutil
+import stat
 import struct
 import subprocess
 import sys
@@ -154,6 +155,16 @@ def main():
                 env=dict(os.environ, SDL_VIDEODRIVER="dummy"), expect=1)
         assert "screenshot" in p.stderr, p.stderr
         assert not os.listdir(tmp), "a stray file was left: %s" % os.listdir(tmp)
+        # a FIFO (or /dev/stdout) is written in place; a rename over it replaced the device with a file
+        fifo = os.path.join(tmp, "pipe")
+        os.mkfifo(fifo)
+        reader = subprocess.Popen(["timeout", "60", "cat", fifo], stdout=subprocess.PIPE)
+        run([primod, "view", "--screenshot", fifo, "--frames", "2"], env=dict(os.environ, SDL_VIDEODRIVER="dummy"))
+        data = reader.communicate()[0]
+        assert data.startswith(b"\x89PNG"), "no PNG came through the FIFO (%d bytes)" % len(data)
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode), "--screenshot replaced the FIFO with a file"
+        assert os.listdir(tmp) == ["pipe"], "a stray file was left: %s" % os.listdir(tmp)
+        os.remove(fifo)
         run([primod, "view", "--help"])
     elif mode == "no_sdl":
         p = run([primod, "view", "--screenshot", png], expect=2)
