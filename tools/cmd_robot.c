@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -459,8 +460,12 @@ static int open_log(session *ss)
 {
     if (!ss->o->log)
         return 0;
-    snprintf(ss->log_tmp, sizeof ss->log_tmp, "%s.tmp", ss->o->log);
-    ss->log = fopen(ss->log_tmp, "w");
+    struct stat st;
+    if (stat(ss->o->log, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        ss->log_tmp[0] = '\0'; /* a FIFO or device (/dev/stdout): written in place, never renamed over */
+    else
+        snprintf(ss->log_tmp, sizeof ss->log_tmp, "%s.tmp", ss->o->log);
+    ss->log = fopen(ss->log_tmp[0] ? ss->log_tmp : ss->o->log, "w");
     if (!ss->log) {
         pm_cli_error(CMD, "--log %s: %s", ss->o->log, strerror(errno));
         return -1;
@@ -479,9 +484,10 @@ static int close_log(session *ss)
         return 0;
     int bad = ferror(ss->log) | fclose(ss->log);
     ss->log = NULL;
-    if (bad || rename(ss->log_tmp, ss->o->log)) {
+    if (bad || (ss->log_tmp[0] && rename(ss->log_tmp, ss->o->log))) {
         pm_cli_error(CMD, "--log %s: cannot write: %s", ss->o->log, strerror(errno));
-        unlink(ss->log_tmp);
+        if (ss->log_tmp[0])
+            unlink(ss->log_tmp);
         return -1;
     }
     return 0;

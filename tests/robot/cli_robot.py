@@ -7,6 +7,7 @@ The fake device is written here from the protocol text (its own CRC-8 and framin
 import os
 import select
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -193,6 +194,18 @@ def main():
     check(any(r["learned"] == "1" for r in rows), "later steps learn")
     # line under sensor 1 (position 2.5) at the start: E = 5 (0 - 255)/200 = -6.375 after calibration 30/220
     check(any(abs(float(r["E"]) + 6.375) < 1e-9 for r in rows), "reflex error of SPEC §7 appears in the log")
+
+    # 1b. --log to a FIFO: written in place (a rename over it replaced the FIFO or /dev/stdout with a file)
+    fifo = os.path.join(tmp, "log.fifo")
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["timeout", "60", "cat", fifo], stdout=subprocess.PIPE)
+    rc, err, got = run(base + ["--log", fifo], steady)
+    piped = reader.communicate()[0].decode().splitlines()
+    check(rc == 0, "replay with --log FIFO exits 0 (got %d: %s)" % (rc, err))
+    check(piped and piped[0].startswith("step\tt\tE"), "the log came through the FIFO")
+    check(stat.S_ISFIFO(os.stat(fifo).st_mode), "--log left the FIFO a FIFO")
+    check(not [f for f in os.listdir(tmp) if f.startswith("log.fifo.")], "no temporary file beside the FIFO")
+    os.remove(fifo)
 
     # 2. stall: sensors stop for 0.5 s mid-run -> halt, message, learning paused; resumes afterwards
     def stalling(t, dev):
