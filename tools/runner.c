@@ -51,7 +51,7 @@ static int make_world(const pm_cli_config *cfg, pm_world **out, char *err)
         if (st == PM_ERR_IO)
             snprintf(err, PM_CLI_ERR_MAX, "track %.300s: cannot open: %s", cfg->track, strerror(errno));
         else if (st == PM_ERR_FORMAT)
-            snprintf(err, PM_CLI_ERR_MAX, "track %.300s: not a usable PNG (damaged, too large, or no dark line)",
+            snprintf(err, PM_CLI_ERR_MAX, "track %.300s: not a usable PNG (damaged, too large, or no dark line on light ground)",
                      cfg->track);
         else if (st)
             snprintf(err, PM_CLI_ERR_MAX, "track %.300s: %s", cfg->track, pm_status_str(st));

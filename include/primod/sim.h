@@ -30,7 +30,8 @@ pm_status pm_world_create_builtin(const char *name, double ppu, pm_world **out);
 
 /* Loads a track from a PNG file (any bit depth / colour type, converted to grey 0..1; alpha is ignored): a dark
  * line on light ground. PM_ERR_IO if the file cannot be opened; PM_ERR_FORMAT if it is not a PNG, is damaged or
- * truncated, is larger than 16384 px a side, or has no line (no pixel darker than PM_WORLD_LINE_GREY);
+ * truncated, is larger than 16384 px a side, or has no line (no pixel darker than PM_WORLD_LINE_GREY, or no
+ * light pixel at all);
  * PM_ERR_ARG for NULL or a bad ppu; PM_ERR_NOMEM. The start pose is guessed: on the middle of the line nearest
  * the image's bottom centre, heading along it, counter-clockwise about the image centre. */
 pm_status pm_world_load_png(const char *path, double ppu, pm_world **out);

@@ -88,14 +88,18 @@ static pm_status decode(decode_state *st, double ppu)
     return PM_OK;
 }
 
-/* 1 if some pixel is darker than PM_WORLD_LINE_GREY (the texture has a line to follow). */
+/* 1 if the texture has a line to follow: some pixel darker than PM_WORLD_LINE_GREY AND some light ground. An
+ * all-dark image has no line either: both reflex sensors would read black, E would stay exactly 0 and a run could
+ * even report "success" while following nothing. */
 static int has_line(const pm_world *w)
 {
     size_t n = (size_t)w->w * (size_t)w->h;
-    for (size_t i = 0; i < n; i++)
-        if (w->px[i] < PM_WORLD_LINE_GREY)
-            return 1;
-    return 0;
+    int dark = 0, light = 0;
+    for (size_t i = 0; i < n && !(dark && light); i++) {
+        dark |= w->px[i] < PM_WORLD_LINE_GREY;
+        light |= w->px[i] >= PM_WORLD_LINE_GREY;
+    }
+    return dark && light;
 }
 
 pm_status pm_world_load_png_mem(const void *data, size_t n, double ppu, pm_world **out)

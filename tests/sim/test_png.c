@@ -34,7 +34,7 @@ static int make_tmpdir(void **state)
 static int remove_tmpdir(void **state)
 {
     (void)state;
-    const char *names[] = {"a.png", "trunc.png", "text.png", "white.png", "empty.png", "paper.png"};
+    const char *names[] = {"a.png", "trunc.png", "text.png", "white.png", "black.png", "empty.png", "paper.png"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         unlink(tmp_path(names[i]));
     return rmdir(tmpdir);
@@ -109,6 +109,13 @@ static int dark_marks(int px, int py)
 static double grey_marks(int px, int py)
 {
     return dark_marks(px, py) ? 0.0 : 1.0;
+}
+
+static double grey_all(int px, int py)
+{
+    (void)px;
+    (void)py;
+    return 0.0;
 }
 
 static double grey_none(int px, int py)
@@ -228,6 +235,9 @@ static void bad_files_are_refused(void **state)
     /* a valid PNG with no pixel below grey 0.5: "track has no line" */
     assert_int_equal(write_png(tmp_path("white.png"), PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE, W, H, grey_none), 0);
     assert_int_equal(pm_world_load_png(tmp_path("white.png"), 4.0, &w), PM_ERR_FORMAT);
+    /* all dark: no light ground, so no line either (E would stay 0 over it) */
+    assert_int_equal(write_png(tmp_path("black.png"), PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE, W, H, grey_all), 0);
+    assert_int_equal(pm_world_load_png(tmp_path("black.png"), 4.0, &w), PM_ERR_FORMAT);
     /* bad arguments */
     assert_int_equal(pm_world_load_png(NULL, 4.0, &w), PM_ERR_ARG);
     assert_int_equal(pm_world_load_png(tmp_path("a.png"), 0.0, &w), PM_ERR_ARG);
