@@ -332,6 +332,14 @@ static int open_display(view *v, char *err)
 {
     int headless = v->opt.screenshot != NULL;
     if (SDL_Init(SDL_INIT_VIDEO) == 0) {
+        /* Without a display SDL may still start its dummy or offscreen driver: an interactive viewer would then
+         * run with no window nobody can close, so say so instead. */
+        const char *drv = SDL_GetCurrentVideoDriver();
+        if (!headless && drv && (!strcmp(drv, "dummy") || !strcmp(drv, "offscreen"))) {
+            snprintf(err, PM_CLI_ERR_MAX, "no display (SDL video driver '%s'): set DISPLAY, or use --screenshot FILE.png",
+                     drv);
+            return -1;
+        }
         v->win = SDL_CreateWindow("primod view", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, WIN_W, WIN_H,
                                   headless ? SDL_WINDOW_HIDDEN : SDL_WINDOW_SHOWN);
         if (v->win && (v->ren = SDL_CreateRenderer(v->win, -1, SDL_RENDERER_SOFTWARE)))

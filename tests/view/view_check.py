@@ -165,6 +165,10 @@ def main():
         assert stat.S_ISFIFO(os.stat(fifo).st_mode), "--screenshot replaced the FIFO with a file"
         assert os.listdir(tmp) == ["pipe"], "a stray file was left: %s" % os.listdir(tmp)
         os.remove(fifo)
+        # interactive without a display: SDL falls back to its dummy driver, where a window nobody can close
+        # would hang the viewer forever; it must say so and stop
+        p = run([primod, "view", "--frames", "2"], env=dict(os.environ, SDL_VIDEODRIVER="dummy"), expect=1)
+        assert "no display" in p.stderr, p.stderr
         run([primod, "view", "--help"])
     elif mode == "no_sdl":
         p = run([primod, "view", "--screenshot", png], expect=2)
