@@ -1,5 +1,8 @@
 /* primod run: one closed-loop run of the simulated line follower, summary or one JSON object on stdout. */
+#define _POSIX_C_SOURCE 200809L /* sigaction */
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -24,8 +27,29 @@ static void run_help(FILE *f)
             "  --load-model FILE      start from a saved network (shape must match the config)\n"
             "  --help                 this text\n\n"
             "exit status: 0 run completed (successful or not), 1 runtime failure (cannot write the log or model,\n"
-            "no memory), 2 usage or config error (bad option or value, unknown track, missing file, bad model).\n\n");
+            "no memory), 2 usage or config error (bad option or value, unknown track, missing file, bad model),\n"
+            "130 / 143 stopped by SIGINT / SIGTERM (the steps so far are summarised, logged and saved).\n\n");
     pm_cli_print_config_help(f);
+}
+
+/* The signal that asked the run to stop (SIGINT or SIGTERM), 0 while running: a signal handler can only set a
+ * flag of this type, so the run loop polls it between steps and ends cleanly (log and model written, no
+ * temporary file left behind). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 int pm_cmd_run(int argc, char **argv)
@@ -40,8 +64,11 @@ int pm_cmd_run(int argc, char **argv)
     char err[PM_CLI_ERR_MAX];
     pm_run_result res;
     int rc = pm_run_parse_args(argc, argv, &opt, &json, err);
-    if (!rc)
+    if (!rc) {
+        opt.stop = &stop_signal;
+        catch_stop_signals();
         rc = pm_run(&opt, &res, err);
+    }
     if (rc) {
         pm_cli_error(cmd, "%s", err);
         return rc;
@@ -60,5 +87,11 @@ int pm_cmd_run(int argc, char **argv)
     } else if (opt.progress) {   /* progress is on unless --quiet */
         pm_run_result_print(&res, stdout);
     }
-    return fflush(stdout) ? 1 : 0;
+    if (fflush(stdout))
+        return 1;
+    if (stop_signal) {   /* the summary above covers the steps taken; the shell sees the usual 128 + signal */
+        pm_cli_error(cmd, "stopped by signal %d after %ld steps (log and model written)", (int)stop_signal, res.steps);
+        return 128 + stop_signal;
+    }
+    return 0;
 }

@@ -477,7 +477,7 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
     double t0 = now_seconds(), last = t0;
     double dist[PM_RUN_MAX_LAYERS];
     pm_runner_step_info info;
-    while (!pm_runner_step(r, &info)) {
+    while (!(opt->stop && *opt->stop) && !pm_runner_step(r, &info)) {
         if (log && !info.diverged) {
             pm_runner_weight_distances(r, dist);
             log_row(log, &info, dist, pm_runner_n_layers(r));

@@ -2,6 +2,7 @@
 #ifndef PRIMOD_TOOLS_RUNNER_H
 #define PRIMOD_TOOLS_RUNNER_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -87,6 +88,8 @@ typedef struct {
     const char *save_model;     /* may be NULL; refused for the reflex */
     const char *log_path;       /* may be NULL: TSV, one row per step, after '#' lines with the config */
     int progress;               /* nonzero: progress line on stderr every 0.5 s if stderr is a terminal */
+    const volatile sig_atomic_t *stop; /* may be NULL; once *stop is nonzero the run ends after the current step,
+                                        * as if max_steps were reached (log and model are still written) */
 } pm_run_options;
 
 /* Parses `primod run`'s argv (argv[0] = the command name, ignored): config layering as pm_cli_base_config,

@@ -3,7 +3,7 @@
 if(PRIMOD_BUILD_TOOLS)
   pm_add_cmocka_tests(cli primod_tools)
   set(PM_CLI_RUN_CASES usage_errors help json_keys determinism reflex_default_track pm_learns model_roundtrip log
-      png_track log_special_file)
+      png_track log_special_file signal)
   set(PM_CLI_BATCH_CASES jobs_identical resume emit_merge grid_lists plots version errors)
   foreach(case ${PM_CLI_RUN_CASES})
     add_test(NAME cli.run_${case}

@@ -196,6 +196,24 @@ log_special_file)
         [ -c /dev/full ] || fail "--log replaced /dev/full with a file"
     fi
     ;;
+signal)
+    # SIGTERM ends a long run cleanly after the current step: exit 128 + 15, the summary of the steps taken, the
+    # log renamed into place, no temporary file left behind
+    "$PRIMOD" run --json --rule reflex --set run.stop_on_success=false --max-steps 100000000 --log "$T/s.tsv" \
+        >"$T/s.json" 2>"$T/s.err" &
+    pid=$!
+    i=0
+    while [ ! -e "$T/s.tsv.tmp.$pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    sleep 0.3
+    kill -TERM $pid
+    rc=0
+    wait $pid || rc=$?
+    [ "$rc" -eq 143 ] || fail "exit $rc after SIGTERM (expected 143)"
+    grep -q "stopped by signal 15" "$T/s.err" || fail "no stop message: $(cat "$T/s.err")"
+    ls "$T" | grep -q 's\.tsv\.tmp' && fail "a temporary file was left"
+    rows=$(grep -vc '^#' "$T/s.tsv")
+    json_check "$T/s.json" "d['steps'] == $rows - 1 and d['steps'] > 0 and d['success'] is False"
+    ;;
 *)
     fail "unknown case $CASE"
     ;;
