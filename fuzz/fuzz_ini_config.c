@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "primod/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -14,20 +14,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(text, data, size);
     text[size] = '\0';
-    pm_cli_config cfg, before;
-    char err[PM_CLI_ERR_MAX];
-    pm_cli_config_defaults(&cfg);
+    pm_config cfg, before;
+    char err[PM_CFG_ERR_MAX];
+    pm_config_defaults(&cfg);
     before = cfg;
-    if (pm_cli_config_load_string(&cfg, text, "fuzz.ini", err)) {
+    if (pm_config_load_string(&cfg, text, "fuzz.ini", err)) {
         /* a refused file leaves the config exactly as it was and says why on one line */
         if (memcmp(&cfg, &before, sizeof cfg) || !err[0] || strchr(err, '\n'))
             abort();
     } else {
-        pm_cli_config_check(&cfg, err);
+        pm_config_check(&cfg, err);
     }
-    pm_cli_config_defaults(&cfg);
+    pm_config_defaults(&cfg);
     before = cfg;
-    if (pm_cli_config_set_arg(&cfg, text, err) && memcmp(&cfg, &before, sizeof cfg))
+    if (pm_config_set_arg(&cfg, text, err) && memcmp(&cfg, &before, sizeof cfg))
         abort();
     free(text);
     return 0;

@@ -9,6 +9,6 @@ install(DIRECTORY ${CMAKE_CURRENT_LIST_DIR}/primod DESTINATION ${PRIMOD_PYTHON_D
 install(CODE "
   set(_dir \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${PRIMOD_PYTHON_DIR}/primod\")
   file(WRITE \"\${_dir}/_install.py\"
-    \"\\\"\\\"\\\"Written by cmake --install: where libprimod.so and libprimod_tools.so are.\\\"\\\"\\\"\\nLIBDIR = r'\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}'\\n\")
+    \"\\\"\\\"\\\"Written by cmake --install: where libprimod.so and libprimod_experiment.so are.\\\"\\\"\\\"\\nLIBDIR = r'\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}'\\n\")
   message(STATUS \"Installing: \${_dir}/_install.py\")
 ")

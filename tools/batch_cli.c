@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "primod/batch.h"
 #include "cli_common.h"
-#include "render_cli.h"
-#include "report_figs.h"
+#include "primod/render.h"
+#include "primod/study.h"
 
 #define MAX_GRID 8           /* --grid options */
 #define MAX_VALUES 64        /* values per grid key, rules, tracks */
@@ -43,7 +43,7 @@ typedef struct {
 
 static int batch_takes_value(const char *name)
 {
-    return pm_cli_is_config_option(name) || !strcmp(name, "--rules") || !strcmp(name, "--seeds") ||
+    return pm_config_is_option(name) || !strcmp(name, "--rules") || !strcmp(name, "--seeds") ||
            !strcmp(name, "--tracks") || !strcmp(name, "--jobs") || !strcmp(name, "--out") ||
            !strcmp(name, "--plots") || !strcmp(name, "--grid") || !strncmp(name, "--rate-", 7);
 }
@@ -85,7 +85,7 @@ static void batch_help(const char *cmd, FILE *f)
             sweep ? "group" : "rule",
             sweep ? ";\n                         success_rate.png over the rate when the grid varies learning.rate*" : "",
             sweep ? "groups" : "rules");
-    pm_cli_print_config_help(f);
+    pm_config_print_options_help(f);
 }
 
 /* Splits a list separated by sep in place into items (max cap); returns the count or -1 if too many / empty
@@ -121,7 +121,7 @@ static int parse_rules(const char *cmd, const char *value, batch_args *a)
         return 2;
     }
     for (int i = 0; i < n; i++) {
-        int r = pm_cli_rule_parse(items[i]);
+        int r = pm_config_rule_parse(items[i]);
         if (r < 0) {
             pm_cli_error(cmd, "--rules: unknown rule '%s' (reflex, bp, pm, sr, sign, chained)", items[i]);
             return 2;
@@ -167,7 +167,7 @@ static int parse_seeds(const char *cmd, const char *value, batch_args *a)
 }
 
 /* --grid section.key=v1,v2: each value is checked against the key table now, so errors name it. */
-static int parse_grid(const char *cmd, const char *value, const pm_cli_config *base, batch_args *a)
+static int parse_grid(const char *cmd, const char *value, const pm_config *base, batch_args *a)
 {
     if (a->n_grid >= MAX_GRID) {
         pm_cli_error(cmd, "--grid: at most %d keys", MAX_GRID);
@@ -191,9 +191,9 @@ static int parse_grid(const char *cmd, const char *value, const pm_cli_config *b
         return 2;
     }
     for (int i = 0; i < g->n; i++) {
-        pm_cli_config tmp = *base;
-        char err[PM_CLI_ERR_MAX];
-        if (pm_cli_config_set(&tmp, g->section, g->key, g->values[i], err)) {
+        pm_config tmp = *base;
+        char err[PM_CFG_ERR_MAX];
+        if (pm_config_set(&tmp, g->section, g->key, g->values[i], err)) {
             pm_cli_error(cmd, "--grid %s", err);
             return 2;
         }
@@ -203,7 +203,7 @@ static int parse_grid(const char *cmd, const char *value, const pm_cli_config *b
 
 static int parse_int_option(const char *cmd, const char *name, const char *value, long lo, long hi, long *out)
 {
-    if (pm_cli_parse_long(value, out) || *out < lo || *out > hi) {
+    if (pm_parse_long(value, out) || *out < lo || *out > hi) {
         pm_cli_error(cmd, "%s: not an integer in [%ld, %ld]: '%s'", name, lo, hi, value);
         return 2;
     }
@@ -211,17 +211,17 @@ static int parse_int_option(const char *cmd, const char *name, const char *value
 }
 
 /* Applies --rate-RULE as learning.rate_RULE. */
-static int apply_rule_rate(const char *cmd, pm_cli_config *cfg, const char *name, const char *value)
+static int apply_rule_rate(const char *cmd, pm_config *cfg, const char *name, const char *value)
 {
-    char key[64], err[PM_CLI_ERR_MAX];
+    char key[64], err[PM_CFG_ERR_MAX];
     const char *rule = name + 7;
-    if (pm_cli_rule_parse(rule) <= 0) {
+    if (pm_config_rule_parse(rule) <= 0) {
         pm_cli_error(cmd, "unknown option '%s' (--rate-bp, --rate-pm, --rate-sr, --rate-sign, --rate-chained)",
                      name);
         return 2;
     }
     snprintf(key, sizeof key, "rate_%s", rule);
-    if (pm_cli_config_parse_value(cfg, "learning", key, value, err)) {
+    if (pm_config_parse_value(cfg, "learning", key, value, err)) {
         pm_cli_error(cmd, "%s: %s: '%s'", name, err, value);
         return 2;
     }
@@ -237,7 +237,7 @@ static void free_args(batch_args *a)
 }
 
 /* Parses every option; base gets the config options in order (preset and --config first). */
-static int parse_args(const char *cmd, int argc, char **argv, batch_args *a, pm_cli_config *base)
+static int parse_args(const char *cmd, int argc, char **argv, batch_args *a, pm_config *base)
 {
     if (pm_cli_base_config(cmd, argc, argv, batch_takes_value, base))
         return 2;
@@ -299,7 +299,7 @@ static void grid_point(const batch_args *a, long point, int *idx)
 }
 
 /* Builds the job list: rule, then grid point, then track, then seed (seeds fastest). */
-static int build_jobs(const char *cmd, const batch_args *a, const pm_cli_config *base, pm_batch_job **jobs,
+static int build_jobs(const char *cmd, const batch_args *a, const pm_config *base, pm_batch_job **jobs,
                       int *n)
 {
     long points = 1;
@@ -317,7 +317,7 @@ static int build_jobs(const char *cmd, const batch_args *a, const pm_cli_config 
         return 1;
     }
     int k = 0;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     for (int r = 0; r < a->n_rules; r++)
         for (long p = 0; p < points; p++) {
             int idx[MAX_GRID];
@@ -328,19 +328,19 @@ static int build_jobs(const char *cmd, const batch_args *a, const pm_cli_config 
                     j->cfg = *base;
                     j->cfg.rule = a->rules[r];
                     j->cfg.seed = a->seeds[s];
-                    if (a->n_tracks > 0 && pm_cli_config_set(&j->cfg, "world", "track", a->tracks[t], err)) {
+                    if (a->n_tracks > 0 && pm_config_set(&j->cfg, "world", "track", a->tracks[t], err)) {
                         pm_cli_error(cmd, "--tracks %s", err);
                         return 2;
                     }
-                    size_t used = (size_t)snprintf(j->group, sizeof j->group, "%s", pm_cli_rule_name(a->rules[r]));
+                    size_t used = (size_t)snprintf(j->group, sizeof j->group, "%s", pm_config_rule_name(a->rules[r]));
                     for (int g = 0; g < a->n_grid; g++) {
                         const grid_axis *ax = &a->grid[g];
-                        pm_cli_config_set(&j->cfg, ax->section, ax->key, ax->values[idx[g]], err); /* checked */
+                        pm_config_set(&j->cfg, ax->section, ax->key, ax->values[idx[g]], err); /* checked */
                         if (used < sizeof j->group)
                             used += (size_t)snprintf(j->group + used, sizeof j->group - used, " %s.%s=%s",
                                                      ax->section, ax->key, ax->values[idx[g]]);
                     }
-                    if (pm_cli_config_check(&j->cfg, err)) {
+                    if (pm_config_check(&j->cfg, err)) {
                         pm_cli_error(cmd, "%s", err);
                         return 2;
                     }
@@ -356,12 +356,12 @@ static int build_jobs(const char *cmd, const batch_args *a, const pm_cli_config 
  * the order build_jobs applies them, so the run's config (and file name) is the job's. */
 static int emit_commands(int argc, char **argv, const batch_args *a, const pm_batch_job *jobs, int n)
 {
-    char self[PM_CLI_PATH_MAX] = "primod", q[2 * PM_CLI_PATH_MAX + 16];
+    char self[PM_CFG_PATH_MAX] = "primod", q[2 * PM_CFG_PATH_MAX + 16];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     self[len > 0 ? len : 6] = '\0';
     for (int i = 0; i < n; i++) {
         const pm_batch_job *j = &jobs[i];
-        char path[PM_CLI_PATH_MAX + PM_BATCH_FILE_MAX + 2];
+        char path[PM_CFG_PATH_MAX + PM_BATCH_FILE_MAX + 2];
         if (a->out_dir) {
             snprintf(path, sizeof path, "%s/%s", a->out_dir, j->file);
             if (access(path, F_OK) == 0)
@@ -373,18 +373,18 @@ static int emit_commands(int argc, char **argv, const batch_args *a, const pm_ba
             const char *value;
             pm_cli_next_option("sweep", argc, argv, &k, name, sizeof name, &value, batch_takes_value);
             if (!strncmp(name, "--rate-", 7)) {
-                char arg[PM_CLI_PATH_MAX];
+                char arg[PM_CFG_PATH_MAX];
                 snprintf(arg, sizeof arg, "learning.rate_%s=%s", name + 7, value);
                 printf(" --set %s", pm_batch_shell_quote(arg, q, sizeof q));
-            } else if (pm_cli_is_config_option(name))
+            } else if (pm_config_is_option(name))
                 printf(" %s %s", name, pm_batch_shell_quote(value, q, sizeof q));
         }
-        printf(" --rule %s --seed %llu", pm_cli_rule_name(j->cfg.rule), j->cfg.seed);
+        printf(" --rule %s --seed %llu", pm_config_rule_name(j->cfg.rule), j->cfg.seed);
         if (a->n_tracks > 0)
             printf(" --track %s", pm_batch_shell_quote(j->cfg.track, q, sizeof q));
         for (int g = 0; g < a->n_grid; g++) {
-            char v[PM_CLI_PATH_MAX], arg[PM_CLI_PATH_MAX + 128];
-            pm_cli_config_get(&j->cfg, a->grid[g].section, a->grid[g].key, v, sizeof v);
+            char v[PM_CFG_PATH_MAX], arg[PM_CFG_PATH_MAX + 128];
+            pm_config_get(&j->cfg, a->grid[g].section, a->grid[g].key, v, sizeof v);
             snprintf(arg, sizeof arg, "%s.%s=%s", a->grid[g].section, a->grid[g].key, v);
             printf(" --set %s", pm_batch_shell_quote(arg, q, sizeof q));
         }
@@ -447,7 +447,7 @@ int pm_batch_main(const char *cmd, int sweep, int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.sweep = sweep;
     a.seeds = calloc(MAX_SEEDS, sizeof *a.seeds);
-    pm_cli_config base;
+    pm_config base;
     pm_batch_job *jobs = NULL;
     pm_batch_slot *slots = NULL;
     pm_batch_summary *groups = NULL;
@@ -470,7 +470,7 @@ int pm_batch_main(const char *cmd, int sweep, int argc, char **argv)
         rc = 2;
         goto done;
     }
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     if (a.plots_dir && a.emit) {
         pm_cli_error(cmd, "--plots: not with --emit-commands (draw them with `primod merge --plots DIR`)");
         rc = 2;

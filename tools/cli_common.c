@@ -1,7 +1,11 @@
-/* Command-line helpers shared by run, compare and sweep: config layering (preset < --config < options).
- * Each helper has a _buf form that writes its error into a buffer (for callers that must not print, capi)
- * and a printing form for the commands. */
+/* Command-line helpers of the commands: --help detection, "primod CMD: ..." errors, the printing forms of the
+ * library's option parsers (primod/config.h), and the handler that prints the library's messages. */
+#define _POSIX_C_SOURCE 200809L /* isatty */
 #include "cli_common.h"
+
+#include <unistd.h>
+
+#include "primod/notify.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -24,140 +28,60 @@ void pm_cli_error(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* Options that are shorthands for one config key. */
-static const struct {
-    const char *name, *section, *key;
-} aliases[] = {
-    {"--track", "world", "track"}, {"--start", "world", "start"},   {"--ppu", "world", "ppu"},
-    {"--seed", "run", "seed"},     {"--max-steps", "run", "max_steps"}, {"--rule", "learning", "rule"},
-    {"--rate", "learning", "rate"},
-};
-#define N_ALIASES (sizeof aliases / sizeof aliases[0])
-
-int pm_cli_is_config_option(const char *name)
-{
-    if (!strcmp(name, "--config") || !strcmp(name, "--preset") || !strcmp(name, "--set"))
-        return 1;
-    for (size_t i = 0; i < N_ALIASES; i++)
-        if (!strcmp(name, aliases[i].name))
-            return 1;
-    return 0;
-}
-
-int pm_cli_next_option_buf(int argc, char **argv, int *i, char *name, size_t n, const char **value,
-                           int (*takes_value)(const char *name), char *err)
-{
-    const char *arg = argv[*i];
-    const char *eq = strncmp(arg, "--", 2) ? NULL : strchr(arg, '=');
-    *value = NULL;
-    if (eq) {
-        snprintf(name, n, "%.*s", (int)(eq - arg), arg);
-        *value = eq + 1;
-        return 0;
-    }
-    snprintf(name, n, "%s", arg);
-    if (takes_value(name)) {
-        if (*i + 1 >= argc) {
-            snprintf(err, PM_CLI_ERR_MAX, "%.200s: missing value", name);
-            return 2;
-        }
-        *value = argv[++*i];
-    }
-    return 0;
-}
 
 int pm_cli_next_option(const char *cmd, int argc, char **argv, int *i, char *name, size_t n, const char **value,
                        int (*takes_value)(const char *name))
 {
-    char err[PM_CLI_ERR_MAX];
-    if (pm_cli_next_option_buf(argc, argv, i, name, n, value, takes_value, err)) {
+    char err[PM_CFG_ERR_MAX];
+    if (pm_args_next_option(argc, argv, i, name, n, value, takes_value, err)) {
         pm_cli_error(cmd, "%s", err);
         return -1;
     }
     return 0;
 }
 
-int pm_cli_base_config_buf(int argc, char **argv, int (*takes_value)(const char *), pm_cli_config *cfg, char *err)
+int pm_cli_base_config(const char *cmd, int argc, char **argv, int (*takes_value)(const char *), pm_config *cfg)
 {
-    char msg[PM_CLI_ERR_MAX], name[64];
-    const char *value, *preset = "paper";
-    pm_cli_config_defaults(cfg);
-    for (int pass = 0; pass < 2; pass++) {   /* pass 0: --preset; pass 1: --config files in order */
-        for (int i = 1; i < argc; i++) {
-            if (strncmp(argv[i], "--", 2))
-                continue;
-            if (pm_cli_next_option_buf(argc, argv, &i, name, sizeof name, &value, takes_value, err))
-                return 2;
-            if (pass == 0 && !strcmp(name, "--preset"))
-                preset = value;
-            if (pass == 1 && !strcmp(name, "--config") && pm_cli_config_load_file(cfg, value, err))
-                return 2;
-        }
-        if (pass == 0 && pm_cli_config_preset(cfg, preset, msg)) {
-            snprintf(err, PM_CLI_ERR_MAX, "--preset: %.560s", msg);
-            return 2;
-        }
-    }
-    return 0;
-}
-
-int pm_cli_base_config(const char *cmd, int argc, char **argv, int (*takes_value)(const char *), pm_cli_config *cfg)
-{
-    char err[PM_CLI_ERR_MAX];
-    int rc = pm_cli_base_config_buf(argc, argv, takes_value, cfg, err);
+    char err[PM_CFG_ERR_MAX];
+    int rc = pm_config_from_args(argc, argv, takes_value, cfg, err);
     if (rc)
         pm_cli_error(cmd, "%s", err);
     return rc;
 }
 
-int pm_cli_apply_config_option_buf(pm_cli_config *cfg, const char *name, const char *value, char *err)
+int pm_cli_apply_config_option(const char *cmd, pm_config *cfg, const char *name, const char *value)
 {
-    char msg[PM_CLI_ERR_MAX];
-    if (!strcmp(name, "--preset") || !strcmp(name, "--config"))
-        return 0;
-    if (!strcmp(name, "--set")) {
-        if (pm_cli_config_set_arg(cfg, value, msg)) {
-            snprintf(err, PM_CLI_ERR_MAX, "--set %.560s", msg);
-            return 2;
-        }
-        return 0;
-    }
-    for (size_t i = 0; i < N_ALIASES; i++) {
-        if (strcmp(name, aliases[i].name))
-            continue;
-        if (pm_cli_config_parse_value(cfg, aliases[i].section, aliases[i].key, value, msg)) {
-            snprintf(err, PM_CLI_ERR_MAX, "%s: %.300s: '%.200s'", name, msg, value);
-            return 2;
-        }
-        return 0;
-    }
-    snprintf(err, PM_CLI_ERR_MAX, "unknown option '%.200s' (see --help)", name);
-    return 2;
-}
-
-int pm_cli_apply_config_option(const char *cmd, pm_cli_config *cfg, const char *name, const char *value)
-{
-    char err[PM_CLI_ERR_MAX];
-    int rc = pm_cli_apply_config_option_buf(cfg, name, value, err);
+    char err[PM_CFG_ERR_MAX];
+    int rc = pm_config_apply_option(cfg, name, value, err);
     if (rc)
         pm_cli_error(cmd, "%s", err);
     return rc;
 }
 
-void pm_cli_print_config_help(FILE *f)
+/* The CLI's handler of library messages (primod/notify.h): errors and notes as "primod CMD: ..." lines; progress
+ * only on a terminal, redrawn in place. */
+static void print_note(void *ctx, pm_note_kind kind, const char *cmd, const char *message)
 {
-    fprintf(f,
-            "configuration (applied in this order: preset, --config files, then the other options as given):\n"
-            "  --preset NAME          paper (default) or study (paper at speed 60, SPEC §6)\n"
-            "  --config FILE          INI file with [section] key = value lines (see configs/paper.ini)\n"
-            "  --set SECTION.KEY=VAL  set any key below (repeatable)\n"
-            "  --track NAME|FILE.png  world.track: built-in track or PNG (dark line on white)\n"
-            "  --start X,Y,HEADING    world.start: start pose, units and degrees\n"
-            "  --ppu X                world.ppu\n"
-            "  --rule NAME            learning.rule: reflex, bp, pm, sr, sign, chained\n"
-            "  --rate X               learning.rate (default learning.rate_<rule>)\n"
-            "  --seed N               run.seed (network init; wheel noise uses seed ^ constant)\n"
-            "  --max-steps N          run.max_steps\n"
-            "keys (default, range, meaning):\n");
-    pm_cli_config_print_keys(f);
+    (void)ctx;
+    switch (kind) {
+    case PM_NOTE_ERROR:
+        pm_cli_error(cmd, "%s", message);
+        break;
+    case PM_NOTE_INFO:
+        pm_cli_error(cmd, "note: %s", message);
+        break;
+    case PM_NOTE_PROGRESS:
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "\r%s   ", message);
+        break;
+    case PM_NOTE_PROGRESS_END:
+        if (isatty(STDERR_FILENO))
+            fputc('\n', stderr);
+        break;
+    }
+}
+
+void pm_cli_install_notify(void)
+{
+    pm_notify_set_handler(print_note, NULL);
 }

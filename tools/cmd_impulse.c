@@ -5,12 +5,12 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "impulse.h"
-#include "render_cli.h"
+#include "primod/impulse.h"
+#include "primod/render.h"
 
 static int impulse_takes_value(const char *name)
 {
-    return pm_cli_is_config_option(name) || !strcmp(name, "--steps") || !strcmp(name, "--kick") ||
+    return pm_config_is_option(name) || !strcmp(name, "--steps") || !strcmp(name, "--kick") ||
            !strcmp(name, "--kick-step") || !strcmp(name, "--line-width") || !strcmp(name, "--out") ||
            !strcmp(name, "--format");
 }
@@ -35,13 +35,13 @@ static void impulse_help(FILE *f)
             "The sensors, gains, speed and time step come from the configuration options below\n"
             "(e.g. --preset study for speed 60).\n\n"
             "exit status: 0 done, 1 runtime failure, 2 usage error.\n\n");
-    pm_cli_print_config_help(f);
+    pm_config_print_options_help(f);
 }
 
 static int parse_int(const char *cmd, const char *name, const char *value, int *out)
 {
     long v;
-    if (pm_cli_parse_long(value, &v) || v < -1000000000L || v > 1000000000L) {
+    if (pm_parse_long(value, &v) || v < -1000000000L || v > 1000000000L) {
         pm_cli_error(cmd, "%s: not an integer: '%s'", name, value);
         return 2;
     }
@@ -49,7 +49,7 @@ static int parse_int(const char *cmd, const char *name, const char *value, int *
     return 0;
 }
 
-static int parse_options(int argc, char **argv, pm_cli_config *cfg, pm_impulse_spec *sp, const char **out,
+static int parse_options(int argc, char **argv, pm_config *cfg, pm_impulse_spec *sp, const char **out,
                          int *png, int *svg)
 {
     const char *cmd = "impulse";
@@ -69,7 +69,7 @@ static int parse_options(int argc, char **argv, pm_cli_config *cfg, pm_impulse_s
             rc = parse_int(cmd, name, v, &sp->kick_step);
         else if (!strcmp(name, "--kick") || !strcmp(name, "--line-width")) {
             double *dst = name[2] == 'k' ? &sp->kick : &sp->line_width;
-            if (pm_cli_parse_double(v, dst)) {
+            if (pm_parse_double(v, dst)) {
                 pm_cli_error(cmd, "%s: not a number: '%s'", name, v);
                 rc = 2;
             }
@@ -95,11 +95,11 @@ int pm_cmd_impulse(int argc, char **argv)
         impulse_help(stdout);
         return 0;
     }
-    pm_cli_config cfg;
+    pm_config cfg;
     pm_impulse_spec sp;
     const char *out;
     int png, svg;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     int rc = parse_options(argc, argv, &cfg, &sp, &out, &png, &svg);
     if (rc)
         return rc;

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "primod/batch.h"
 #include "cli_common.h"
 #include "commands.h"
-#include "render_cli.h"
-#include "report_figs.h"
+#include "primod/render.h"
+#include "primod/study.h"
 
 static void merge_help(FILE *f)
 {
@@ -69,7 +69,7 @@ int pm_cmd_merge(int argc, char **argv)
         pm_cli_error(cmd, "missing DIR (usage: primod merge [--json] [--plots PDIR] DIR)");
         return 2;
     }
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     if (plots && pm_render_prepare_dir_for("--plots", plots, err)) {
         pm_cli_error(cmd, "%s", err);
         return 2;

@@ -5,13 +5,13 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "render_cli.h"
-#include "render_trace.h"
-#include "runner.h"
+#include "primod/render.h"
+#include "primod/render.h"
+#include "primod/run.h"
 
 static int render_takes_value(const char *name)
 {
-    return pm_cli_is_config_option(name) || !strcmp(name, "--log") || !strcmp(name, "--out") ||
+    return pm_config_is_option(name) || !strcmp(name, "--log") || !strcmp(name, "--out") ||
            !strcmp(name, "--reference") || !strcmp(name, "--model") || !strcmp(name, "--format") ||
            !strcmp(name, "--title");
 }
@@ -41,7 +41,7 @@ static void render_help(FILE *f)
             "  --help                 this text\n\n"
             "exit status: 0 pictures written, 1 a picture could not be written, 2 usage error (bad option,\n"
             "missing or malformed log or model, bad --out).\n\n");
-    pm_cli_print_config_help(f);
+    pm_config_print_options_help(f);
 }
 
 typedef struct {
@@ -60,7 +60,7 @@ static int base_given(int argc, char **argv)
 
 /* Configuration layers: the log's own configuration (its '#' header) or, with --preset/--config, those; then
  * the other config options as given. *from_log: the log's header was used. */
-static int parse_options(int argc, char **argv, pm_cli_config *cfg, render_opts *o, int *from_log)
+static int parse_options(int argc, char **argv, pm_config *cfg, render_opts *o, int *from_log)
 {
     const char *cmd = "render";
     memset(o, 0, sizeof *o);
@@ -101,7 +101,7 @@ static int parse_options(int argc, char **argv, pm_cli_config *cfg, render_opts 
             pm_cli_error(cmd, "%s is required (see --help)", o->log ? "--out" : "--log");
             return 2;
         }
-        char err[PM_CLI_ERR_MAX];
+        char err[PM_CFG_ERR_MAX];
         if (!base_given(argc, argv) && pm_trace_read_log_config(o->log, cfg, from_log, err)) {
             pm_cli_error(cmd, "%s", err);
             return 2;
@@ -122,7 +122,7 @@ static int track_given(int argc, char **argv)
 /* A log without its configuration header does not name its track (see --help): pick the built-in track whose start pose is the log's first
  * pose (the runner logs the pose before each step's motion, so row 0 is the start). Exactly one must match;
  * otherwise cfg is left alone. Returns the chosen name or NULL. */
-static const char *infer_track(pm_cli_config *cfg, const pm_trace *t)
+static const char *infer_track(pm_config *cfg, const pm_trace *t)
 {
     int n;
     const char *const *names = pm_track_names(&n);
@@ -160,10 +160,10 @@ static void release(render_inputs *in)
     pm_net_destroy(in->net);
 }
 
-static int load_inputs(pm_cli_config *cfg, const render_opts *o, int infer, render_inputs *in)
+static int load_inputs(pm_config *cfg, const render_opts *o, int infer, render_inputs *in)
 {
     const char *cmd = "render";
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     memset(in, 0, sizeof *in);
     if (pm_trace_read_log(o->log, &in->run, err) || (o->reference && pm_trace_read_log(o->reference, &in->ref, err))) {
         pm_cli_error(cmd, "%s", err);
@@ -194,9 +194,9 @@ int pm_cmd_render(int argc, char **argv)
         render_help(stdout);
         return 0;
     }
-    pm_cli_config cfg;
+    pm_config cfg;
     render_opts o;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     int from_log;
     int rc = parse_options(argc, argv, &cfg, &o, &from_log);
     if (rc)

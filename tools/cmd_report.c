@@ -7,12 +7,12 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "render_cli.h"
-#include "report_write.h"
+#include "primod/render.h"
+#include "primod/study.h"
 
 static int report_takes_value(const char *name)
 {
-    return pm_cli_is_config_option(name) || !strcmp(name, "--out") || !strcmp(name, "--seeds") ||
+    return pm_config_is_option(name) || !strcmp(name, "--out") || !strcmp(name, "--seeds") ||
            !strcmp(name, "--sweep-seeds") || !strcmp(name, "--tracks") || !strcmp(name, "--jobs") ||
            !strcmp(name, "--runs");
 }
@@ -42,7 +42,7 @@ static void report_help(FILE *f)
             "The base configuration is the study preset (--preset study; step cap 30000); the config options\n"
             "below change it (rule, rate, seed and track are set by the study).\n\n"
             "exit status: 0 report written, 1 a run or a file failed, 2 usage error.\n\n");
-    pm_cli_print_config_help(f);
+    pm_config_print_options_help(f);
 }
 
 /* Splits "a,b,c" into o->tracks. Returns 0 or -1 (empty item, too many, too long). */
@@ -63,7 +63,7 @@ static int parse_tracks(const char *s, pm_study_options *o)
 static int parse_count(const char *name, const char *v, int max, int *out)
 {
     long x;
-    if (pm_cli_parse_long(v, &x) || x < 1 || x > max) {
+    if (pm_parse_long(v, &x) || x < 1 || x > max) {
         pm_cli_error("report", "%s: expected an integer 1..%d: '%s'", name, max, v);
         return 2;
     }
@@ -151,7 +151,7 @@ static double now_seconds(void)
 static int check_setup(const pm_study_options *o, char *err)
 {
     for (int t = 0; t < o->n_tracks; t++) {
-        pm_cli_config c = o->base;
+        pm_config c = o->base;
         snprintf(c.track, sizeof c.track, "%s", o->tracks[t]);
         pm_runner *r;
         int rc = pm_runner_create(&c, NULL, &r, err);
@@ -170,7 +170,7 @@ int pm_cmd_report(int argc, char **argv)
         return 0;
     }
     pm_study_options o;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     int rc = parse_options(argc, argv, &o);
     if (rc)
         return rc;

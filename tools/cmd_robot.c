@@ -13,21 +13,21 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "config.h"
+#include "primod/config.h"
 #include "primod/camera.h"
 #include "primod/grid.h"
 #include "primod/link.h"
 #include "primod/loop.h"
 #include "primod/reflex.h"
-#include "runner.h"
+#include "primod/run.h"
 
 #define CMD "robot"
 
 /* Everything the robot needs: its own sections, plus the network/learning/filter/run keys of the shared CLI
- * key table (pm_cli_config), so that a model trained here and one trained in simulation mean the same thing. */
+ * key table (pm_config), so that a model trained here and one trained in simulation mean the same thing. */
 typedef struct {
     /* [camera] */
-    char camera[PM_CLI_PATH_MAX];  /* V4L2 device */
+    char camera[PM_CFG_PATH_MAX];  /* V4L2 device */
     int width, height;             /* px */
     double fps;                    /* frames per second (replay pacing; late-frame timeout for a device) */
     /* [grid] */
@@ -37,12 +37,12 @@ typedef struct {
     double black[PM_REFLEX_N], white[PM_REFLEX_N]; /* raw 0..255 calibration, used if has_calibration */
     int n_black, n_white;
     /* [serial] */
-    char device[PM_CLI_PATH_MAX];
+    char device[PM_CFG_PATH_MAX];
     pm_link_config link;
     double us_per_unit;            /* servo pulse offset (us) per unit of wheel command */
     int left_sign, right_sign;     /* +1/-1: a mirrored servo turns the other way for the same pulse */
     /* [network] [learning] [filter] [run] */
-    pm_cli_config net;
+    pm_config net;
 } robot_settings;
 
 typedef enum { K_STR, K_INT, K_DBL, K_DLIST } key_type;
@@ -58,7 +58,7 @@ typedef struct {
 #define RS(f) offsetof(robot_settings, f)
 #define NOCOUNT ((size_t)-1)
 static const robot_key robot_keys[] = {
-    {"camera", "device", K_STR, RS(camera), PM_CLI_PATH_MAX, NOCOUNT},
+    {"camera", "device", K_STR, RS(camera), PM_CFG_PATH_MAX, NOCOUNT},
     {"camera", "width", K_INT, RS(width), 0, NOCOUNT},
     {"camera", "height", K_INT, RS(height), 0, NOCOUNT},
     {"camera", "fps", K_DBL, RS(fps), 0, NOCOUNT},
@@ -77,7 +77,7 @@ static const robot_key robot_keys[] = {
     {"reflex", "line_level", K_DBL, RS(reflex.line_level), 0, NOCOUNT},
     {"reflex", "black", K_DLIST, RS(black), PM_REFLEX_N, RS(n_black)},
     {"reflex", "white", K_DLIST, RS(white), PM_REFLEX_N, RS(n_white)},
-    {"serial", "device", K_STR, RS(device), PM_CLI_PATH_MAX, NOCOUNT},
+    {"serial", "device", K_STR, RS(device), PM_CFG_PATH_MAX, NOCOUNT},
     {"serial", "baud", K_INT, RS(link.baud), 0, NOCOUNT},
     {"serial", "sensor_timeout_ms", K_INT, RS(link.sensor_timeout_ms), 0, NOCOUNT},
     {"serial", "reopen_interval_ms", K_INT, RS(link.reopen_interval_ms), 0, NOCOUNT},
@@ -116,13 +116,13 @@ static void settings_defaults(robot_settings *s)
     s->us_per_unit = 2;
     s->left_sign = 1;
     s->right_sign = -1;
-    pm_cli_config_defaults(&s->net);
+    pm_config_defaults(&s->net);
     /* SPEC §7: 48 predictors through a 5-tap delay line (240 inputs); a lower rate than the simulation's
      * curvature relevance because the grid's R reaches 1 + 11 */
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     static const char *const robot_preset[] = {"filter.kind=delay", "filter.n=5", "learning.relevance_threshold=0.02"};
     for (size_t i = 0; i < sizeof robot_preset / sizeof robot_preset[0]; i++)
-        pm_cli_config_set_arg(&s->net, robot_preset[i], err);
+        pm_config_set_arg(&s->net, robot_preset[i], err);
 }
 
 /* Parses a comma-separated list of up to max doubles. Returns the count, or -1. */
@@ -137,7 +137,7 @@ static int parse_dlist(const char *v, double *out, int max)
         char *end = tok + strlen(tok);
         while (end > tok && end[-1] == ' ')
             *--end = '\0';
-        if (n >= max || pm_cli_parse_double(tok, &out[n]))
+        if (n >= max || pm_parse_double(tok, &out[n]))
             return -1;
         n++;
     }
@@ -162,12 +162,12 @@ static int robot_key_set(robot_settings *s, const char *section, const char *key
                 snprintf(field, (size_t)k->max_n, "%s", value);
             break;
         case K_INT:
-            ok = !pm_cli_parse_long(value, &l) && l >= -1000000000L && l <= 1000000000L;
+            ok = !pm_parse_long(value, &l) && l >= -1000000000L && l <= 1000000000L;
             if (ok)
                 *(int *)field = (int)l;
             break;
         case K_DBL:
-            ok = !pm_cli_parse_double(value, &d);
+            ok = !pm_parse_double(value, &d);
             if (ok)
                 *(double *)field = d;
             break;
@@ -181,7 +181,7 @@ static int robot_key_set(robot_settings *s, const char *section, const char *key
             break;
         }
         if (!ok) {
-            snprintf(err, PM_CLI_ERR_MAX, "[%s] %s = %.200s: bad value%s", section, key, value,
+            snprintf(err, PM_CFG_ERR_MAX, "[%s] %s = %.200s: bad value%s", section, key, value,
                      k->type == K_DLIST ? " (expected a list of the right length)" : "");
             return -1;
         }
@@ -196,7 +196,7 @@ static int settings_set(robot_settings *s, const char *section, const char *key,
     int r = robot_key_set(s, section, key, value, err);
     if (r <= 0)
         return r;
-    return pm_cli_config_set(&s->net, section, key, value, err);
+    return pm_config_set(&s->net, section, key, value, err);
 }
 
 typedef struct {
@@ -219,7 +219,7 @@ static int robot_ini_handler(void *user, const char *section, const char *name, 
 
 static int settings_load(robot_settings *s, const char *path)
 {
-    char err[PM_CLI_ERR_MAX] = "";
+    char err[PM_CFG_ERR_MAX] = "";
     robot_settings tmp = *s;
     ini_ctx c = {&tmp, err, 0};
     int rc = ini_parse(path, robot_ini_handler, &c);
@@ -237,11 +237,11 @@ static int settings_load(robot_settings *s, const char *path)
 
 static int settings_check(robot_settings *s)
 {
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     s->grid.width = s->width;
     s->grid.height = s->height;
     pm_reflex r;
-    if (pm_cli_config_check(&s->net, err)) {
+    if (pm_config_check(&s->net, err)) {
         pm_cli_error(CMD, "%s", err);
         return -1;
     }
@@ -304,7 +304,7 @@ static void usage(FILE *f)
 /* Applies the command line over the config file. Returns 0, or 2 after a message (1 for --help). */
 static int parse_args(int argc, char **argv, robot_settings *s, robot_options *o)
 {
-    char name[64], err[PM_CLI_ERR_MAX];
+    char name[64], err[PM_CFG_ERR_MAX];
     const char *value;
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) /* --config first, so that every other option overrides the file */
@@ -359,7 +359,7 @@ static int parse_args(int argc, char **argv, robot_settings *s, robot_options *o
         else if (!strcmp(name, "--calibrate"))
             o->calibrate = 1;
         else if (!strcmp(name, "--max-steps")) {
-            if (pm_cli_parse_long(value, &o->max_steps) || o->max_steps < 1) {
+            if (pm_parse_long(value, &o->max_steps) || o->max_steps < 1) {
                 pm_cli_error(CMD, "--max-steps: expected a positive integer: '%s'", value);
                 return 2;
             }
@@ -392,7 +392,7 @@ typedef struct {
     double *pred;                   /* (rows * cells) predictors */
     int sizes[PM_RUN_MAX_LAYERS];  /* layer widths the loop config points to */
     FILE *log;
-    char log_tmp[PM_CLI_PATH_MAX + 16];
+    char log_tmp[PM_CFG_PATH_MAX + 16];
     long long t0_ms;
     long steps, learned, late_frames, stale_skips;
     int prev_ok;                    /* the previous step was a full, fresh step: learning now is allowed */
@@ -419,7 +419,7 @@ static void report_events(session *ss, unsigned ev)
                 ss->s->link.sensor_timeout_ms);
     if (ev & PM_LINK_EV_RESUME)
         fprintf(stderr, "primod robot: sensor frames flowing%s\n", ss->o->calibrate ? ""
-                : ss->s->net.rule == PM_CLI_RULE_REFLEX ? ": driving" : ": driving and learning");
+                : ss->s->net.rule == PM_CFG_RULE_REFLEX ? ": driving" : ": driving and learning");
     if (ev & (PM_LINK_EV_LOST | PM_LINK_EV_RECONNECT | PM_LINK_EV_STALL))
         ss->prev_ok = 0;
 }
@@ -427,16 +427,16 @@ static void report_events(session *ss, unsigned ev)
 /* The loop of SPEC §5 fed by the robot: predictors = camera grid, relevance from the grid for pm/chained. */
 static int make_loop(session *ss, char *err)
 {
-    const pm_cli_config *c = &ss->s->net;
+    const pm_config *c = &ss->s->net;
     pm_loop_config l;
-    pm_cli_loop_config(c, ss->sizes, &l);   /* the same mapping as the simulation: same keys, same model */
+    pm_config_loop_config(c, ss->sizes, &l);   /* the same mapping as the simulation: same keys, same model */
     l.n_predictors = pm_grid_n_predictors(&ss->s->grid);
     l.n_rows = 0; /* curvature comes from the grid's mirrored rows (pm_grid_curvature), given per step */
     l.row_len = 0;
     l.lost_steps = 0;
     pm_status st = pm_loop_create(&l, &ss->loop);
     if (st) {
-        snprintf(err, PM_CLI_ERR_MAX, "cannot build the loop: %s", pm_status_str(st));
+        snprintf(err, PM_CFG_ERR_MAX, "cannot build the loop: %s", pm_status_str(st));
         return -1;
     }
     if (!ss->o->load_model)
@@ -448,7 +448,7 @@ static int make_loop(session *ss, char *err)
         st = PM_ERR_FORMAT;
     }
     if (st) {
-        snprintf(err, PM_CLI_ERR_MAX, "--load-model %.300s: %s", ss->o->load_model,
+        snprintf(err, PM_CFG_ERR_MAX, "--load-model %.300s: %s", ss->o->load_model,
                  st == PM_ERR_FORMAT ? "unreadable or of another shape than the config's network"
                                      : pm_status_str(st));
         return -1;
@@ -528,13 +528,13 @@ static int robot_step(session *ss, const uint8_t raw[PM_REFLEX_N], uint8_t seq, 
     int learned = 0;
     if (camera) {
         pm_loop_input in = {.error = e, .predictors = ss->pred, .line_seen = seen};
-        const pm_cli_config *c = &ss->s->net;
-        if (c->rule == PM_CLI_RULE_PM || c->rule == PM_CLI_RULE_CHAINED) {
+        const pm_config *c = &ss->s->net;
+        if (c->rule == PM_CFG_RULE_PM || c->rule == PM_CFG_RULE_CHAINED) {
             pm_grid_curvature(&ss->s->grid, ss->pred, c->relevance_threshold, &in.relevance);
             in.relevance_given = 1;
         }
         /* learn only when the previous step was a fresh, full step: its stored activations belong to now - 1 */
-        learned = ss->prev_ok && c->rule != PM_CLI_RULE_REFLEX;
+        learned = ss->prev_ok && c->rule != PM_CFG_RULE_REFLEX;
         pm_loop_set_learning(ss->loop, learned);
         pm_status st = pm_loop_step(ss->loop, &in, &out);
         if (st) {
@@ -745,7 +745,7 @@ int pm_cmd_robot(int argc, char **argv)
     }
     if (rc)
         return rc;
-    if (o.save_model && s.net.rule == PM_CLI_RULE_REFLEX) {
+    if (o.save_model && s.net.rule == PM_CFG_RULE_REFLEX) {
         pm_cli_error(CMD, "--save-model: the reflex rule has no network");
         return 2;
     }
@@ -760,7 +760,7 @@ int pm_cmd_robot(int argc, char **argv)
                      "[reflex] black/white lines into the config");
         return 2;
     }
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     if (!o.calibrate && make_loop(&ss, err)) {
         pm_cli_error(CMD, "%s", err);
         return finish(&ss, 2);

@@ -6,7 +6,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "runner.h"
+#include "primod/run.h"
 
 static void run_help(FILE *f)
 {
@@ -29,7 +29,7 @@ static void run_help(FILE *f)
             "exit status: 0 run completed (successful or not), 1 runtime failure (cannot write the log or model,\n"
             "no memory), 2 usage or config error (bad option or value, unknown track, missing file, bad model),\n"
             "130 / 143 stopped by SIGINT / SIGTERM (the steps so far are summarised, logged and saved).\n\n");
-    pm_cli_print_config_help(f);
+    pm_config_print_options_help(f);
 }
 
 /* The signal that asked the run to stop (SIGINT or SIGTERM), 0 while running: a signal handler can only set a
@@ -61,7 +61,7 @@ int pm_cmd_run(int argc, char **argv)
     }
     pm_run_options opt;
     int json;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     pm_run_result res;
     int rc = pm_run_parse_args(argc, argv, &opt, &json, err);
     if (!rc) {

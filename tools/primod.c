@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_common.h"
 #include "commands.h"
 #include "primod/version.h"
 
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
         printf("primod %s\n", pm_version());
         return 0;
     }
+    pm_cli_install_notify();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);

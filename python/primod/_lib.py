@@ -1,4 +1,4 @@
-"""Finds and loads libprimod.so / libprimod_tools.so and declares the C signatures (ctypes mirrors of the headers)."""
+"""Finds and loads libprimod.so / libprimod_experiment.so and declares the C signatures (ctypes mirrors of the headers)."""
 from __future__ import annotations
 
 import ctypes
@@ -55,9 +55,9 @@ def lib() -> ctypes.CDLL:
 
 
 def tools_lib() -> ctypes.CDLL:
-    """The CLI layer libprimod_tools.so (primod.run), loaded on first use."""
+    """The experiment layer libprimod_experiment.so (primod.run), loaded on first use."""
     if "tools" not in _libs:
-        t = ctypes.CDLL(_find("primod_tools"))
+        t = ctypes.CDLL(_find("primod_experiment"))
         t.pm_capi_run_json.argtypes = [c_int, POINTER(c_char_p), POINTER(c_void_p), ctypes.c_char_p, c_size_t]
         t.pm_capi_run_json.restype = c_int
         t.pm_capi_free.argtypes = [c_void_p]
@@ -235,7 +235,7 @@ def _declare_core(cdll: ctypes.CDLL) -> ctypes.CDLL:
 
 
 def check_layouts(tools: Optional[ctypes.CDLL] = None) -> dict[str, tuple[int, int]]:
-    """Compares each mirrored struct's size with the compiled sizeof (needs libprimod_tools.so).
+    """Compares each mirrored struct's size with the compiled sizeof (needs libprimod_experiment.so).
     Returns {name: (ctypes size, C size)} for every mismatch (empty when all agree)."""
     t = tools or tools_lib()
     bad = {}

@@ -1,4 +1,4 @@
-"""primod.run(): one closed-loop run through the CLI layer (libprimod_tools.so), same dictionary as `primod run --json`."""
+"""primod.run(): one closed-loop run through the CLI layer (libprimod_experiment.so), same dictionary as `primod run --json`."""
 from __future__ import annotations
 
 import ctypes

@@ -1,7 +1,6 @@
-# CLI tests: cmocka programs tests/cli/test_*.c (config, JSON) and shell scripts driving the primod binary
+# CLI tests: shell scripts driving the primod binary
 # (run_cli.sh: `primod run`; batch_cli.sh: compare, sweep, merge). Each script case is its own ctest test.
 if(PRIMOD_BUILD_TOOLS)
-  pm_add_cmocka_tests(cli primod_tools)
   set(PM_CLI_RUN_CASES usage_errors help json_keys determinism reflex_default_track pm_learns model_roundtrip log
       png_track log_special_file signal)
   set(PM_CLI_BATCH_CASES jobs_identical resume emit_merge grid_lists plots version errors)

@@ -1,5 +1,5 @@
 /* Small JSON writer and reader for the CLI: run records are written with %.17g so they read back bit-exact. */
-#include "json.h"
+#include "primod/json.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* C entry points of the CLI layer for foreign callers (the Python package via ctypes): run JSON, struct sizes. */
-#ifndef PRIMOD_TOOLS_CAPI_H
-#define PRIMOD_TOOLS_CAPI_H
+#ifndef PRIMOD_CAPI_H
+#define PRIMOD_CAPI_H
 
 #include <stddef.h>
 

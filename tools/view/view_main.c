@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner.h"
+#include "primod/run.h"
 
 /* Window layout, pixels: the track panel on the left, a zoom on the sensors and the plots on the right. */
 enum { WIN_W = 1100, WIN_H = 720, TRACK = 700, MARGIN = 10, COL_X = 2 * MARGIN + TRACK, COL_W = WIN_W - COL_X - MARGIN };
@@ -285,7 +285,7 @@ static void draw_weights(view *v, pm_view_box b)
 /* One line: rule, step, success, learning, speed, last message. Also the window title. */
 static void draw_status(view *v, int y)
 {
-    const pm_cli_config *c = pm_runner_config(v->run);
+    const pm_config *c = pm_runner_config(v->run);
     const pm_loop *loop = pm_runner_loop(v->run);
     long ss = pm_loop_success_step(loop);
     char succ[48], line[320];
@@ -293,10 +293,10 @@ static void draw_status(view *v, int y)
         snprintf(succ, sizeof succ, "success at %ld", ss);
     else
         snprintf(succ, sizeof succ, "%s", pm_runner_done(v->run) ? "ended, no success" : "no success yet");
-    snprintf(line, sizeof line, "primod view - %s - step %ld - %s", pm_cli_rule_name(c->rule), v->steps, succ);
+    snprintf(line, sizeof line, "primod view - %s - step %ld - %s", pm_config_rule_name(c->rule), v->steps, succ);
     if (v->win)
         SDL_SetWindowTitle(v->win, line);
-    snprintf(line, sizeof line, "%s  STEP %ld  %s  LEARN %s  X%d%s  %s", pm_cli_rule_name(c->rule), v->steps, succ,
+    snprintf(line, sizeof line, "%s  STEP %ld  %s  LEARN %s  X%d%s  %s", pm_config_rule_name(c->rule), v->steps, succ,
              v->learning ? "ON" : "OFF", v->speed, v->paused ? "  PAUSED" : "", v->status);
     SDL_SetRenderDrawColor(v->ren, 20, 20, 20, 255);
     pm_view_text(v->ren, COL_X, y, 1, line);
@@ -336,7 +336,7 @@ static int open_display(view *v, char *err)
          * run with no window nobody can close, so say so instead. */
         const char *drv = SDL_GetCurrentVideoDriver();
         if (!headless && drv && (!strcmp(drv, "dummy") || !strcmp(drv, "offscreen"))) {
-            snprintf(err, PM_CLI_ERR_MAX, "no display (SDL video driver '%s'): set DISPLAY, or use --screenshot FILE.png",
+            snprintf(err, PM_CFG_ERR_MAX, "no display (SDL video driver '%s'): set DISPLAY, or use --screenshot FILE.png",
                      drv);
             return -1;
         }
@@ -349,13 +349,13 @@ static int open_display(view *v, char *err)
         v->win = NULL;
     }
     if (!headless) {
-        snprintf(err, PM_CLI_ERR_MAX, "cannot open a window: %s (no display? try --screenshot FILE.png)",
+        snprintf(err, PM_CFG_ERR_MAX, "cannot open a window: %s (no display? try --screenshot FILE.png)",
                  SDL_GetError());
         return -1;
     }
     v->offscreen = SDL_CreateRGBSurfaceWithFormat(0, WIN_W, WIN_H, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!v->offscreen || !(v->ren = SDL_CreateSoftwareRenderer(v->offscreen))) {
-        snprintf(err, PM_CLI_ERR_MAX, "cannot create an off-screen renderer: %s", SDL_GetError());
+        snprintf(err, PM_CFG_ERR_MAX, "cannot create an off-screen renderer: %s", SDL_GetError());
         return -1;
     }
     return 0;
@@ -372,7 +372,7 @@ static int alloc_buffers(view *v, char *err)
     v->trail = calloc((size_t)TRAIL * 2, sizeof *v->trail);
     v->hist = calloc((size_t)HIST * (size_t)(2 + v->n_layers), sizeof *v->hist);
     if (!v->pred || !v->pred_xy || !v->trail || !v->hist) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         return -1;
     }
     pm_sim_predictor_offsets(sim, v->pred_xy);
@@ -382,12 +382,12 @@ static int alloc_buffers(view *v, char *err)
         v->weights = SDL_CreateTexture(v->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, v->wcols,
                                        v->wrows);
         if (!v->wpix || !v->weights) {
-            snprintf(err, PM_CLI_ERR_MAX, "weight image: %s", v->wpix ? SDL_GetError() : "out of memory");
+            snprintf(err, PM_CFG_ERR_MAX, "weight image: %s", v->wpix ? SDL_GetError() : "out of memory");
             return -1;
         }
     }
     if (make_track_texture(v)) {
-        snprintf(err, PM_CLI_ERR_MAX, "track texture: %s", SDL_GetError());
+        snprintf(err, PM_CFG_ERR_MAX, "track texture: %s", SDL_GetError());
         return -1;
     }
     return 0;
@@ -478,7 +478,7 @@ int pm_view_parse_keys(pm_view_options *o, const char *spec, char *err, size_t e
         long frame;
         if (colon)
             *colon = 0;
-        if (!colon || pm_cli_parse_long(item, &frame) || frame < 0) {
+        if (!colon || pm_parse_long(item, &frame) || frame < 0) {
             snprintf(err, errcap, "'%.100s': expected FRAME:KEY with FRAME >= 0", item);
             return -1;
         }
@@ -554,7 +554,7 @@ int pm_view_run(const pm_view_options *o)
     memset(&v, 0, sizeof v);
     v.opt = *o;
     v.speed = 1;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     int rc = open_runner(&v, err);
     if (rc) {
         fprintf(stderr, "primod view: %s\n", err);

@@ -1,16 +1,16 @@
 /* C entry points of the CLI layer for foreign callers: `primod run --json` as a function, struct sizes. */
-#include "capi.h"
+#include "primod/capi.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "primod/loop.h"
 #include "primod/sim.h"
-#include "runner.h"
+#include "primod/run.h"
 
 int pm_capi_run_json(int argc, char **argv, char **json, char *err, size_t errcap)
 {
-    char msg[PM_CLI_ERR_MAX] = "";
+    char msg[PM_CFG_ERR_MAX] = "";
     int rc = PM_EXIT_USAGE;
     if (json)
         *json = NULL;

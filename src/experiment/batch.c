@@ -1,6 +1,6 @@
 /* Many independent runs in forked worker processes (fork + pipes), resumable result files and group summaries. */
 #define _POSIX_C_SOURCE 200809L /* fork, pipe, poll, waitpid, dirent, isatty */
-#include "batch.h"
+#include "primod/batch.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli_common.h"
+#include "primod/notify.h"
 #include "primod/stats.h"
 #include "primod/version.h"
 
@@ -51,7 +51,7 @@ void pm_batch_job_name(pm_batch_job *job)
     uint64_t h = 0;
     if (f) {
         fprintf(f, "primod %s results %d\n", PM_VERSION_STRING, PM_RUN_RESULT_FORMAT);
-        pm_cli_config_write_ini(&job->cfg, f);
+        pm_config_write_ini(&job->cfg, f);
         fclose(f);
         h = fnv1a(text, len);
     }
@@ -59,7 +59,7 @@ void pm_batch_job_name(pm_batch_job *job)
     const char *track = strrchr(job->cfg.track, '/');
     char t[64];
     sanitize(track ? track + 1 : job->cfg.track, t, sizeof t);
-    snprintf(job->file, sizeof job->file, "%s_s%llu_%s_%016llx.json", pm_cli_rule_name(job->cfg.rule),
+    snprintf(job->file, sizeof job->file, "%s_s%llu_%s_%016llx.json", pm_config_rule_name(job->cfg.rule),
              job->cfg.seed, t, (unsigned long long)h);
 }
 
@@ -100,7 +100,7 @@ static char *read_file(const char *path)
 /* Writes text + newline to dir/name through a temporary file and rename (a stopped batch leaves no half file). */
 static int write_atomic(const char *dir, const char *name, const char *text)
 {
-    char path[PM_CLI_PATH_MAX + PM_BATCH_FILE_MAX + 2], tmp[sizeof path + 32];
+    char path[PM_CFG_PATH_MAX + PM_BATCH_FILE_MAX + 2], tmp[sizeof path + 32];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
@@ -146,7 +146,7 @@ static int same_version(const char *text)
 
 static void try_resume(const char *dir, const pm_batch_job *job, pm_batch_slot *slot)
 {
-    char path[PM_CLI_PATH_MAX + PM_BATCH_FILE_MAX + 2];
+    char path[PM_CFG_PATH_MAX + PM_BATCH_FILE_MAX + 2];
     snprintf(path, sizeof path, "%s/%s", dir, job->file);
     char *text = read_file(path);
     if (!text)
@@ -188,10 +188,10 @@ static void child_run(const pm_batch_job *job, int fd)
     memset(&opt, 0, sizeof opt);
     opt.cfg = job->cfg;
     pm_run_result res;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     int rc = pm_run(&opt, &res, err);
     if (rc) {
-        char msg[PM_CLI_ERR_MAX + 16];
+        char msg[PM_CFG_ERR_MAX + 16];
         int n = snprintf(msg, sizeof msg, "!%d %s", rc, err);
         write_all(fd, msg, (size_t)n);
         _exit(rc);
@@ -260,18 +260,18 @@ static int finish_worker(const char *cmd, worker *w, const pm_batch_job *jobs, c
     int rc = PM_EXIT_OK;
     if (w->buf && w->buf[0] == '!') {
         char *msg = strchr(w->buf, ' ');
-        pm_cli_error(cmd, "run %s: %s", job->file, msg ? msg + 1 : w->buf);
+        pm_notify(PM_NOTE_ERROR, cmd, "run %s: %s", job->file, msg ? msg + 1 : w->buf);
         rc = atoi(w->buf + 1) ? atoi(w->buf + 1) : PM_EXIT_FAILURE;
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) || !w->buf ||
                slot_from_text(&slots[w->job], w->buf)) {
-        pm_cli_error(cmd, "run %s: worker failed (%s %d)", job->file,
+        pm_notify(PM_NOTE_ERROR, cmd, "run %s: worker failed (%s %d)", job->file,
                      WIFSIGNALED(status) ? "signal" : "exit status",
                      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
         rc = PM_EXIT_FAILURE;
     } else {
         w->buf = NULL;   /* owned by the slot now */
         if (out_dir && write_atomic(out_dir, job->file, slots[w->job].json)) {
-            pm_cli_error(cmd, "--out %s/%s: cannot write: %s", out_dir, job->file, strerror(errno));
+            pm_notify(PM_NOTE_ERROR, cmd, "--out %s/%s: cannot write: %s", out_dir, job->file, strerror(errno));
             rc = PM_EXIT_FAILURE;
         }
     }
@@ -294,10 +294,10 @@ int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int worke
     if (!pool || !fds) {
         free(pool);
         free(fds);
-        pm_cli_error(cmd, "out of memory");
+        pm_notify(PM_NOTE_ERROR, cmd, "out of memory");
         return PM_EXIT_FAILURE;
     }
-    int show = progress && isatty(STDERR_FILENO);
+    int show = progress;
     int next = 0, running = 0, rc = PM_EXIT_OK, finished = 0;
     for (;;) {
         while (!rc && running < workers && next < n) {
@@ -307,7 +307,7 @@ int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int worke
                 continue;
             }
             if (start_worker(jobs, next, &pool[running])) {
-                pm_cli_error(cmd, "cannot start a worker: %s", strerror(errno));
+                pm_notify(PM_NOTE_ERROR, cmd, "cannot start a worker: %s", strerror(errno));
                 rc = PM_EXIT_FAILURE;
                 break;
             }
@@ -319,7 +319,7 @@ int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int worke
         for (int k = 0; k < running; k++)
             fds[k] = (struct pollfd){.fd = pool[k].fd, .events = POLLIN};
         if (poll(fds, (nfds_t)running, -1) < 0 && errno != EINTR) {
-            pm_cli_error(cmd, "poll: %s", strerror(errno));
+            pm_notify(PM_NOTE_ERROR, cmd, "poll: %s", strerror(errno));
             rc = PM_EXIT_FAILURE;
             break;
         }
@@ -337,11 +337,11 @@ int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int worke
             pool[k] = pool[--running];
             finished++;
             if (show)
-                fprintf(stderr, "\r%d/%d runs done   ", finished, n);
+                pm_notify(PM_NOTE_PROGRESS, cmd, "%d/%d runs done", finished, n);
         }
     }
     if (show)
-        fputc('\n', stderr);
+        pm_notify(PM_NOTE_PROGRESS_END, cmd, "%s", "");
     free(pool);
     free(fds);
     return rc;
@@ -417,18 +417,18 @@ int pm_batch_read_dir(const char *cmd, const char *dir, pm_batch_slot **slots, i
     *slots = NULL;
     *n = 0;
     if (list_json(dir, &names, &count)) {
-        pm_cli_error(cmd, "%s: %s", dir, strerror(errno));
+        pm_notify(PM_NOTE_ERROR, cmd, "%s: %s", dir, strerror(errno));
         return PM_EXIT_USAGE;
     }
     int rc = PM_EXIT_OK;
     pm_batch_slot *s = calloc((size_t)(count ? count : 1), sizeof *s);
     for (int i = 0; i < count; i++) {
-        char path[PM_CLI_PATH_MAX * 2];
+        char path[PM_CFG_PATH_MAX * 2];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         char *text = s && !rc ? read_file(path) : NULL;
         if (!rc && (!text || slot_from_text(&s[*n], text))) {
             free(text);
-            pm_cli_error(cmd, "%s: not a primod run record", path);
+            pm_notify(PM_NOTE_ERROR, cmd, "%s: not a primod run record", path);
             rc = PM_EXIT_USAGE;
         } else if (!rc) {
             (*n)++;
@@ -437,7 +437,7 @@ int pm_batch_read_dir(const char *cmd, const char *dir, pm_batch_slot **slots, i
     }
     free(names);
     if (!s) {
-        pm_cli_error(cmd, "out of memory");
+        pm_notify(PM_NOTE_ERROR, cmd, "out of memory");
         return PM_EXIT_FAILURE;
     }
     label_groups(s, *n);

@@ -1,7 +1,7 @@
 /* The standard study behind `primod report` (SPEC §6 study preset): a rate sweep on seeds disjoint from the
  * evaluation seeds, each rule at its best rate over seeds x tracks, and the per-rule analysis (stats.h). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
-#include "report_study.h"
+#include "primod/study.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -44,7 +44,7 @@ static void make_job(const pm_study_options *o, int rule, double rate, unsigned 
                      const char *group, pm_batch_job *job)
 {
     job->cfg = o->base;
-    job->cfg.rule = pm_cli_rule_parse(study_rules[rule].name);
+    job->cfg.rule = pm_config_rule_parse(study_rules[rule].name);
     job->cfg.rate = rate;
     job->cfg.seed = seed;
     snprintf(job->cfg.track, sizeof job->cfg.track, "%s", o->tracks[track]);
@@ -58,14 +58,14 @@ static int run_batch(const pm_study_options *o, pm_batch_job *jobs, int n, pm_ba
 {
     *slots = calloc((size_t)n, sizeof **slots);
     if (!*slots) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         return PM_EXIT_FAILURE;
     }
     double t0 = now_seconds();
     int rc = pm_batch_execute("report", jobs, n, o->jobs, o->runs_dir, 1, *slots);
     *secs = now_seconds() - t0;
     if (rc)
-        snprintf(err, PM_CLI_ERR_MAX, "a run of the study failed (see the message above)");
+        snprintf(err, PM_CFG_ERR_MAX, "a run of the study failed (see the message above)");
     return rc;
 }
 
@@ -78,7 +78,7 @@ static int sweep(const pm_study_options *o, pm_study_result *res, char *err)
         cap += (o->quick ? 2 : study_rules[k].n_rates) * o->n_tracks * o->sweep_seeds;
     pm_batch_job *jobs = calloc((size_t)cap, sizeof *jobs);
     if (!jobs) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         return PM_EXIT_FAILURE;
     }
     for (int k = 1; k < PM_STUDY_N_RULES; k++) {
@@ -121,7 +121,7 @@ static int pick_best_rates(pm_study_result *res, char *err)
 {
     double *buf = malloc((size_t)(res->n_sweep_runs > 0 ? res->n_sweep_runs : 1) * sizeof *buf);
     if (!buf) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         return PM_EXIT_FAILURE;
     }
     for (int k = 1; k < PM_STUDY_N_RULES; k++) {
@@ -148,7 +148,7 @@ static int evaluate(const pm_study_options *o, pm_study_result *res, char *err)
     int n = 0, cap = PM_STUDY_N_RULES * o->n_tracks * o->seeds;
     pm_batch_job *jobs = calloc((size_t)cap, sizeof *jobs);
     if (!jobs) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         return PM_EXIT_FAILURE;
     }
     for (int k = 0; k < PM_STUDY_N_RULES; k++)
@@ -162,7 +162,7 @@ static int evaluate(const pm_study_options *o, pm_study_result *res, char *err)
 }
 
 /* Weights of each layer (biases included), for the per-weight RMS change; sizes: (PM_RUN_MAX_LAYERS). */
-static int layer_weight_counts(const pm_cli_config *c, double *w)
+static int layer_weight_counts(const pm_config *c, double *w)
 {
     int in = c->predictor_rows * c->predictor_count * c->filter_n, n = 0;
     int hidden = c->n_hidden > 0 ? c->n_hidden : c->hidden_layers;
@@ -293,7 +293,7 @@ int pm_study_run(const pm_study_options *o, pm_study_result *res, char *err)
         rc = evaluate(o, res, err);
     for (int k = 0; !rc && k < PM_STUDY_N_RULES; k++)
         if (analyse_rule(o, res->eval, res->n_eval_runs, &res->rule[k])) {
-            snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+            snprintf(err, PM_CFG_ERR_MAX, "out of memory");
             rc = PM_EXIT_FAILURE;
         }
     return rc;

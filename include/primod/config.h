@@ -1,30 +1,30 @@
 /* Configuration of the primod CLI: one key table drives INI files, --set, presets, range checks, help and JSON. */
-#ifndef PRIMOD_TOOLS_CONFIG_H
-#define PRIMOD_TOOLS_CONFIG_H
+#ifndef PRIMOD_CONFIG_H
+#define PRIMOD_CONFIG_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-#include "json.h"
+#include "primod/json.h"
 
-#define PM_CLI_PATH_MAX 512
-#define PM_CLI_MAX_ROWS 16        /* predictor rows */
-#define PM_CLI_MAX_HIDDEN 64      /* hidden layers given as a list */
-#define PM_CLI_MAX_OUTPUTS 16     /* network outputs (output_mix entries) */
-#define PM_CLI_ERR_MAX 600        /* size of an error-message buffer */
+#define PM_CFG_PATH_MAX 512
+#define PM_CFG_MAX_ROWS 16        /* predictor rows */
+#define PM_CFG_MAX_HIDDEN 64      /* hidden layers given as a list */
+#define PM_CFG_MAX_OUTPUTS 16     /* network outputs (output_mix entries) */
+#define PM_CFG_ERR_MAX 600        /* size of an error-message buffer */
 
 /* Learning rules as the CLI names them (SPEC §3), in the order of pm_loop_rule (loop.h): reflex alone, BP,
  * P&M with road-curvature relevance, sign-and-relevance (R = |E|), sign only (R = 1), chained sign. */
-typedef enum { PM_CLI_RULE_REFLEX = 0, PM_CLI_RULE_BP, PM_CLI_RULE_PM, PM_CLI_RULE_SR, PM_CLI_RULE_SIGN,
-               PM_CLI_RULE_CHAINED, PM_CLI_N_RULES } pm_cli_rule;
-typedef enum { PM_CLI_FILTER_RESONATOR = 0, PM_CLI_FILTER_DELAY } pm_cli_filter_kind;
-typedef enum { PM_CLI_ACT_SIGMOID = 0, PM_CLI_ACT_TANH, PM_CLI_ACT_LINEAR, PM_CLI_ACT_RELU } pm_cli_activation;
-typedef enum { PM_CLI_INIT_PAPER = 0, PM_CLI_INIT_SYMMETRIC, PM_CLI_INIT_ZERO } pm_cli_init;
+typedef enum { PM_CFG_RULE_REFLEX = 0, PM_CFG_RULE_BP, PM_CFG_RULE_PM, PM_CFG_RULE_SR, PM_CFG_RULE_SIGN,
+               PM_CFG_RULE_CHAINED, PM_CFG_N_RULES } pm_config_rule;
+typedef enum { PM_CFG_FILTER_RESONATOR = 0, PM_CFG_FILTER_DELAY } pm_config_filter_kind;
+typedef enum { PM_CFG_ACT_SIGMOID = 0, PM_CFG_ACT_TANH, PM_CFG_ACT_LINEAR, PM_CFG_ACT_RELU } pm_config_activation;
+typedef enum { PM_CFG_INIT_PAPER = 0, PM_CFG_INIT_SYMMETRIC, PM_CFG_INIT_ZERO } pm_config_init_kind;
 
 /* Every setting of a run; plain value type (copy freely). Units: world units, seconds, steps. */
 typedef struct {
     /* [world] */
-    char track[PM_CLI_PATH_MAX];      /* built-in track name, or a PNG file (dark line on white) */
+    char track[PM_CFG_PATH_MAX];      /* built-in track name, or a PNG file (dark line on white) */
     double ppu;                       /* texture pixels per world unit */
     double start[3];                  /* x, y (units), heading (degrees); used when n_start == 3 */
     int n_start;                      /* 0: the track's own start pose */
@@ -46,23 +46,23 @@ typedef struct {
     double predictor_sigma;           /* footprint sigma, units */
     double line_threshold;            /* darkness above which a sensor sees the line */
     /* [filter] */
-    int filter_kind;                  /* pm_cli_filter_kind */
+    int filter_kind;                  /* pm_config_filter_kind */
     int filter_n;                     /* filters (or taps) per predictor */
     double t_min, t_max;              /* periods, steps */
     double q;                         /* resonator damping (> 0.5) */
     /* [network] */
     int hidden_layers, hidden_width;  /* used when n_hidden == 0 */
-    int hidden[PM_CLI_MAX_HIDDEN];    /* (n_hidden) explicit hidden-layer widths */
+    int hidden[PM_CFG_MAX_HIDDEN];    /* (n_hidden) explicit hidden-layer widths */
     int n_hidden;
     int outputs;
-    int activation;                   /* pm_cli_activation */
+    int activation;                   /* pm_config_activation */
     int bias;                         /* 0/1 */
-    int init;                         /* pm_cli_init */
-    double output_mix[PM_CLI_MAX_OUTPUTS]; /* (n_output_mix) c_m of SPEC §5 */
+    int init;                         /* pm_config_init_kind */
+    double output_mix[PM_CFG_MAX_OUTPUTS]; /* (n_output_mix) c_m of SPEC §5 */
     int n_output_mix;
     double net_gain;                  /* g_N */
     /* [learning] */
-    int rule;                         /* pm_cli_rule */
+    int rule;                         /* pm_config_rule */
     double rate;                      /* 0: use rate_<rule> */
     double rate_bp, rate_pm, rate_sr, rate_sign, rate_chained;
     double dead_band;
@@ -74,50 +74,74 @@ typedef struct {
     double success_threshold;
     int lost_steps;                   /* line lost after this many steps with no sensor on it */
     int stop_on_success;              /* 0/1 */
-} pm_cli_config;
+} pm_config;
 
 /* Fills cfg with the paper preset (the key table's defaults). */
-void pm_cli_config_defaults(pm_cli_config *cfg);
+void pm_config_defaults(pm_config *cfg);
 /* Applies a built-in preset ("paper" or "study") on top of the defaults. Returns 0, or -1 with a message in err
- * (err: PM_CLI_ERR_MAX bytes) for an unknown name; cfg untouched then. */
-int pm_cli_config_preset(pm_cli_config *cfg, const char *name, char *err);
+ * (err: PM_CFG_ERR_MAX bytes) for an unknown name; cfg untouched then. */
+int pm_config_preset(pm_config *cfg, const char *name, char *err);
 /* Sets one key from its text value ("1e-5", "11,12,13", "pm", "true"). Returns 0, or -1 with
  * "[section] key = value: problem" in err; cfg untouched then. */
-int pm_cli_config_set(pm_cli_config *cfg, const char *section, const char *key, const char *value, char *err);
-/* Same, but writes only the problem ("not a number", "unknown key") into problem (PM_CLI_ERR_MAX bytes). */
-int pm_cli_config_parse_value(pm_cli_config *cfg, const char *section, const char *key, const char *value,
+int pm_config_set(pm_config *cfg, const char *section, const char *key, const char *value, char *err);
+/* Same, but writes only the problem ("not a number", "unknown key") into problem (PM_CFG_ERR_MAX bytes). */
+int pm_config_parse_value(pm_config *cfg, const char *section, const char *key, const char *value,
                               char *problem);
 /* Same from "section.key=value" (the --set syntax). */
-int pm_cli_config_set_arg(pm_cli_config *cfg, const char *assignment, char *err);
+int pm_config_set_arg(pm_config *cfg, const char *assignment, char *err);
 /* Applies every key of an INI file / string (name is used in messages). Errors: "name:line: problem".
  * cfg is untouched unless the whole file applies cleanly. */
-int pm_cli_config_load_file(pm_cli_config *cfg, const char *path, char *err);
-int pm_cli_config_load_string(pm_cli_config *cfg, const char *text, const char *name, char *err);
+int pm_config_load_file(pm_config *cfg, const char *path, char *err);
+int pm_config_load_string(pm_config *cfg, const char *text, const char *name, char *err);
 /* Checks the relations between keys (list lengths, t_min <= t_max ...). 0 or -1 with a message. */
-int pm_cli_config_check(const pm_cli_config *cfg, char *err);
+int pm_config_check(const pm_config *cfg, char *err);
 
 /* The key's current value as text (round-trip exact), or -1 for an unknown key. buf: n bytes. */
-int pm_cli_config_get(const pm_cli_config *cfg, const char *section, const char *key, char *buf, size_t n);
+int pm_config_get(const pm_config *cfg, const char *section, const char *key, char *buf, size_t n);
 /* 1 if every key has the same value; otherwise 0 and the first differing "section.key" in which (n bytes). */
-int pm_cli_config_equal(const pm_cli_config *a, const pm_cli_config *b, char *which, size_t n);
+int pm_config_equal(const pm_config *a, const pm_config *b, char *which, size_t n);
 /* Prints every key: section.key, default, range, help (for --help). */
-void pm_cli_config_print_keys(FILE *f);
+void pm_config_print_keys(FILE *f);
 /* Writes the effective config as a JSON object {"world": {...}, ...} as the value of the current key. */
-void pm_cli_config_write_json(const pm_cli_config *cfg, pm_json *j);
+void pm_config_write_json(const pm_config *cfg, pm_json *j);
 /* Writes the config as an INI file text (every key, section by section). */
-void pm_cli_config_write_ini(const pm_cli_config *cfg, FILE *f);
+void pm_config_write_ini(const pm_config *cfg, FILE *f);
 /* Writes every key as one line "<prefix>section.key=value" (the --set syntax, values round-trip exact), e.g.
  * the "# config " comment lines at the top of a run log. */
-void pm_cli_config_write_lines(const pm_cli_config *cfg, const char *prefix, FILE *f);
+void pm_config_write_lines(const pm_config *cfg, const char *prefix, FILE *f);
 
 /* Effective learning rate: learning.rate if nonzero, else learning.rate_<rule> (0 for the reflex). */
-double pm_cli_config_rate(const pm_cli_config *cfg);
+double pm_config_rate(const pm_config *cfg);
 /* Rule name ("reflex", "bp", "pm", "sr", "sign", "chained") or NULL; and the reverse lookup (-1 if unknown). */
-const char *pm_cli_rule_name(int rule);
-int pm_cli_rule_parse(const char *name);
+const char *pm_config_rule_name(int rule);
+int pm_config_rule_parse(const char *name);
 
 /* Strict number parsing (whole string, finite). 0 on success, -1 otherwise. */
-int pm_cli_parse_double(const char *s, double *out);
-int pm_cli_parse_long(const char *s, long *out);
+int pm_parse_double(const char *s, double *out);
+int pm_parse_long(const char *s, long *out);
+
+/* ---- options in the command-line style, shared by every command and the Python package ---- */
+
+/* Splits argv[*i] into an option name and its value: "--opt=value", or "--opt value" (consuming argv[*i+1]) when
+ * takes_value(name) says so. name: n bytes; *value points into argv (NULL for a flag). Returns 0, or 2 with
+ * "--opt: missing value" in err (PM_CFG_ERR_MAX bytes). Prints nothing. */
+int pm_args_next_option(int argc, char **argv, int *i, char *name, size_t n, const char **value,
+                           int (*takes_value)(const char *name), char *err);
+
+/* 1 if name is a config option (--config, --preset, --set, --track, --start, --ppu, --seed, --max-steps, --rule,
+ * --rate), which all take a value. */
+int pm_config_is_option(const char *name);
+
+/* Builds the base config: paper defaults, then --preset (last one wins), then each --config file in order.
+ * Returns 0, or 2 with the error in err (PM_CFG_ERR_MAX bytes); prints nothing. */
+int pm_config_from_args(int argc, char **argv, int (*takes_value)(const char *), pm_config *cfg, char *err);
+
+/* Applies one config option other than --preset/--config (ignored here: pm_cli_base_config did them).
+ * Returns 0, or 2 with e.g. "--rate: not a number: 'abc'" or "unknown option '--x' (see --help)" in err
+ * (PM_CFG_ERR_MAX bytes); prints nothing. */
+int pm_config_apply_option(pm_config *cfg, const char *name, const char *value, char *err);
+
+/* Help lines of the config options. */
+void pm_config_print_options_help(FILE *f);
 
 #endif

@@ -1,5 +1,5 @@
 /* Configuration of the primod CLI: the key table below is the single source of defaults, ranges and help text. */
-#include "config.h"
+#include "primod/config.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -22,7 +22,7 @@ typedef enum { K_DOUBLE, K_INT, K_LONG, K_U64, K_BOOL, K_STRING, K_ENUM, K_DLIST
 typedef struct {
     const char *section, *key;
     key_type type;
-    size_t off;            /* offsetof the field in pm_cli_config */
+    size_t off;            /* offsetof the field in pm_config */
     size_t count_off;      /* lists: offsetof the item count */
     int capacity;          /* lists: max items; strings: buffer size */
     int min_items;         /* lists: fewest items accepted */
@@ -32,15 +32,15 @@ typedef struct {
     const char *help;
 } key_def;
 
-#define F(field) offsetof(pm_cli_config, field)
+#define F(field) offsetof(pm_config, field)
 #define NUM(sec, k, t, field, def, lo, hi, help) {sec, k, t, F(field), 0, 0, 0, def, lo, hi, NULL, help}
 #define ENUM(sec, k, field, def, choices, help) {sec, k, K_ENUM, F(field), 0, 0, 0, def, 0, 0, choices, help}
 #define LIST(sec, k, t, field, count, minn, def, lo, hi, help)                                                   \
-    {sec, k, t, F(field), F(count), (int)(sizeof((pm_cli_config *)0)->field / sizeof((pm_cli_config *)0)->field[0]), \
+    {sec, k, t, F(field), F(count), (int)(sizeof((pm_config *)0)->field / sizeof((pm_config *)0)->field[0]), \
      minn, def, lo, hi, NULL, help}
 
 static const key_def keys[] = {
-    {"world", "track", K_STRING, F(track), 0, PM_CLI_PATH_MAX, 0, "paper", 0, 0, NULL,
+    {"world", "track", K_STRING, F(track), 0, PM_CFG_PATH_MAX, 0, "paper", 0, 0, NULL,
      "built-in track name or a PNG file (dark line on white)"},
     NUM("world", "ppu", K_DOUBLE, ppu, "4", 0.25, 64, "texture pixels per world unit"),
     LIST("world", "start", K_DLIST, start, n_start, 0, "", -1e6, 1e6,
@@ -59,7 +59,7 @@ static const key_def keys[] = {
     NUM("sensors", "reflex_y", K_DOUBLE, reflex_y, "5", 0, 100, "reflex pair at +/- this lateral offset, units"),
     NUM("sensors", "reflex_sigma", K_DOUBLE, reflex_sigma, "0.4", 0.01, 10, "reflex footprint sigma, units"),
     NUM("sensors", "reflex_gain", K_DOUBLE, reflex_gain, "50", 0, 1e6, "g_E: E = g_E (left - right)"),
-    NUM("sensors", "predictor_rows", K_INT, predictor_rows, "3", 1, PM_CLI_MAX_ROWS, "look-ahead rows"),
+    NUM("sensors", "predictor_rows", K_INT, predictor_rows, "3", 1, PM_CFG_MAX_ROWS, "look-ahead rows"),
     NUM("sensors", "predictor_x0", K_DOUBLE, predictor_x0, "11", -100, 1000, "x of the nearest row, units"),
     NUM("sensors", "predictor_dx", K_DOUBLE, predictor_dx, "1", 0, 1000, "x step between rows, units"),
     NUM("sensors", "predictor_count", K_INT, predictor_count, "48", 1, 10000, "predictor sensors per row"),
@@ -74,12 +74,12 @@ static const key_def keys[] = {
     NUM("filter", "t_max", K_DOUBLE, t_max, "10", 2, 1e6, "longest resonator period, steps"),
     NUM("filter", "q", K_DOUBLE, q, "0.51", 0.5, 1000, "resonator damping, must be > 0.5"),
 
-    NUM("network", "hidden_layers", K_INT, hidden_layers, "10", 0, PM_CLI_MAX_HIDDEN,
+    NUM("network", "hidden_layers", K_INT, hidden_layers, "10", 0, PM_CFG_MAX_HIDDEN,
         "hidden layers (when hidden is empty)"),
     NUM("network", "hidden_width", K_INT, hidden_width, "10", 1, 100000, "neurons per hidden layer"),
     LIST("network", "hidden", K_ILIST, hidden, n_hidden, 0, "", 1, 100000,
          "explicit hidden widths, e.g. 20,10; overrides hidden_layers x hidden_width"),
-    NUM("network", "outputs", K_INT, outputs, "2", 1, PM_CLI_MAX_OUTPUTS, "output neurons"),
+    NUM("network", "outputs", K_INT, outputs, "2", 1, PM_CFG_MAX_OUTPUTS, "output neurons"),
     ENUM("network", "activation", activation, "sigmoid", "sigmoid|tanh|linear|relu", "activation (SPEC §2)"),
     NUM("network", "bias", K_BOOL, bias, "false", 0, 1, "biases on every neuron"),
     ENUM("network", "init", init, "paper", "paper|symmetric|zero", "weight initialisation (SPEC §2)"),
@@ -124,7 +124,7 @@ static const preset_def presets[] = {
 
 /* ---- parsing of single values ---- */
 
-int pm_cli_parse_double(const char *s, double *out)
+int pm_parse_double(const char *s, double *out)
 {
     if (!s || !*s)
         return -1;
@@ -139,7 +139,7 @@ int pm_cli_parse_double(const char *s, double *out)
     return 0;
 }
 
-int pm_cli_parse_long(const char *s, long *out)
+int pm_parse_long(const char *s, long *out)
 {
     if (!s || !*s)
         return -1;
@@ -234,12 +234,12 @@ static int parse_number(const key_def *k, const char *s, int ints, double *out, 
     double x;
     if (ints) {
         long l;
-        if (pm_cli_parse_long(s, &l)) {
+        if (pm_parse_long(s, &l)) {
             snprintf(problem, n, "not an integer");
             return -1;
         }
         x = (double)l;
-    } else if (pm_cli_parse_double(s, &x)) {
+    } else if (pm_parse_double(s, &x)) {
         snprintf(problem, n, "not a number");
         return -1;
     }
@@ -254,7 +254,7 @@ static int parse_number(const key_def *k, const char *s, int ints, double *out, 
 /* Parses a comma-separated list into items (capacity k->capacity); *count set on success. */
 static int parse_list(const key_def *k, const char *s, double *items, int *count, char *problem, size_t n)
 {
-    char buf[PM_CLI_PATH_MAX];
+    char buf[PM_CFG_PATH_MAX];
     if (strlen(s) >= sizeof buf) {
         snprintf(problem, n, "too long");
         return -1;
@@ -293,7 +293,7 @@ static int parse_list(const key_def *k, const char *s, double *items, int *count
 }
 
 /* Parses value into cfg's field for key k. On error writes the problem and leaves cfg untouched. */
-static int parse_into(const key_def *k, const char *value, pm_cli_config *cfg, char *problem, size_t n)
+static int parse_into(const key_def *k, const char *value, pm_config *cfg, char *problem, size_t n)
 {
     char *base = (char *)cfg;
     double x;
@@ -339,7 +339,7 @@ static int parse_into(const key_def *k, const char *value, pm_cli_config *cfg, c
         return 0;
     case K_DLIST:
     case K_ILIST: {
-        double items[PM_CLI_MAX_HIDDEN];   /* the largest list capacity */
+        double items[PM_CFG_MAX_HIDDEN];   /* the largest list capacity */
         int count;
         if (parse_list(k, value, items, &count, problem, n))
             return -1;
@@ -364,7 +364,7 @@ static void format_double(double x, char *buf, size_t n)
         snprintf(buf, n, "%.17g", x);
 }
 
-static void format_value(const key_def *k, const pm_cli_config *cfg, char *buf, size_t n)
+static void format_value(const key_def *k, const pm_config *cfg, char *buf, size_t n)
 {
     const char *base = (const char *)cfg;
     buf[0] = '\0';
@@ -414,90 +414,90 @@ static int known_section(const char *section)
 
 /* ---- public API ---- */
 
-void pm_cli_config_defaults(pm_cli_config *cfg)
+void pm_config_defaults(pm_config *cfg)
 {
-    char problem[PM_CLI_ERR_MAX];
+    char problem[PM_CFG_ERR_MAX];
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < N_KEYS; i++)
         parse_into(&keys[i], keys[i].def, cfg, problem, sizeof problem);   /* defaults are valid (tested) */
 }
 
-int pm_cli_config_parse_value(pm_cli_config *cfg, const char *section, const char *key, const char *value,
+int pm_config_parse_value(pm_config *cfg, const char *section, const char *key, const char *value,
                               char *problem)
 {
     const key_def *k = find_key(section, key);
     if (!k) {
-        snprintf(problem, PM_CLI_ERR_MAX, "%s", known_section(section) ? "unknown key" : "unknown section");
+        snprintf(problem, PM_CFG_ERR_MAX, "%s", known_section(section) ? "unknown key" : "unknown section");
         return -1;
     }
-    pm_cli_config tmp = *cfg;
-    if (parse_into(k, value, &tmp, problem, PM_CLI_ERR_MAX))
+    pm_config tmp = *cfg;
+    if (parse_into(k, value, &tmp, problem, PM_CFG_ERR_MAX))
         return -1;
     *cfg = tmp;
     return 0;
 }
 
-int pm_cli_config_set(pm_cli_config *cfg, const char *section, const char *key, const char *value, char *err)
+int pm_config_set(pm_config *cfg, const char *section, const char *key, const char *value, char *err)
 {
-    char problem[PM_CLI_ERR_MAX];
-    if (!pm_cli_config_parse_value(cfg, section, key, value, problem))
+    char problem[PM_CFG_ERR_MAX];
+    if (!pm_config_parse_value(cfg, section, key, value, problem))
         return 0;
     if (!find_key(section, key) && !known_section(section))
-        snprintf(err, PM_CLI_ERR_MAX, "[%.100s]: unknown section", section);
+        snprintf(err, PM_CFG_ERR_MAX, "[%.100s]: unknown section", section);
     else if (!find_key(section, key))
-        snprintf(err, PM_CLI_ERR_MAX, "[%.100s] %.100s: unknown key", section, key);
+        snprintf(err, PM_CFG_ERR_MAX, "[%.100s] %.100s: unknown key", section, key);
     else
-        snprintf(err, PM_CLI_ERR_MAX, "[%s] %s = %.200s: %.200s", section, key, value, problem);
+        snprintf(err, PM_CFG_ERR_MAX, "[%s] %s = %.200s: %.200s", section, key, value, problem);
     return -1;
 }
 
-int pm_cli_config_set_arg(pm_cli_config *cfg, const char *assignment, char *err)
+int pm_config_set_arg(pm_config *cfg, const char *assignment, char *err)
 {
     const char *dot = strchr(assignment, '.'), *eq = strchr(assignment, '=');
     if (!dot || !eq || dot > eq || dot == assignment || eq == dot + 1) {
-        snprintf(err, PM_CLI_ERR_MAX, "'%.200s': expected section.key=value", assignment);
+        snprintf(err, PM_CFG_ERR_MAX, "'%.200s': expected section.key=value", assignment);
         return -1;
     }
     char section[64], key[64];
     if ((size_t)(dot - assignment) >= sizeof section || (size_t)(eq - dot - 1) >= sizeof key) {
-        snprintf(err, PM_CLI_ERR_MAX, "'%.200s': unknown key", assignment);
+        snprintf(err, PM_CFG_ERR_MAX, "'%.200s': unknown key", assignment);
         return -1;
     }
     snprintf(section, sizeof section, "%.*s", (int)(dot - assignment), assignment);
     snprintf(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
-    return pm_cli_config_set(cfg, section, key, eq + 1, err);
+    return pm_config_set(cfg, section, key, eq + 1, err);
 }
 
-int pm_cli_config_preset(pm_cli_config *cfg, const char *name, char *err)
+int pm_config_preset(pm_config *cfg, const char *name, char *err)
 {
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
         if (strcmp(presets[i].name, name))
             continue;
-        pm_cli_config tmp;
-        pm_cli_config_defaults(&tmp);
+        pm_config tmp;
+        pm_config_defaults(&tmp);
         for (int o = 0; presets[i].overrides[o]; o++)
-            if (pm_cli_config_set_arg(&tmp, presets[i].overrides[o], err))
+            if (pm_config_set_arg(&tmp, presets[i].overrides[o], err))
                 return -1;   /* a broken built-in preset; caught by the tests */
         *cfg = tmp;
         return 0;
     }
-    snprintf(err, PM_CLI_ERR_MAX, "unknown preset '%.100s' (paper, study)", name);
+    snprintf(err, PM_CFG_ERR_MAX, "unknown preset '%.100s' (paper, study)", name);
     return -1;
 }
 
 /* State of one INI parse: the config being built and the first error. */
 typedef struct {
-    pm_cli_config cfg;
-    char err[PM_CLI_ERR_MAX];
+    pm_config cfg;
+    char err[PM_CFG_ERR_MAX];
 } ini_ctx;
 
 static int ini_handler_fn(void *user, const char *section, const char *name, const char *value)
 {
     ini_ctx *ctx = user;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     if (!*section)
         snprintf(err, sizeof err, "%.100s = %.100s: key outside any [section]", name, value);
-    else if (!pm_cli_config_set(&ctx->cfg, section, name, value, err))
+    else if (!pm_config_set(&ctx->cfg, section, name, value, err))
         return 1;
     if (!ctx->err[0])
         snprintf(ctx->err, sizeof ctx->err, "%s", err);
@@ -505,28 +505,28 @@ static int ini_handler_fn(void *user, const char *section, const char *name, con
 }
 
 /* Turns inih's result into a message naming the file and line. */
-static int ini_result(int rc, const ini_ctx *ctx, const char *name, pm_cli_config *cfg, char *err)
+static int ini_result(int rc, const ini_ctx *ctx, const char *name, pm_config *cfg, char *err)
 {
     if (rc == 0) {
         *cfg = ctx->cfg;
         return 0;
     }
     if (rc == -1)
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: cannot open: %s", name, strerror(errno));
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: cannot open: %s", name, strerror(errno));
     else if (rc == -2)
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: out of memory", name);
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: out of memory", name);
     else if (ctx->err[0])
-        snprintf(err, PM_CLI_ERR_MAX, "%.200s:%d: %.380s", name, rc, ctx->err);
+        snprintf(err, PM_CFG_ERR_MAX, "%.200s:%d: %.380s", name, rc, ctx->err);
     else
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s:%d: syntax error (expected [section] or key = value)", name, rc);
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s:%d: syntax error (expected [section] or key = value)", name, rc);
     return -1;
 }
 
-int pm_cli_config_load_file(pm_cli_config *cfg, const char *path, char *err)
+int pm_config_load_file(pm_config *cfg, const char *path, char *err)
 {
     ini_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: out of memory", path);
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: out of memory", path);
         return -1;
     }
     ctx->cfg = *cfg;
@@ -534,7 +534,7 @@ int pm_cli_config_load_file(pm_cli_config *cfg, const char *path, char *err)
     FILE *f = fopen(path, "r");
     int rc = f ? ini_parse_file(f, ini_handler_fn, ctx) : -1;
     if (f && ferror(f)) { /* e.g. a directory: fopen succeeds, every read fails (EISDIR), inih saw no line */
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: cannot read: %s", path, strerror(errno));
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: cannot read: %s", path, strerror(errno));
         fclose(f);
         free(ctx);
         return -1;
@@ -546,11 +546,11 @@ int pm_cli_config_load_file(pm_cli_config *cfg, const char *path, char *err)
     return r;
 }
 
-int pm_cli_config_load_string(pm_cli_config *cfg, const char *text, const char *name, char *err)
+int pm_config_load_string(pm_config *cfg, const char *text, const char *name, char *err)
 {
     ini_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: out of memory", name);
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: out of memory", name);
         return -1;
     }
     ctx->cfg = *cfg;
@@ -560,34 +560,34 @@ int pm_cli_config_load_string(pm_cli_config *cfg, const char *text, const char *
     return r;
 }
 
-int pm_cli_config_check(const pm_cli_config *cfg, char *err)
+int pm_config_check(const pm_config *cfg, char *err)
 {
     if (cfg->n_start != 0 && cfg->n_start != 3) {
-        snprintf(err, PM_CLI_ERR_MAX, "[world] start: needs 3 values x,y,heading_deg (or none), got %d",
+        snprintf(err, PM_CFG_ERR_MAX, "[world] start: needs 3 values x,y,heading_deg (or none), got %d",
                  cfg->n_start);
         return -1;
     }
     if (cfg->t_max < cfg->t_min) {
-        snprintf(err, PM_CLI_ERR_MAX, "[filter] t_max = %g: below t_min = %g", cfg->t_max, cfg->t_min);
+        snprintf(err, PM_CFG_ERR_MAX, "[filter] t_max = %g: below t_min = %g", cfg->t_max, cfg->t_min);
         return -1;
     }
     if (!(cfg->q > 0.5)) {
-        snprintf(err, PM_CLI_ERR_MAX, "[filter] q = %g: must be > 0.5", cfg->q);
+        snprintf(err, PM_CFG_ERR_MAX, "[filter] q = %g: must be > 0.5", cfg->q);
         return -1;
     }
     if (cfg->n_output_mix != cfg->outputs) {
-        snprintf(err, PM_CLI_ERR_MAX, "[network] output_mix: %d values for outputs = %d", cfg->n_output_mix,
+        snprintf(err, PM_CFG_ERR_MAX, "[network] output_mix: %d values for outputs = %d", cfg->n_output_mix,
                  cfg->outputs);
         return -1;
     }
     if (cfg->warmup + cfg->window > 1000000000 - cfg->hold) {
-        snprintf(err, PM_CLI_ERR_MAX, "[run] warmup + window + hold: too large");
+        snprintf(err, PM_CFG_ERR_MAX, "[run] warmup + window + hold: too large");
         return -1;
     }
     return 0;
 }
 
-int pm_cli_config_get(const pm_cli_config *cfg, const char *section, const char *key, char *buf, size_t n)
+int pm_config_get(const pm_config *cfg, const char *section, const char *key, char *buf, size_t n)
 {
     const key_def *k = find_key(section, key);
     if (!k)
@@ -596,10 +596,10 @@ int pm_cli_config_get(const pm_cli_config *cfg, const char *section, const char 
     return 0;
 }
 
-int pm_cli_config_equal(const pm_cli_config *a, const pm_cli_config *b, char *which, size_t n)
+int pm_config_equal(const pm_config *a, const pm_config *b, char *which, size_t n)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
-        char va[PM_CLI_PATH_MAX + 8], vb[PM_CLI_PATH_MAX + 8];
+        char va[PM_CFG_PATH_MAX + 8], vb[PM_CFG_PATH_MAX + 8];
         format_value(&keys[i], a, va, sizeof va);
         format_value(&keys[i], b, vb, sizeof vb);
         if (strcmp(va, vb)) {
@@ -610,7 +610,7 @@ int pm_cli_config_equal(const pm_cli_config *a, const pm_cli_config *b, char *wh
     return 1;
 }
 
-void pm_cli_config_print_keys(FILE *f)
+void pm_config_print_keys(FILE *f)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
         const key_def *k = &keys[i];
@@ -627,10 +627,10 @@ void pm_cli_config_print_keys(FILE *f)
     }
 }
 
-static void write_json_value(const key_def *k, const pm_cli_config *cfg, pm_json *j)
+static void write_json_value(const key_def *k, const pm_config *cfg, pm_json *j)
 {
     const char *base = (const char *)cfg;
-    char buf[PM_CLI_PATH_MAX + 8];
+    char buf[PM_CFG_PATH_MAX + 8];
     switch (k->type) {
     case K_DOUBLE: pm_json_double(j, *(const double *)(base + k->off)); break;
     case K_INT: pm_json_long(j, *(const int *)(base + k->off)); break;
@@ -656,7 +656,7 @@ static void write_json_value(const key_def *k, const pm_cli_config *cfg, pm_json
     }
 }
 
-void pm_cli_config_write_json(const pm_cli_config *cfg, pm_json *j)
+void pm_config_write_json(const pm_config *cfg, pm_json *j)
 {
     pm_json_begin_object(j);
     for (size_t i = 0; i < N_KEYS; i++) {
@@ -673,10 +673,10 @@ void pm_cli_config_write_json(const pm_cli_config *cfg, pm_json *j)
     pm_json_end_object(j);
 }
 
-void pm_cli_config_write_ini(const pm_cli_config *cfg, FILE *f)
+void pm_config_write_ini(const pm_config *cfg, FILE *f)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
-        char buf[PM_CLI_PATH_MAX + 8];
+        char buf[PM_CFG_PATH_MAX + 8];
         if (i == 0 || strcmp(keys[i].section, keys[i - 1].section))
             fprintf(f, "%s[%s]\n", i ? "\n" : "", keys[i].section);
         format_value(&keys[i], cfg, buf, sizeof buf);
@@ -684,39 +684,39 @@ void pm_cli_config_write_ini(const pm_cli_config *cfg, FILE *f)
     }
 }
 
-void pm_cli_config_write_lines(const pm_cli_config *cfg, const char *prefix, FILE *f)
+void pm_config_write_lines(const pm_config *cfg, const char *prefix, FILE *f)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
-        char buf[PM_CLI_PATH_MAX + 8];
+        char buf[PM_CFG_PATH_MAX + 8];
         format_value(&keys[i], cfg, buf, sizeof buf);
         fprintf(f, "%s%s.%s=%s\n", prefix, keys[i].section, keys[i].key, buf);
     }
 }
 
-double pm_cli_config_rate(const pm_cli_config *cfg)
+double pm_config_rate(const pm_config *cfg)
 {
     if (cfg->rate > 0)
         return cfg->rate;
     switch (cfg->rule) {
-    case PM_CLI_RULE_BP: return cfg->rate_bp;
-    case PM_CLI_RULE_PM: return cfg->rate_pm;
-    case PM_CLI_RULE_SR: return cfg->rate_sr;
-    case PM_CLI_RULE_SIGN: return cfg->rate_sign;
-    case PM_CLI_RULE_CHAINED: return cfg->rate_chained;
+    case PM_CFG_RULE_BP: return cfg->rate_bp;
+    case PM_CFG_RULE_PM: return cfg->rate_pm;
+    case PM_CFG_RULE_SR: return cfg->rate_sr;
+    case PM_CFG_RULE_SIGN: return cfg->rate_sign;
+    case PM_CFG_RULE_CHAINED: return cfg->rate_chained;
     default: return 0;
     }
 }
 
-static const char *const rule_names[PM_CLI_N_RULES] = {"reflex", "bp", "pm", "sr", "sign", "chained"};
+static const char *const rule_names[PM_CFG_N_RULES] = {"reflex", "bp", "pm", "sr", "sign", "chained"};
 
-const char *pm_cli_rule_name(int rule)
+const char *pm_config_rule_name(int rule)
 {
-    return rule >= 0 && rule < PM_CLI_N_RULES ? rule_names[rule] : NULL;
+    return rule >= 0 && rule < PM_CFG_N_RULES ? rule_names[rule] : NULL;
 }
 
-int pm_cli_rule_parse(const char *name)
+int pm_config_rule_parse(const char *name)
 {
-    for (int i = 0; i < PM_CLI_N_RULES; i++)
+    for (int i = 0; i < PM_CFG_N_RULES; i++)
         if (name && !strcmp(name, rule_names[i]))
             return i;
     return -1;

@@ -1,8 +1,8 @@
 /* Impulse response of the closed reflex loop on a straight line: kick the steering once, record E(n). */
-#ifndef PRIMOD_TOOLS_IMPULSE_H
-#define PRIMOD_TOOLS_IMPULSE_H
+#ifndef PRIMOD_IMPULSE_H
+#define PRIMOD_IMPULSE_H
 
-#include "config.h"
+#include "primod/config.h"
 
 typedef struct {
     int steps;          /* steps recorded, 1..100000 */
@@ -23,12 +23,12 @@ typedef struct {
 /* Runs the reflex loop (rule reflex, no learning, no wheel noise) with the sensors, robot and filter settings of
  * cfg on a straight vertical line (pm_world_from_pixels, 100 units wide, tall enough for the whole run), the
  * robot starting centred on the line heading along it (+y). At kick_step the steering gets +kick. Fills every
- * array of res. Returns 0, 2 (bad spec or config) or 1 (no memory) with one line in err (PM_CLI_ERR_MAX). */
-int pm_impulse_run(const pm_cli_config *cfg, const pm_impulse_spec *spec, pm_impulse_result *res, char *err);
+ * array of res. Returns 0, 2 (bad spec or config) or 1 (no memory) with one line in err (PM_CFG_ERR_MAX). */
+int pm_impulse_run(const pm_config *cfg, const pm_impulse_spec *spec, pm_impulse_result *res, char *err);
 
 /* Draws E(n), the steering and the lateral offset over time into dir/impulse.EXT (ext "png" or "svg").
- * Returns 0 or -1 with a message in err (PM_CLI_ERR_MAX bytes). */
-int pm_impulse_draw(const pm_cli_config *cfg, const pm_impulse_spec *spec, const pm_impulse_result *res,
+ * Returns 0 or -1 with a message in err (PM_CFG_ERR_MAX bytes). */
+int pm_impulse_draw(const pm_config *cfg, const pm_impulse_spec *spec, const pm_impulse_result *res,
                     const char *dir, const char *ext, char *err);
 
 #endif

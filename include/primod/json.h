@@ -1,6 +1,6 @@
 /* Small JSON writer (into a growing buffer) and reader (a tree) for the CLI's run records. */
-#ifndef PRIMOD_TOOLS_JSON_H
-#define PRIMOD_TOOLS_JSON_H
+#ifndef PRIMOD_JSON_H
+#define PRIMOD_JSON_H
 
 #include <stddef.h>
 

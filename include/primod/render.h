@@ -1,10 +1,10 @@
 /* The recorded time course of one run (from a `primod run --log` TSV or a live pm_runner) and its pictures. */
-#ifndef PRIMOD_TOOLS_RENDER_TRACE_H
-#define PRIMOD_TOOLS_RENDER_TRACE_H
+#ifndef PRIMOD_RENDER_H
+#define PRIMOD_RENDER_H
 
 #include "primod/net.h"
 #include "primod/sim.h"
-#include "runner.h"
+#include "primod/run.h"
 
 #define PM_TRACE_MAX_LAYERS PM_RUN_MAX_LAYERS
 
@@ -31,16 +31,16 @@ void pm_trace_destroy(pm_trace *t);   /* NULL does nothing */
 int pm_trace_append(pm_trace *t, const pm_runner_step_info *s, const double *dist);
 
 /* Reads a `primod run --log` TSV (header line step x y heading E R steering left right o1..oM d1..dL, heading in
- * degrees; lines starting with '#' are comments). Returns 0, or -1 with one line in err (PM_CLI_ERR_MAX bytes):
+ * degrees; lines starting with '#' are comments). Returns 0, or -1 with one line in err (PM_CFG_ERR_MAX bytes):
  * cannot open, missing column, bad number (with the line number), no data rows. Free with pm_trace_destroy. */
 int pm_trace_read_log(const char *path, pm_trace **out, char *err);
 
 /* Reads the configuration a `primod run --log` TSV carries in its leading '#' lines (PM_RUN_LOG_MAGIC, then
  * "# config section.key=value" per key) into *cfg, starting from the paper defaults; other '#' lines are
  * ignored. *found = 0 and cfg untouched for a log without that first line (older logs). Returns 0, or -1 with
- * one line in err (PM_CLI_ERR_MAX bytes): cannot open, another log version, a bad key or value (with the line
+ * one line in err (PM_CFG_ERR_MAX bytes): cannot open, another log version, a bad key or value (with the line
  * number), or keys that do not fit together; cfg untouched then. */
-int pm_trace_read_log_config(const char *path, pm_cli_config *cfg, int *found, char *err);
+int pm_trace_read_log_config(const char *path, pm_config *cfg, int *found, char *err);
 
 /* What to draw for one run. */
 typedef struct {
@@ -63,8 +63,18 @@ typedef struct {
  * signals.EXT (E(n) and steering over time), weights.EXT (per-layer weight distance; only if the run has
  * layers), first_layer.EXT (only with a net). prefix (may be "") is put before each file name. Names of the
  * files written are appended to the list in written (may be NULL; newline-separated, n bytes).
- * Returns 0, or -1 with a message in err (PM_CLI_ERR_MAX bytes). */
+ * Returns 0, or -1 with a message in err (PM_CFG_ERR_MAX bytes). */
 int pm_render_run(const pm_render_spec *spec, const char *dir, const char *prefix, char *written, size_t n,
                   char *err);
+
+/* ---- output directories and formats of the pictures ---- */
+/* Makes sure dir is a writable directory, creating it (one level, mode 0777 & ~umask) if it does not exist.
+ * Returns 0, or -1 with a message in err (PM_CFG_ERR_MAX bytes). */
+int pm_render_prepare_dir(const char *dir, char *err);
+/* Same, naming option (e.g. "--plots") in the message instead of "--out". */
+int pm_render_prepare_dir_for(const char *option, const char *dir, char *err);
+
+/* Parses --format: "png", "svg" or "both" into two flags. Returns 0 or -1 for anything else. */
+int pm_render_parse_format(const char *s, int *png, int *svg);
 
 #endif

@@ -5,13 +5,13 @@
 #ifdef PRIMOD_HAVE_SDL2
 #include <SDL.h>
 
-#include "config.h"
+#include "primod/config.h"
 
 #define PM_VIEW_MAX_KEYS 32
 
 /* Options of primod view beyond the run configuration (tools/cmd_view.c parses them). */
 typedef struct {
-    pm_cli_config cfg;
+    pm_config cfg;
     long frames;               /* stop after this many loop steps; 0 = until quit */
     const char *screenshot;    /* PNG path: headless, write the last frame; NULL = interactive */
     const char *load_model;    /* may be NULL */

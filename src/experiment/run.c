@@ -1,6 +1,6 @@
 /* One closed-loop run of the simulated line follower: builds world, sim and loop from a config and steps them. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, isatty, strcasecmp, open_memstream */
-#include "runner.h"
+#include "primod/run.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli_common.h"
+#include "primod/notify.h"
 #include "primod/version.h"
 
 /* The wheel-noise stream is seeded from seed ^ this, the network from seed itself: one user seed, two
@@ -19,7 +19,7 @@
 #define PM_SIM_SEED_XOR 0x9E3779B97F4A7C15ULL
 
 struct pm_runner {
-    pm_cli_config cfg;
+    pm_config cfg;
     pm_world *world;
     pm_sim *sim;
     pm_loop *loop;
@@ -43,25 +43,25 @@ static int is_png_path(const char *track)
 }
 
 /* Builds the world: a built-in track by name, else a PNG file. */
-static int make_world(const pm_cli_config *cfg, pm_world **out, char *err)
+static int make_world(const pm_config *cfg, pm_world **out, char *err)
 {
     pm_status st;
     if (is_png_path(cfg->track)) {
         st = pm_world_load_png(cfg->track, cfg->ppu, out);
         if (st == PM_ERR_IO)
-            snprintf(err, PM_CLI_ERR_MAX, "track %.300s: cannot open: %s", cfg->track, strerror(errno));
+            snprintf(err, PM_CFG_ERR_MAX, "track %.300s: cannot open: %s", cfg->track, strerror(errno));
         else if (st == PM_ERR_FORMAT)
-            snprintf(err, PM_CLI_ERR_MAX, "track %.300s: not a usable PNG (damaged, too large, or no dark line on light ground)",
+            snprintf(err, PM_CFG_ERR_MAX, "track %.300s: not a usable PNG (damaged, too large, or no dark line on light ground)",
                      cfg->track);
         else if (st)
-            snprintf(err, PM_CLI_ERR_MAX, "track %.300s: %s", cfg->track, pm_status_str(st));
+            snprintf(err, PM_CFG_ERR_MAX, "track %.300s: %s", cfg->track, pm_status_str(st));
         return st == PM_OK ? PM_EXIT_OK : st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
     }
     st = pm_world_create_builtin(cfg->track, cfg->ppu, out);
     if (st == PM_OK)
         return PM_EXIT_OK;
     if (st == PM_ERR_NOMEM) {
-        snprintf(err, PM_CLI_ERR_MAX, "track %.300s: out of memory", cfg->track);
+        snprintf(err, PM_CFG_ERR_MAX, "track %.300s: out of memory", cfg->track);
         return PM_EXIT_FAILURE;
     }
     int n;
@@ -69,11 +69,11 @@ static int make_world(const pm_cli_config *cfg, pm_world **out, char *err)
     char list[256] = "";
     for (int i = 0; i < n; i++)
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
-    snprintf(err, PM_CLI_ERR_MAX, "unknown track '%.200s' (built-in: %s; or a .png file)", cfg->track, list);
+    snprintf(err, PM_CFG_ERR_MAX, "unknown track '%.200s' (built-in: %s; or a .png file)", cfg->track, list);
     return PM_EXIT_USAGE;
 }
 
-static void sim_config(const pm_cli_config *cfg, pm_sim_config *s)
+static void sim_config(const pm_config *cfg, pm_sim_config *s)
 {
     pm_sim_config_paper(s);
     s->dt = cfg->dt / cfg->substeps;
@@ -95,7 +95,7 @@ static void sim_config(const pm_cli_config *cfg, pm_sim_config *s)
 }
 
 /* Hidden widths then the outputs into sizes: (PM_RUN_MAX_LAYERS); returns the number of layers. */
-static int layer_sizes(const pm_cli_config *cfg, int *sizes)
+static int layer_sizes(const pm_config *cfg, int *sizes)
 {
     int n = 0;
     if (cfg->n_hidden > 0)
@@ -108,25 +108,25 @@ static int layer_sizes(const pm_cli_config *cfg, int *sizes)
     return n;
 }
 
-void pm_cli_loop_config(const pm_cli_config *cfg, int *sizes, pm_loop_config *l)
+void pm_config_loop_config(const pm_config *cfg, int *sizes, pm_loop_config *l)
 {
     pm_loop_config_paper(l);
     l->n_rows = cfg->predictor_rows;
     l->row_len = cfg->predictor_count;
     l->n_predictors = cfg->predictor_rows * cfg->predictor_count;
-    l->filter.kind = cfg->filter_kind == PM_CLI_FILTER_DELAY ? PM_FILTER_DELAY : PM_FILTER_RESONATOR;
+    l->filter.kind = cfg->filter_kind == PM_CFG_FILTER_DELAY ? PM_FILTER_DELAY : PM_FILTER_RESONATOR;
     l->filter.n_filters = cfg->filter_n;
     l->filter.t_min = cfg->t_min;
     l->filter.t_max = cfg->t_max;
     l->filter.q = cfg->q;
     l->net.n_layers = layer_sizes(cfg, sizes);
     l->net.layer_sizes = sizes;
-    l->net.activation = (pm_activation)cfg->activation;   /* same order as pm_cli_activation */
+    l->net.activation = (pm_activation)cfg->activation;   /* same order as pm_config_activation */
     l->net.seed = cfg->seed;
     l->net.use_bias = cfg->bias;
-    l->net.init = (pm_init)cfg->init;                     /* same order as pm_cli_init */
-    l->rule = (pm_loop_rule)cfg->rule;                    /* same order as pm_cli_rule */
-    l->rate = pm_cli_config_rate(cfg);
+    l->net.init = (pm_init)cfg->init;                     /* same order as pm_config_init_kind */
+    l->rule = (pm_loop_rule)cfg->rule;                    /* same order as pm_config_rule */
+    l->rate = pm_config_rate(cfg);
     l->dead_band = cfg->dead_band;
     l->speed = cfg->speed;
     l->net_gain = cfg->net_gain;
@@ -143,14 +143,14 @@ void pm_cli_loop_config(const pm_cli_config *cfg, int *sizes, pm_loop_config *l)
 /* Loads a model and swaps it into the loop after checking its whole shape against the config. */
 static int load_model(pm_runner *r, const char *path, const int *sizes, int n_layers, char *err)
 {
-    if (r->cfg.rule == PM_CLI_RULE_REFLEX) {
-        snprintf(err, PM_CLI_ERR_MAX, "--load-model: the reflex rule has no network");
+    if (r->cfg.rule == PM_CFG_RULE_REFLEX) {
+        snprintf(err, PM_CFG_ERR_MAX, "--load-model: the reflex rule has no network");
         return PM_EXIT_USAGE;
     }
     pm_net *net = NULL;
     pm_status st = pm_net_load(path, &net);
     if (st) {
-        snprintf(err, PM_CLI_ERR_MAX, "model %.300s: %s", path,
+        snprintf(err, PM_CFG_ERR_MAX, "model %.300s: %s", path,
                  st == PM_ERR_IO ? strerror(errno) : pm_status_str(st));
         return st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
     }
@@ -159,7 +159,7 @@ static int load_model(pm_runner *r, const char *path, const int *sizes, int n_la
         ok = pm_net_layer_size(net, i) == sizes[i];
     ok = ok && pm_net_has_bias(net) == (r->cfg.bias != 0);
     if (!ok || pm_loop_replace_net(r->loop, net)) {
-        snprintf(err, PM_CLI_ERR_MAX,
+        snprintf(err, PM_CFG_ERR_MAX,
                  "model %.300s: shape (%d inputs, %d layers, %d outputs) does not match the config "
                  "(%d inputs, %d layers, %d outputs)", path, pm_net_n_inputs(net), pm_net_n_layers(net),
                  pm_net_n_outputs(net), pm_loop_n_inputs(r->loop), n_layers, sizes[n_layers - 1]);
@@ -171,13 +171,13 @@ static int load_model(pm_runner *r, const char *path, const int *sizes, int n_la
 
 static int place_robot(pm_runner *r, char *err)
 {
-    const pm_cli_config *c = &r->cfg;
+    const pm_config *c = &r->cfg;
     if (c->n_start == 3) {
         const double deg = acos(-1.0) / 180.0;
         if (pm_sim_set_pose(r->sim, c->start[0], c->start[1], c->start[2] * deg)) {
             double w, h;
             pm_world_size(r->world, &w, &h);
-            snprintf(err, PM_CLI_ERR_MAX, "start pose (%g, %g) is off the track texture (0..%g x 0..%g units)",
+            snprintf(err, PM_CFG_ERR_MAX, "start pose (%g, %g) is off the track texture (0..%g x 0..%g units)",
                      c->start[0], c->start[1], w, h);
             return PM_EXIT_USAGE;
         }
@@ -185,7 +185,7 @@ static int place_robot(pm_runner *r, char *err)
     }
     double x, y, h;
     if (pm_world_start_pose(r->world, &x, &y, &h)) {
-        snprintf(err, PM_CLI_ERR_MAX, "track %.300s has no start pose: give --start X,Y,HEADING_DEG", c->track);
+        snprintf(err, PM_CFG_ERR_MAX, "track %.300s has no start pose: give --start X,Y,HEADING_DEG", c->track);
         return PM_EXIT_USAGE;
     }
     return PM_EXIT_OK;
@@ -196,18 +196,18 @@ static const char *loop_error(pm_status st)
     return st == PM_ERR_NOMEM ? "out of memory" : pm_status_str(st);
 }
 
-int pm_runner_create(const pm_cli_config *cfg, const char *model, pm_runner **out, char *err)
+int pm_runner_create(const pm_config *cfg, const char *model, pm_runner **out, char *err)
 {
-    if (pm_cli_config_check(cfg, err))
+    if (pm_config_check(cfg, err))
         return PM_EXIT_USAGE;
-    if ((cfg->rule == PM_CLI_RULE_PM || cfg->rule == PM_CLI_RULE_CHAINED) && cfg->predictor_rows < 2) {
-        snprintf(err, PM_CLI_ERR_MAX, "rule %s needs [sensors] predictor_rows >= 2 (curvature relevance)",
-                 pm_cli_rule_name(cfg->rule));
+    if ((cfg->rule == PM_CFG_RULE_PM || cfg->rule == PM_CFG_RULE_CHAINED) && cfg->predictor_rows < 2) {
+        snprintf(err, PM_CFG_ERR_MAX, "rule %s needs [sensors] predictor_rows >= 2 (curvature relevance)",
+                 pm_config_rule_name(cfg->rule));
         return PM_EXIT_USAGE;
     }
     pm_runner *r = calloc(1, sizeof *r);
     if (!r) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         return PM_EXIT_FAILURE;
     }
     r->cfg = *cfg;
@@ -218,7 +218,7 @@ int pm_runner_create(const pm_cli_config *cfg, const char *model, pm_runner **ou
     sim_config(cfg, &sc);
     pm_status st = pm_sim_create(&sc, r->world, &r->sim);
     if (st) {
-        snprintf(err, PM_CLI_ERR_MAX, "simulator: %s (check [robot] and [sensors])", loop_error(st));
+        snprintf(err, PM_CFG_ERR_MAX, "simulator: %s (check [robot] and [sensors])", loop_error(st));
         rc = st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
         goto fail;
     }
@@ -226,10 +226,10 @@ int pm_runner_create(const pm_cli_config *cfg, const char *model, pm_runner **ou
         goto fail;
     int sizes[PM_RUN_MAX_LAYERS];
     pm_loop_config lc;
-    pm_cli_loop_config(cfg, sizes, &lc);
+    pm_config_loop_config(cfg, sizes, &lc);
     st = pm_loop_create(&lc, &r->loop);
     if (st) {
-        snprintf(err, PM_CLI_ERR_MAX, "loop: %s (check [filter], [network], [learning], [run])", loop_error(st));
+        snprintf(err, PM_CFG_ERR_MAX, "loop: %s (check [filter], [network], [learning], [run])", loop_error(st));
         rc = st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
         goto fail;
     }
@@ -238,7 +238,7 @@ int pm_runner_create(const pm_cli_config *cfg, const char *model, pm_runner **ou
     r->predictors = calloc((size_t)pm_sim_n_predictors(r->sim), sizeof *r->predictors);
     r->recent = calloc((size_t)cfg->window, sizeof *r->recent);
     if (!r->predictors || !r->recent) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         rc = PM_EXIT_FAILURE;
         goto fail;
     }
@@ -303,7 +303,7 @@ int pm_runner_step(pm_runner *r, pm_runner_step_info *info)
 int pm_runner_done(const pm_runner *r) { return r->done; }
 const pm_sim *pm_runner_sim(const pm_runner *r) { return r->sim; }
 const pm_loop *pm_runner_loop(const pm_runner *r) { return r->loop; }
-const pm_cli_config *pm_runner_config(const pm_runner *r) { return &r->cfg; }
+const pm_config *pm_runner_config(const pm_runner *r) { return &r->cfg; }
 
 pm_status pm_runner_set_learning(pm_runner *r, int on)
 {
@@ -327,10 +327,10 @@ void pm_runner_weight_distances(const pm_runner *r, double *d)
 static void collect(const pm_runner *r, double seconds, pm_run_result *res)
 {
     memset(res, 0, sizeof *res);
-    snprintf(res->rule, sizeof res->rule, "%s", pm_cli_rule_name(r->cfg.rule));
+    snprintf(res->rule, sizeof res->rule, "%s", pm_config_rule_name(r->cfg.rule));
     snprintf(res->track, sizeof res->track, "%s", r->cfg.track);
     res->seed = r->cfg.seed;
-    res->rate = r->cfg.rule == PM_CLI_RULE_REFLEX ? 0 : pm_cli_config_rate(&r->cfg);
+    res->rate = r->cfg.rule == PM_CFG_RULE_REFLEX ? 0 : pm_config_rate(&r->cfg);
     res->steps = r->steps;
     res->success = r->success;
     res->success_step = r->success ? pm_loop_success_step(r->loop) : -1;
@@ -353,10 +353,10 @@ static void collect(const pm_runner *r, double seconds, pm_run_result *res)
 /* The log opens with its format line and the effective configuration as '#' comments (one "# config
  * section.key=value" line per key), so `primod render` can rebuild the world and sensors from the log alone;
  * readers skip '#' lines before the column header. */
-static void log_header(FILE *f, const pm_cli_config *cfg, int n_outputs, int n_layers)
+static void log_header(FILE *f, const pm_config *cfg, int n_outputs, int n_layers)
 {
     fprintf(f, "%s\n", PM_RUN_LOG_MAGIC);
-    pm_cli_config_write_lines(cfg, PM_RUN_LOG_CONFIG_PREFIX, f);
+    pm_config_write_lines(cfg, PM_RUN_LOG_CONFIG_PREFIX, f);
     fprintf(f, "step\tx\ty\theading\tE\tR\tsteering\tleft\tright");
     for (int m = 0; m < n_outputs; m++)
         fprintf(f, "\to%d", m + 1);
@@ -385,14 +385,14 @@ static void progress(const pm_runner *r, double t0, double *last)
     if (t - *last < 0.5)
         return;
     *last = t;
-    fprintf(stderr, "\r%ld/%ld steps  %.0f steps/s  mean |E| %.4g   ", r->steps, r->cfg.max_steps,
+    pm_notify(PM_NOTE_PROGRESS, "run", "%ld/%ld steps  %.0f steps/s  mean |E| %.4g", r->steps, r->cfg.max_steps,
             (double)r->steps / (t - t0), pm_loop_mean_abs_error(r->loop));
 }
 
 /* Options of run besides the config options: the files and the output switches. */
 static int run_takes_value(const char *name)
 {
-    return pm_cli_is_config_option(name) || !strcmp(name, "--log") || !strcmp(name, "--save-model") ||
+    return pm_config_is_option(name) || !strcmp(name, "--log") || !strcmp(name, "--save-model") ||
            !strcmp(name, "--load-model");
 }
 
@@ -400,11 +400,11 @@ int pm_run_parse_args(int argc, char **argv, pm_run_options *opt, int *json, cha
 {
     memset(opt, 0, sizeof *opt);
     *json = 0;
-    int rc = pm_cli_base_config_buf(argc, argv, run_takes_value, &opt->cfg, err), quiet = 0;
+    int rc = pm_config_from_args(argc, argv, run_takes_value, &opt->cfg, err), quiet = 0;
     for (int i = 1; !rc && i < argc; i++) {
         char name[64];
         const char *value;
-        if ((rc = pm_cli_next_option_buf(argc, argv, &i, name, sizeof name, &value, run_takes_value, err)))
+        if ((rc = pm_args_next_option(argc, argv, &i, name, sizeof name, &value, run_takes_value, err)))
             break;
         if (!strcmp(name, "--json"))
             *json = 1;
@@ -417,7 +417,7 @@ int pm_run_parse_args(int argc, char **argv, pm_run_options *opt, int *json, cha
         else if (!strcmp(name, "--load-model"))
             opt->load_model = value;
         else
-            rc = pm_cli_apply_config_option_buf(&opt->cfg, name, value, err);
+            rc = pm_config_apply_option(&opt->cfg, name, value, err);
     }
     opt->progress = !quiet;
     return rc;
@@ -425,13 +425,13 @@ int pm_run_parse_args(int argc, char **argv, pm_run_options *opt, int *json, cha
 
 int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
 {
-    if (opt->save_model && opt->cfg.rule == PM_CLI_RULE_REFLEX) {
-        snprintf(err, PM_CLI_ERR_MAX, "--save-model: the reflex rule has no network");
+    if (opt->save_model && opt->cfg.rule == PM_CFG_RULE_REFLEX) {
+        snprintf(err, PM_CFG_ERR_MAX, "--save-model: the reflex rule has no network");
         return PM_EXIT_USAGE;
     }
     if (opt->save_model) {
         /* checked before the run (which may take long), as --log is: its directory must be writable */
-        char dir[PM_CLI_PATH_MAX];
+        char dir[PM_CFG_PATH_MAX];
         const char *slash = strrchr(opt->save_model, '/');
         struct stat st;
         if (!slash)
@@ -440,15 +440,15 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
             snprintf(dir, sizeof dir, "%.*s", slash == opt->save_model ? 1 : (int)(slash - opt->save_model),
                      opt->save_model);
         if (!opt->save_model[0] || (slash && !slash[1])) {
-            snprintf(err, PM_CLI_ERR_MAX, "--save-model '%.300s': not a file name", opt->save_model);
+            snprintf(err, PM_CFG_ERR_MAX, "--save-model '%.300s': not a file name", opt->save_model);
             return PM_EXIT_USAGE;
         }
         if (stat(opt->save_model, &st) == 0 && S_ISDIR(st.st_mode)) {
-            snprintf(err, PM_CLI_ERR_MAX, "--save-model %.300s: %s", opt->save_model, strerror(EISDIR));
+            snprintf(err, PM_CFG_ERR_MAX, "--save-model %.300s: %s", opt->save_model, strerror(EISDIR));
             return PM_EXIT_USAGE;
         }
         if (access(dir, W_OK | X_OK)) {
-            snprintf(err, PM_CLI_ERR_MAX, "--save-model %.300s: %s", opt->save_model, strerror(errno));
+            snprintf(err, PM_CFG_ERR_MAX, "--save-model %.300s: %s", opt->save_model, strerror(errno));
             return PM_EXIT_USAGE;
         }
     }
@@ -457,7 +457,7 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
     if (rc)
         return rc;
     FILE *log = NULL;
-    char tmp[PM_CLI_PATH_MAX + 32] = "";
+    char tmp[PM_CFG_PATH_MAX + 32] = "";
     if (opt->log_path) {
         /* A regular file is written beside and renamed into place; anything else that exists (/dev/stdout, a
          * FIFO, /dev/null) is written directly: renaming over it would replace the device with a file. */
@@ -467,13 +467,13 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
         else
             snprintf(tmp, sizeof tmp, "%s.tmp.%ld", opt->log_path, (long)getpid());
         if (!(log = fopen(tmp[0] ? tmp : opt->log_path, "w"))) {
-            snprintf(err, PM_CLI_ERR_MAX, "--log %.300s: %s", opt->log_path, strerror(errno));
+            snprintf(err, PM_CFG_ERR_MAX, "--log %.300s: %s", opt->log_path, strerror(errno));
             pm_runner_destroy(r);
             return PM_EXIT_USAGE;
         }
         log_header(log, &r->cfg, pm_loop_n_outputs(r->loop), pm_runner_n_layers(r));
     }
-    int show = opt->progress && isatty(STDERR_FILENO);
+    int show = opt->progress;
     double t0 = now_seconds(), last = t0;
     double dist[PM_RUN_MAX_LAYERS];
     pm_runner_step_info info;
@@ -487,13 +487,13 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
     }
     double seconds = now_seconds() - t0;
     if (show)
-        fputc('\n', stderr);
+        pm_notify(PM_NOTE_PROGRESS_END, "run", "%s", "");
     collect(r, seconds, res);
     if (log) {
         int bad = ferror(log);
         bad |= fclose(log) != 0;
         if (bad || (tmp[0] && rename(tmp, opt->log_path))) {
-            snprintf(err, PM_CLI_ERR_MAX, "--log %.300s: cannot write: %s", opt->log_path, strerror(errno));
+            snprintf(err, PM_CFG_ERR_MAX, "--log %.300s: cannot write: %s", opt->log_path, strerror(errno));
             if (tmp[0])
                 remove(tmp);
             rc = PM_EXIT_FAILURE;
@@ -502,7 +502,7 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
     if (!rc && opt->save_model) {
         pm_status st = pm_net_save(pm_loop_net(r->loop), opt->save_model);
         if (st) {
-            snprintf(err, PM_CLI_ERR_MAX, "--save-model %.300s: %s", opt->save_model, pm_status_str(st));
+            snprintf(err, PM_CFG_ERR_MAX, "--save-model %.300s: %s", opt->save_model, pm_status_str(st));
             rc = PM_EXIT_FAILURE;
         }
     }
@@ -512,7 +512,7 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
 
 /* ---- result records ---- */
 
-void pm_run_result_json(const pm_run_result *res, const pm_cli_config *cfg, pm_json *j)
+void pm_run_result_json(const pm_run_result *res, const pm_config *cfg, pm_json *j)
 {
     pm_json_begin_object(j);
     pm_json_kv_string(j, "rule", res->rule);
@@ -541,7 +541,7 @@ void pm_run_result_json(const pm_run_result *res, const pm_cli_config *cfg, pm_j
     pm_json_kv_long(j, "result_format", PM_RUN_RESULT_FORMAT);
     if (cfg) {
         pm_json_key(j, "config");
-        pm_cli_config_write_json(cfg, j);
+        pm_config_write_json(cfg, j);
     }
     pm_json_end_object(j);
 }

@@ -1,6 +1,6 @@
 /* The recorded time course of one run: growing arrays, the TSV log reader, and the per-run pictures (SPEC §6). */
 #define _POSIX_C_SOURCE 200809L  /* getline, mkdir, access */
-#include "render_trace.h"
+#include "primod/render.h"
 
 #include <errno.h>
 #include <math.h>
@@ -121,7 +121,7 @@ static int parse_header(char *line, log_columns *c, char *err)
     int have[] = {c->step, c->x, c->y, c->heading, c->error, c->steering};
     for (int k = 0; k < 6; k++)
         if (have[k] < 0) {
-            snprintf(err, PM_CLI_ERR_MAX, "no column '%s' in the header (is this a primod run --log file?)",
+            snprintf(err, PM_CFG_ERR_MAX, "no column '%s' in the header (is this a primod run --log file?)",
                      need[k]);
             return -1;
         }
@@ -152,14 +152,14 @@ static int read_rows(FILE *f, const char *path, const log_columns *c, long line_
     double *vals = malloc((size_t)c->n_cols * sizeof *vals);
     int rc = vals ? 0 : -1;
     if (!vals)
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
     const double rad = acos(-1.0) / 180.0;   /* the log writes the heading in degrees */
     while (!rc && getline(&line, &cap, f) > 0) {
         line_no++;
         if (line[0] == '#' || line[0] == '\n')
             continue;
         if (parse_row(line, c->n_cols, vals)) {
-            snprintf(err, PM_CLI_ERR_MAX, "%.300s:%ld: expected %d numbers separated by tabs", path, line_no,
+            snprintf(err, PM_CFG_ERR_MAX, "%.300s:%ld: expected %d numbers separated by tabs", path, line_no,
                      c->n_cols);
             rc = -1;
             break;
@@ -172,14 +172,14 @@ static int read_rows(FILE *f, const char *path, const log_columns *c, long line_
                                        vals[c->heading] * rad, e, fabs(e),
                                        c->relevance >= 0 ? vals[c->relevance] : 1.0, vals[c->steering]};
         if (trace_push(t, row, dist)) {
-            snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+            snprintf(err, PM_CFG_ERR_MAX, "out of memory");
             rc = -1;
         }
     }
     free(line);
     free(vals);
     if (!rc && t->n == 0) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: no data rows", path);
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: no data rows", path);
         rc = -1;
     }
     return rc;
@@ -188,21 +188,21 @@ static int read_rows(FILE *f, const char *path, const log_columns *c, long line_
 /* Puts "path: " before the message in err. */
 static void prefix_path(const char *path, const char *what, char *err)
 {
-    char msg[PM_CLI_ERR_MAX];
+    char msg[PM_CFG_ERR_MAX];
     snprintf(msg, sizeof msg, "%s", err);
-    snprintf(err, PM_CLI_ERR_MAX, "%.200s: %s%.350s", path, what, msg);
+    snprintf(err, PM_CFG_ERR_MAX, "%.200s: %s%.350s", path, what, msg);
 }
 
 /* One "# config section.key=value" line of the log's header into cfg; other comment lines are ignored. */
-static int apply_config_line(const char *path, long line_no, char *line, pm_cli_config *cfg, char *err)
+static int apply_config_line(const char *path, long line_no, char *line, pm_config *cfg, char *err)
 {
     size_t n = strcspn(line, "\r\n"), plen = strlen(PM_RUN_LOG_CONFIG_PREFIX);
     line[n] = '\0';
     if (strncmp(line, PM_RUN_LOG_CONFIG_PREFIX, plen))
         return 0;
-    char msg[PM_CLI_ERR_MAX];
-    if (pm_cli_config_set_arg(cfg, line + plen, msg)) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.200s:%ld: %.350s", path, line_no, msg);
+    char msg[PM_CFG_ERR_MAX];
+    if (pm_config_set_arg(cfg, line + plen, msg)) {
+        snprintf(err, PM_CFG_ERR_MAX, "%.200s:%ld: %.350s", path, line_no, msg);
         return -1;
     }
     return 0;
@@ -224,12 +224,12 @@ static int log_open(log_reader *r, const char *path, char *err)
     memset(r, 0, sizeof *r);
     r->path = path;
     if (!(r->f = fopen(path, "r"))) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: %s", path, strerror(errno));
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;
     if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen accepts a directory; reads then fail */
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: %s", path, strerror(EISDIR));
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: %s", path, strerror(EISDIR));
         fclose(r->f);
         return -1;
     }
@@ -244,7 +244,7 @@ static void log_close(log_reader *r)
 
 /* Reads the '#' lines up to the column line; with cfg, applies the configuration they carry (see
  * pm_trace_read_log_config). Returns 0 or -1 with the message in err. */
-static int read_header(log_reader *r, pm_cli_config *cfg, char *err)
+static int read_header(log_reader *r, pm_config *cfg, char *err)
 {
     while (getline(&r->line, &r->cap, r->f) > 0) {
         r->line_no++;
@@ -257,7 +257,7 @@ static int read_header(log_reader *r, pm_cli_config *cfg, char *err)
             r->magic = !strncmp(r->line, PM_RUN_LOG_MAGIC, mlen);
             const char *v = r->line + mlen;
             if (r->magic && cfg && strcmp(v, "1\n") && strcmp(v, "1\r\n") && strcmp(v, "1")) {
-                snprintf(err, PM_CLI_ERR_MAX, "%.300s:1: unsupported log version (this primod reads v1)", r->path);
+                snprintf(err, PM_CFG_ERR_MAX, "%.300s:1: unsupported log version (this primod reads v1)", r->path);
                 return -1;
             }
         } else if (r->magic && cfg && apply_config_line(r->path, r->line_no, r->line, cfg, err)) {
@@ -278,11 +278,11 @@ int pm_trace_read_log(const char *path, pm_trace **out, char *err)
     log_columns c;
     pm_trace *t = NULL;
     if (!r.have_line)
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: empty log (no header line)", path);
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: empty log (no header line)", path);
     else if (parse_header(r.line, &c, err))
         prefix_path(path, "", err);
     else if (pm_trace_create(c.n_layers, &t))
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
     else
         rc = read_rows(r.f, path, &c, r.line_no, t, err);
     log_close(&r);
@@ -294,17 +294,17 @@ int pm_trace_read_log(const char *path, pm_trace **out, char *err)
     return 0;
 }
 
-int pm_trace_read_log_config(const char *path, pm_cli_config *cfg, int *found, char *err)
+int pm_trace_read_log_config(const char *path, pm_config *cfg, int *found, char *err)
 {
     log_reader r;
     *found = 0;
     if (log_open(&r, path, err))
         return -1;
-    pm_cli_config c;
-    pm_cli_config_defaults(&c);
+    pm_config c;
+    pm_config_defaults(&c);
     int rc = read_header(&r, &c, err);
     log_close(&r);
-    if (!rc && r.magic && pm_cli_config_check(&c, err)) {
+    if (!rc && r.magic && pm_config_check(&c, err)) {
         prefix_path(path, "configuration: ", err);
         rc = -1;
     }
@@ -325,7 +325,7 @@ typedef struct {
     char *err;
 } render_ctx;
 
-/* Builds dir/prefix+name.ext into path (PM_CLI_PATH_MAX + 64 bytes). */
+/* Builds dir/prefix+name.ext into path (PM_CFG_PATH_MAX + 64 bytes). */
 static void out_path(const render_ctx *c, const char *name, char *path, size_t n)
 {
     snprintf(path, n, "%s/%s%s.%s", c->dir, c->prefix, name, c->spec->ext);
@@ -335,7 +335,7 @@ static void out_path(const render_ctx *c, const char *name, char *path, size_t n
 static int done(const render_ctx *c, const char *path, pm_status st)
 {
     if (st) {
-        snprintf(c->err, PM_CLI_ERR_MAX, "%.400s: %s", path, pm_status_str(st));
+        snprintf(c->err, PM_CFG_ERR_MAX, "%.400s: %s", path, pm_status_str(st));
         return -1;
     }
     if (c->written) {
@@ -354,7 +354,7 @@ static int render_track(const render_ctx *c, int by_error)
     double *sx = malloc((size_t)(n_pred + 2) * 2 * sizeof *sx);
     if (!xy || !sx) {
         free(xy), free(sx);
-        snprintf(c->err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(c->err, PM_CFG_ERR_MAX, "out of memory");
         return -1;
     }
     /* sensor layout in the robot frame: the reflex pair, then every predictor (SPEC §6) */
@@ -375,7 +375,7 @@ static int render_track(const render_ctx *c, int by_error)
         .dt = by_error ? 0 : s->dt, .heading = s->run->heading, .show_robot = 1, .sensor_x = sx, .sensor_y = sy,
         .n_sensors = n_pred + 2, .robot_width = pm_sim_get_config(s->sim)->wheel_distance, .title = title,
         .width = s->small ? 560 : 0};
-    char path[PM_CLI_PATH_MAX + 64];
+    char path[PM_CFG_PATH_MAX + 64];
     out_path(c, by_error ? "track_error" : "track_time", path, sizeof path);
     int rc = done(c, path, pm_plot_track(path, &t));
     free(xy);
@@ -403,7 +403,7 @@ static int render_signals(const render_ctx *c)
     snprintf(title, sizeof title, "%s: error and steering", s->title ? s->title : "run");
     pm_plot_timeseries_spec ts = {.panels = panels, .n_panels = 2, .xlabel = "step n", .title = title,
                                   .width = s->small ? 760 : 0, .height = s->small ? 460 : 0};
-    char path[PM_CLI_PATH_MAX + 64];
+    char path[PM_CFG_PATH_MAX + 64];
     out_path(c, "signals", path, sizeof path);
     return done(c, path, pm_plot_timeseries(path, &ts));
 }
@@ -417,7 +417,7 @@ static int render_weights(const render_ctx *c)
                                       .n_layers = s->run->n_layers, .x0 = s->run->step[0], .dx = 1,
                                       .xlabel = "step n", .title = title, .width = s->small ? 760 : 0,
                                       .height = s->small ? 460 : 0};
-    char path[PM_CLI_PATH_MAX + 64];
+    char path[PM_CFG_PATH_MAX + 64];
     out_path(c, "weights", path, sizeof path);
     return done(c, path, pm_plot_weight_distance(path, &w));
 }
@@ -430,7 +430,7 @@ static int render_first_layer(const render_ctx *c)
     int n_in = pm_net_layer_inputs(s->net, 0);
     int nf = s->n_filters > 0 ? s->n_filters : 1;
     if (!w || n_in % nf) {
-        snprintf(c->err, PM_CLI_ERR_MAX, "model: %d first-layer inputs are not a multiple of %d filters", n_in, nf);
+        snprintf(c->err, PM_CFG_ERR_MAX, "model: %d first-layer inputs are not a multiple of %d filters", n_in, nf);
         return -1;
     }
     int n_sig = n_in / nf;
@@ -442,7 +442,7 @@ static int render_first_layer(const render_ctx *c)
     snprintf(title, sizeof title, "%s: first-layer |weights| per filter", s->title ? s->title : "model");
     pm_plot_first_layer_spec f = {.w = w, .n_neurons = rows, .stride = cols, .n_signals = n_sig, .n_filters = nf,
                                   .rows = prow, .row_len = plen, .title = title, .width = s->small ? 700 : 0};
-    char path[PM_CLI_PATH_MAX + 64];
+    char path[PM_CFG_PATH_MAX + 64];
     out_path(c, "first_layer", path, sizeof path);
     return done(c, path, pm_plot_first_layer(path, &f));
 }
@@ -451,7 +451,7 @@ int pm_render_run(const pm_render_spec *spec, const char *dir, const char *prefi
                   char *err)
 {
     if (!spec || !spec->run || spec->run->n < 1 || !spec->ext) {
-        snprintf(err, PM_CLI_ERR_MAX, "nothing to render");
+        snprintf(err, PM_CFG_ERR_MAX, "nothing to render");
         return -1;
     }
     render_ctx c = {spec, dir, prefix ? prefix : "", written, n, err};

@@ -1,11 +1,11 @@
 /* Summary pictures of many runs (compare / sweep / report): box plots per group and success rate over the rate. */
-#include "report_figs.h"
+#include "primod/study.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_common.h"
+#include "primod/notify.h"
 #include "primod/plot.h"
 
 #define FIG_MAX_GROUPS 64
@@ -46,14 +46,14 @@ int pm_fig_boxes(const pm_batch_slot *slots, int n, pm_fig_measure measure, cons
     for (int i = 0; i < n; i++) {
         int k = group_index(names, &n_names, slots[i].group);
         if (k < 0) {
-            snprintf(err, PM_CLI_ERR_MAX, "more than %d groups to draw", FIG_MAX_GROUPS);
+            snprintf(err, PM_CFG_ERR_MAX, "more than %d groups to draw", FIG_MAX_GROUPS);
             return -1;
         }
         member[k] += counts(&slots[i], measure);
     }
     double *vals = malloc((size_t)(n > 0 ? n : 1) * sizeof *vals);
     if (!vals) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         return -1;
     }
     /* values laid out group after group, so each pm_plot_group points at a contiguous stretch */
@@ -77,7 +77,7 @@ int pm_fig_boxes(const pm_batch_slot *slots, int n, pm_fig_measure measure, cons
              *missing ? ")" : "");
     int rc = 0;
     if (!n_groups) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: no run to draw (no successful run)", path);
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: no run to draw (no successful run)", path);
         rc = -1;
     } else {
         /* the default width gives each box 140 px: widen for long labels ("pm learning.rate=1e-5") so they
@@ -94,7 +94,7 @@ int pm_fig_boxes(const pm_batch_slot *slots, int n, pm_fig_measure measure, cons
                                                                              : "log10 of error integral sum |E(n)|"};
         pm_status st = pm_plot_boxes(path, &b);
         if (st) {
-            snprintf(err, PM_CLI_ERR_MAX, "%.400s: %s", path, pm_status_str(st));
+            snprintf(err, PM_CFG_ERR_MAX, "%.400s: %s", path, pm_status_str(st));
             rc = -1;
         }
     }
@@ -136,13 +136,13 @@ int pm_fig_rate_sweep(const pm_batch_slot *slots, int n, const char *title, cons
             rules[n_rules++] = slots[i].res.rule;
     }
     if (!n_rules) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.300s: no learning runs to draw", path);
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: no learning runs to draw", path);
         return -1;
     }
     /* x: (n_rules, FIG_MAX_RATES) rates, y: the same shape of success fractions, one block */
     double (*x)[FIG_MAX_RATES] = calloc(2 * FIG_MAX_RULES, sizeof *x);
     if (!x) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         return -1;
     }
     double (*y)[FIG_MAX_RATES] = x + FIG_MAX_RULES;
@@ -163,16 +163,16 @@ int pm_fig_rate_sweep(const pm_batch_slot *slots, int n, const char *title, cons
     pm_status st = pm_plot_xy(path, &s);
     free(x);
     if (st) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.400s: %s", path, pm_status_str(st));
+        snprintf(err, PM_CFG_ERR_MAX, "%.400s: %s", path, pm_status_str(st));
         return -1;
     }
     return 0;
 }
 
-/* Joins dir and a file name into path (PM_CLI_PATH_MAX + 32 bytes). */
+/* Joins dir and a file name into path (PM_CFG_PATH_MAX + 32 bytes). */
 static void fig_path(char *path, const char *dir, const char *name)
 {
-    snprintf(path, PM_CLI_PATH_MAX + 32, "%.*s/%s", PM_CLI_PATH_MAX - 1, dir, name);
+    snprintf(path, PM_CFG_PATH_MAX + 32, "%.*s/%s", PM_CFG_PATH_MAX - 1, dir, name);
 }
 
 /* 1 if some run learned (rate > 0) or succeeded, so the figure has something to show. */
@@ -187,10 +187,10 @@ static int any_run(const pm_batch_slot *slots, int n, int need_success, int need
 int pm_fig_batch_plots(const char *cmd, const pm_batch_slot *slots, int n, int rate_sweep, const char *dir,
                        char *err)
 {
-    char path[PM_CLI_PATH_MAX + 32];
+    char path[PM_CFG_PATH_MAX + 32];
     fig_path(path, dir, "success_steps.png");
     if (!any_run(slots, n, 1, 0))
-        pm_cli_error(cmd, "note: no run succeeded, %s not drawn", path);
+        pm_notify(PM_NOTE_INFO, cmd, "no run succeeded, %s not drawn", path);
     else if (pm_fig_boxes(slots, n, PM_FIG_SUCCESS_STEP, "Success step per group", path, err))
         return -1;
     fig_path(path, dir, "error_integrals.png");
@@ -200,7 +200,7 @@ int pm_fig_batch_plots(const char *cmd, const pm_batch_slot *slots, int n, int r
         return 0;
     fig_path(path, dir, "success_rate.png");
     if (!any_run(slots, n, 0, 1)) {
-        pm_cli_error(cmd, "note: no run learns, %s not drawn", path);
+        pm_notify(PM_NOTE_INFO, cmd, "no run learns, %s not drawn", path);
         return 0;
     }
     return pm_fig_rate_sweep(slots, n, "Success rate over the learning rate", path, err);

@@ -1,21 +1,21 @@
 /* One closed-loop run of the simulated line follower (SPEC §5-6), shared by run, compare, sweep, report, view. */
-#ifndef PRIMOD_TOOLS_RUNNER_H
-#define PRIMOD_TOOLS_RUNNER_H
+#ifndef PRIMOD_RUN_H
+#define PRIMOD_RUN_H
 
 #include <signal.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "json.h"
+#include "primod/config.h"
+#include "primod/json.h"
 #include "primod/loop.h"
 #include "primod/sim.h"
 
 /* Exit codes of the CLI (also the return values of pm_run / pm_runner_create). */
 enum { PM_EXIT_OK = 0, PM_EXIT_FAILURE = 1, PM_EXIT_USAGE = 2 };
 
-#define PM_RUN_MAX_LAYERS (PM_CLI_MAX_HIDDEN + 1)
+#define PM_RUN_MAX_LAYERS (PM_CFG_MAX_HIDDEN + 1)
 
-/* A world + sim + loop built from a pm_cli_config, stepped one closed-loop step at a time. */
+/* A world + sim + loop built from a pm_config, stepped one closed-loop step at a time. */
 typedef struct pm_runner pm_runner;
 
 /* What one step did (for logs and viewers). */
@@ -34,12 +34,12 @@ typedef struct {
  * [sensors]; learning on. sizes: (PM_RUN_MAX_LAYERS) storage for the layer widths, pointed to by l->net and
  * l->output_mix points into cfg: both must outlive pm_loop_create. Cannot fail (the config's checks bound the
  * number of layers). The robot overrides the predictor layout and lost_steps afterwards. */
-void pm_cli_loop_config(const pm_cli_config *cfg, int *sizes, pm_loop_config *l);
+void pm_config_loop_config(const pm_config *cfg, int *sizes, pm_loop_config *l);
 
 /* Builds everything: checks cfg, resolves the track (built-in name or PNG path), places the robot, loads a
  * model (load_model may be NULL). Returns PM_EXIT_OK, or PM_EXIT_USAGE (bad config, track, start, model) /
- * PM_EXIT_FAILURE (no memory) with one line in err (PM_CLI_ERR_MAX bytes). Free with pm_runner_destroy. */
-int pm_runner_create(const pm_cli_config *cfg, const char *load_model, pm_runner **out, char *err);
+ * PM_EXIT_FAILURE (no memory) with one line in err (PM_CFG_ERR_MAX bytes). Free with pm_runner_destroy. */
+int pm_runner_create(const pm_config *cfg, const char *load_model, pm_runner **out, char *err);
 void pm_runner_destroy(pm_runner *r);   /* NULL does nothing */
 /* One closed-loop step: sense, loop step (learn, filter, forward, steer), move. Returns 0, or -1 once the run
  * has ended (success with stop_on_success, lost, diverged, max_steps): then nothing happens. */
@@ -47,7 +47,7 @@ int pm_runner_step(pm_runner *r, pm_runner_step_info *info);
 int pm_runner_done(const pm_runner *r);
 const pm_sim *pm_runner_sim(const pm_runner *r);
 const pm_loop *pm_runner_loop(const pm_runner *r);
-const pm_cli_config *pm_runner_config(const pm_runner *r);
+const pm_config *pm_runner_config(const pm_runner *r);
 /* Switches the loop's learning on (nonzero) or off between steps (the viewer's L key); PM_OK, or PM_ERR_ARG
  * for NULL. The runner keeps the loop; this is the only change it lets callers make to it. */
 pm_status pm_runner_set_learning(pm_runner *r, int on);
@@ -62,7 +62,7 @@ void pm_runner_weight_distances(const pm_runner *r, double *d);
 /* Summary of a run: the fields of the run JSON (SPEC §6 measures). */
 typedef struct {
     char rule[16];
-    char track[PM_CLI_PATH_MAX];
+    char track[PM_CFG_PATH_MAX];
     unsigned long long seed;
     double rate;
     long steps;                 /* steps taken */
@@ -83,7 +83,7 @@ typedef struct {
 #define PM_RUN_LOG_CONFIG_PREFIX "# config "
 
 typedef struct {
-    pm_cli_config cfg;
+    pm_config cfg;
     const char *load_model;     /* may be NULL */
     const char *save_model;     /* may be NULL; refused for the reflex */
     const char *log_path;       /* may be NULL: TSV, one row per step, after '#' lines with the config */
@@ -94,7 +94,7 @@ typedef struct {
 
 /* Parses `primod run`'s argv (argv[0] = the command name, ignored): config layering as pm_cli_base_config,
  * then the config options, --log/--save-model/--load-model, --json (sets *json) and --quiet (clears
- * opt->progress), "--opt=value" too. Returns 0, or PM_EXIT_USAGE with one line in err (PM_CLI_ERR_MAX bytes);
+ * opt->progress), "--opt=value" too. Returns 0, or PM_EXIT_USAGE with one line in err (PM_CFG_ERR_MAX bytes);
  * prints nothing. --help is not an option here (the command handles it first). opt's paths point into argv. */
 int pm_run_parse_args(int argc, char **argv, pm_run_options *opt, int *json, char *err);
 
@@ -104,7 +104,7 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err);
 
 /* Appends the run JSON object (with the config echo when cfg is not NULL); it names the program that wrote it:
  * "primod_version" (PM_VERSION_STRING) and "result_format" (PM_RUN_RESULT_FORMAT). */
-void pm_run_result_json(const pm_run_result *res, const pm_cli_config *cfg, pm_json *j);
+void pm_run_result_json(const pm_run_result *res, const pm_config *cfg, pm_json *j);
 /* Reads the fields back from a parsed run JSON; -1 if a required field is missing or of the wrong type. */
 int pm_run_result_from_json(const pm_jv *v, pm_run_result *res);
 /* Prints the human summary (several lines). */

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "batch.h"
+#include "primod/batch.h"
 #include "primod/version.h"
-#include "runner.h"
+#include "primod/run.h"
 
 static void test_result_json_round_trip(void **state)
 {
@@ -57,25 +57,25 @@ static void test_result_json_round_trip(void **state)
 static void test_runner_refuses_bad_setups(void **state)
 {
     (void)state;
-    pm_cli_config c;
+    pm_config c;
     pm_runner *r = NULL;
-    char err[PM_CLI_ERR_MAX];
-    pm_cli_config_defaults(&c);
+    char err[PM_CFG_ERR_MAX];
+    pm_config_defaults(&c);
     snprintf(c.track, sizeof c.track, "moebius");
     assert_int_equal(pm_runner_create(&c, NULL, &r, err), PM_EXIT_USAGE);
     assert_null(r);
     assert_non_null(strstr(err, "unknown track 'moebius'"));
-    pm_cli_config_defaults(&c);
+    pm_config_defaults(&c);
     c.n_start = 3;
     c.start[0] = -50;   /* the world is 250 x 250 units from (0, 0) (SPEC §6) */
     c.start[1] = 100;
     assert_int_equal(pm_runner_create(&c, NULL, &r, err), PM_EXIT_USAGE);
     assert_non_null(strstr(err, "off the track"));
-    pm_cli_config_defaults(&c);
+    pm_config_defaults(&c);
     c.predictor_rows = 1;   /* curvature relevance compares rows 1 and 2 (SPEC §3) */
     assert_int_equal(pm_runner_create(&c, NULL, &r, err), PM_EXIT_USAGE);
     assert_non_null(strstr(err, "predictor_rows"));
-    c.rule = PM_CLI_RULE_REFLEX;
+    c.rule = PM_CFG_RULE_REFLEX;
     assert_int_equal(pm_runner_create(&c, "/nonexistent/model", &r, err), PM_EXIT_USAGE);
     assert_null(r);
 }
@@ -83,11 +83,11 @@ static void test_runner_refuses_bad_setups(void **state)
 static void test_runner_stops_at_max_steps(void **state)
 {
     (void)state;
-    pm_cli_config c;
+    pm_config c;
     pm_runner *r;
-    char err[PM_CLI_ERR_MAX];
-    pm_cli_config_defaults(&c);
-    c.rule = PM_CLI_RULE_REFLEX;
+    char err[PM_CFG_ERR_MAX];
+    pm_config_defaults(&c);
+    c.rule = PM_CFG_RULE_REFLEX;
     c.max_steps = 50;
     assert_int_equal(pm_runner_create(&c, NULL, &r, err), PM_EXIT_OK);
     assert_int_equal(pm_runner_n_layers(r), 0);
@@ -113,10 +113,10 @@ static void test_run_stops_at_success(void **state)
     (void)state;
     pm_run_options o;
     pm_run_result res;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     memset(&o, 0, sizeof o);
-    pm_cli_config_defaults(&o.cfg);
-    o.cfg.rule = PM_CLI_RULE_BP;
+    pm_config_defaults(&o.cfg);
+    o.cfg.rule = PM_CFG_RULE_BP;
     o.cfg.max_steps = 20000;
     assert_int_equal(pm_run(&o, &res, err), PM_EXIT_OK);
     assert_true(res.success);
@@ -143,13 +143,13 @@ static void test_run_parse_args_layers_and_shorthands(void **state)
                     "--json", "--quiet", "--log", "x.tsv", "--save-model", "m.out", "--load-model", "m.in"};
     pm_run_options o;
     int json = 0;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     assert_int_equal(pm_run_parse_args((int)(sizeof argv / sizeof *argv), argv, &o, &json, err), 0);
     remove(ini);
     assert_true(o.cfg.speed == 45);          /* --set beats the file (50), which beats the study preset (60) */
     assert_true(o.cfg.rate_pm == 0.5);       /* from the file */
     assert_int_equal(o.cfg.max_steps, 7);
-    assert_int_equal(o.cfg.rule, PM_CLI_RULE_BP);
+    assert_int_equal(o.cfg.rule, PM_CFG_RULE_BP);
     assert_true(o.cfg.seed == 9);
     assert_true(o.cfg.rate == 0.25);
     assert_string_equal(o.cfg.track, "oval");
@@ -163,10 +163,10 @@ static void test_run_parse_args_layers_and_shorthands(void **state)
 
     char *plain[] = {"run"};
     assert_int_equal(pm_run_parse_args(1, plain, &o, &json, err), 0);
-    pm_cli_config paper;
-    pm_cli_config_defaults(&paper);
+    pm_config paper;
+    pm_config_defaults(&paper);
     char which[64];
-    assert_true(pm_cli_config_equal(&o.cfg, &paper, which, sizeof which));
+    assert_true(pm_config_equal(&o.cfg, &paper, which, sizeof which));
     assert_int_equal(json, 0);
     assert_int_equal(o.progress, 1);
     assert_null(o.log_path);
@@ -198,7 +198,7 @@ static void test_run_parse_args_errors(void **state)
     int saved = dup(fileno(stderr));
     dup2(fd, fileno(stderr));
     int codes[sizeof cases / sizeof cases[0]];
-    char errs[sizeof cases / sizeof cases[0]][PM_CLI_ERR_MAX];
+    char errs[sizeof cases / sizeof cases[0]][PM_CFG_ERR_MAX];
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         pm_run_options o;
         int json;
@@ -224,21 +224,21 @@ static void test_run_parse_args_errors(void **state)
 static void test_cli_loop_config_mapping(void **state)
 {
     (void)state;
-    pm_cli_config c;
-    pm_cli_config_defaults(&c);
+    pm_config c;
+    pm_config_defaults(&c);
     c.n_hidden = 2;
     c.hidden[0] = 20;
     c.hidden[1] = 7;
     c.outputs = 3;
-    c.rule = PM_CLI_RULE_SR;
+    c.rule = PM_CFG_RULE_SR;
     c.rate_sr = 0.125;
-    c.filter_kind = PM_CLI_FILTER_DELAY;
+    c.filter_kind = PM_CFG_FILTER_DELAY;
     c.filter_n = 4;
     c.seed = 77;
     c.lost_steps = 33;
     int sizes[PM_RUN_MAX_LAYERS];
     pm_loop_config l;
-    pm_cli_loop_config(&c, sizes, &l);
+    pm_config_loop_config(&c, sizes, &l);
     assert_int_equal(l.net.n_layers, 3);      /* the explicit list wins over hidden_layers x hidden_width */
     assert_ptr_equal(l.net.layer_sizes, sizes);
     assert_int_equal(sizes[0], 20);
@@ -257,7 +257,7 @@ static void test_cli_loop_config_mapping(void **state)
     c.n_hidden = 0;
     c.hidden_layers = 4;
     c.hidden_width = 6;
-    pm_cli_loop_config(&c, sizes, &l);
+    pm_config_loop_config(&c, sizes, &l);
     assert_int_equal(l.net.n_layers, 5);      /* 4 hidden of 6, then the 3 outputs */
     assert_int_equal(sizes[3], 6);
     assert_int_equal(sizes[4], 3);
@@ -269,11 +269,11 @@ static void test_runner_set_learning(void **state)
 {
     (void)state;
     assert_int_equal(pm_runner_set_learning(NULL, 0), PM_ERR_ARG);
-    pm_cli_config c;
-    pm_cli_config_defaults(&c);
-    c.rule = PM_CLI_RULE_BP;
+    pm_config c;
+    pm_config_defaults(&c);
+    c.rule = PM_CFG_RULE_BP;
     c.max_steps = 60;
-    char err[PM_CLI_ERR_MAX];
+    char err[PM_CFG_ERR_MAX];
     double d[PM_RUN_MAX_LAYERS], moved = 0;
     for (int on = 0; on <= 1; on++) {
         pm_runner *r;
@@ -346,7 +346,7 @@ static void test_job_names_and_quoting(void **state)
     (void)state;
     pm_batch_job a, b;
     memset(&a, 0, sizeof a);
-    pm_cli_config_defaults(&a.cfg);
+    pm_config_defaults(&a.cfg);
     a.cfg.seed = 7;
     b = a;
     pm_batch_job_name(&a);
@@ -372,14 +372,14 @@ static void test_job_name_hash_covers_version(void **state)
     (void)state;
     pm_batch_job a;
     memset(&a, 0, sizeof a);
-    pm_cli_config_defaults(&a.cfg);
+    pm_config_defaults(&a.cfg);
     pm_batch_job_name(&a);
     char *ini = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&ini, &n);
     assert_non_null(f);
     fprintf(f, "primod %s results %d\n", PM_VERSION_STRING, PM_RUN_RESULT_FORMAT);
-    pm_cli_config_write_ini(&a.cfg, f);
+    pm_config_write_ini(&a.cfg, f);
     fclose(f);
     unsigned long long h = 14695981039346656037ULL, h_cfg_only = h;
     const char *cfg_text = strchr(ini, '\n') + 1;

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "json.h"
+#include "primod/config.h"
+#include "primod/json.h"
 #include "primod/loop.h"
 #include "primod/sim.h"
 
@@ -24,10 +24,10 @@ static void path_in_source(char *buf, size_t n, const char *rel)
 static void test_defaults_are_spec_paper(void **state)
 {
     (void)state;
-    pm_cli_config c;
-    char err[PM_CLI_ERR_MAX];
-    pm_cli_config_defaults(&c);
-    assert_int_equal(pm_cli_config_check(&c, err), 0);
+    pm_config c;
+    char err[PM_CFG_ERR_MAX];
+    pm_config_defaults(&c);
+    assert_int_equal(pm_config_check(&c, err), 0);
     assert_string_equal(c.track, "paper");
     assert_true(c.ppu == 4 && c.speed == 30 && c.wheel_distance == 5.2 && c.max_wheel_speed == 100);
     assert_true(c.dt == 0.03 && c.reflex_x == 10 && c.reflex_y == 5 && c.reflex_sigma == 0.4);
@@ -36,7 +36,7 @@ static void test_defaults_are_spec_paper(void **state)
     assert_true(c.filter_n == 5 && c.t_min == 3 && c.t_max == 10 && c.q == 0.51);
     assert_true(c.hidden_layers == 10 && c.hidden_width == 10 && c.n_hidden == 0 && c.outputs == 2);
     assert_true(c.n_output_mix == 2 && c.output_mix[0] == 1 && c.output_mix[1] == 2 && c.net_gain == 5);
-    assert_int_equal(c.rule, PM_CLI_RULE_PM);
+    assert_int_equal(c.rule, PM_CFG_RULE_PM);
     /* Default rates: each rule's best rate on the study preset from the decade sweep recorded in tools/config.c
      * (BP 10, P&M 1e-2, S&R 1e-1, sign 1e-1, chained 1e-2), not the authors' 0.1 / 1e-5. */
     assert_true(c.rate_bp == 10 && c.rate_pm == 1e-2 && c.rate_sr == 1e-1 && c.rate_sign == 1e-1);
@@ -50,10 +50,10 @@ static void test_defaults_are_spec_paper(void **state)
 static void test_defaults_match_library_presets(void **state)
 {
     (void)state;
-    pm_cli_config c;
+    pm_config c;
     pm_sim_config s;
     pm_loop_config l;
-    pm_cli_config_defaults(&c);
+    pm_config_defaults(&c);
     pm_sim_config_paper(&s);
     pm_loop_config_paper(&l);
     assert_true(s.dt == c.dt && s.wheel_distance == c.wheel_distance && s.max_wheel_speed == c.max_wheel_speed);
@@ -70,26 +70,26 @@ static void test_defaults_match_library_presets(void **state)
     assert_true(l.output_mix[0] == c.output_mix[0] && l.output_mix[1] == c.output_mix[1]);
     assert_int_equal((int)l.rule, c.rule);
     /* the CLI's rule order is pm_loop_rule's */
-    for (int r = 0; r < PM_CLI_N_RULES; r++)
-        assert_string_equal(pm_cli_rule_name(r), pm_loop_rule_name((pm_loop_rule)r));
+    for (int r = 0; r < PM_CFG_N_RULES; r++)
+        assert_string_equal(pm_config_rule_name(r), pm_loop_rule_name((pm_loop_rule)r));
 }
 
 static void test_presets(void **state)
 {
     (void)state;
-    pm_cli_config paper, study, d;
-    char err[PM_CLI_ERR_MAX], which[64];
-    pm_cli_config_defaults(&d);
-    assert_int_equal(pm_cli_config_preset(&paper, "paper", err), 0);
-    assert_int_equal(pm_cli_config_preset(&study, "study", err), 0);
-    assert_true(pm_cli_config_equal(&paper, &d, which, sizeof which));
-    assert_false(pm_cli_config_equal(&study, &d, which, sizeof which));
+    pm_config paper, study, d;
+    char err[PM_CFG_ERR_MAX], which[64];
+    pm_config_defaults(&d);
+    assert_int_equal(pm_config_preset(&paper, "paper", err), 0);
+    assert_int_equal(pm_config_preset(&study, "study", err), 0);
+    assert_true(pm_config_equal(&paper, &d, which, sizeof which));
+    assert_false(pm_config_equal(&study, &d, which, sizeof which));
     assert_string_equal(which, "robot.speed");
     assert_true(study.speed == 60);
     study.speed = 30;   /* speed is the only difference (SPEC §6) */
-    assert_true(pm_cli_config_equal(&study, &d, which, sizeof which));
-    pm_cli_config before = paper;
-    assert_int_equal(pm_cli_config_preset(&paper, "fast", err), -1);
+    assert_true(pm_config_equal(&study, &d, which, sizeof which));
+    pm_config before = paper;
+    assert_int_equal(pm_config_preset(&paper, "fast", err), -1);
     assert_non_null(strstr(err, "fast"));
     assert_memory_equal(&paper, &before, sizeof paper);
 }
@@ -100,18 +100,18 @@ static void test_ini_files_match_builtins(void **state)
     (void)state;
     const char *names[] = {"paper", "study"};
     for (int i = 0; i < 2; i++) {
-        char path[1024], err[PM_CLI_ERR_MAX], which[64] = "";
+        char path[1024], err[PM_CFG_ERR_MAX], which[64] = "";
         snprintf(err, sizeof err, "configs/%s.ini", names[i]);
         path_in_source(path, sizeof path, err);
-        pm_cli_config fromfile, builtin;
-        pm_cli_config_defaults(&fromfile);
+        pm_config fromfile, builtin;
+        pm_config_defaults(&fromfile);
         fromfile.speed = 1;   /* a file must set every key it depends on: start from a different value */
         fromfile.rate_bp = 7;
-        int rc = pm_cli_config_load_file(&fromfile, path, err);
+        int rc = pm_config_load_file(&fromfile, path, err);
         if (rc)
             fail_msg("%s", err);
-        assert_int_equal(pm_cli_config_preset(&builtin, names[i], err), 0);
-        if (!pm_cli_config_equal(&fromfile, &builtin, which, sizeof which))
+        assert_int_equal(pm_config_preset(&builtin, names[i], err), 0);
+        if (!pm_config_equal(&fromfile, &builtin, which, sizeof which))
             fail_msg("%s differs from --preset %s at %s", path, names[i], which);
     }
 }
@@ -119,86 +119,86 @@ static void test_ini_files_match_builtins(void **state)
 static void test_set_errors_name_the_key(void **state)
 {
     (void)state;
-    pm_cli_config c, before;
-    char err[PM_CLI_ERR_MAX];
-    pm_cli_config_defaults(&c);
+    pm_config c, before;
+    char err[PM_CFG_ERR_MAX];
+    pm_config_defaults(&c);
     before = c;
-    assert_int_equal(pm_cli_config_set(&c, "robot", "speed", "abc", err), -1);
+    assert_int_equal(pm_config_set(&c, "robot", "speed", "abc", err), -1);
     assert_string_equal(err, "[robot] speed = abc: not a number");
-    assert_int_equal(pm_cli_config_set(&c, "robot", "speed", "1e9", err), -1);
+    assert_int_equal(pm_config_set(&c, "robot", "speed", "1e9", err), -1);
     assert_non_null(strstr(err, "out of range"));
-    assert_int_equal(pm_cli_config_set(&c, "robot", "sped", "3", err), -1);
+    assert_int_equal(pm_config_set(&c, "robot", "sped", "3", err), -1);
     assert_string_equal(err, "[robot] sped: unknown key");
-    assert_int_equal(pm_cli_config_set(&c, "robots", "speed", "3", err), -1);
+    assert_int_equal(pm_config_set(&c, "robots", "speed", "3", err), -1);
     assert_string_equal(err, "[robots]: unknown section");
-    assert_int_equal(pm_cli_config_set(&c, "filter", "n", "2.5", err), -1);
+    assert_int_equal(pm_config_set(&c, "filter", "n", "2.5", err), -1);
     assert_non_null(strstr(err, "not an integer"));
-    assert_int_equal(pm_cli_config_set(&c, "learning", "rule", "hebb", err), -1);
+    assert_int_equal(pm_config_set(&c, "learning", "rule", "hebb", err), -1);
     assert_non_null(strstr(err, "reflex|bp|pm|sr|sign|chained"));
-    assert_int_equal(pm_cli_config_set(&c, "robot", "speed", "nan", err), -1);
-    assert_int_equal(pm_cli_config_set(&c, "robot", "speed", "", err), -1);
-    assert_int_equal(pm_cli_config_set(&c, "run", "seed", "-1", err), -1);
-    assert_int_equal(pm_cli_config_set(&c, "network", "bias", "maybe", err), -1);
-    assert_int_equal(pm_cli_config_set(&c, "network", "output_mix", "1,x", err), -1);
-    assert_int_equal(pm_cli_config_set_arg(&c, "robot.speed", err), -1);
-    assert_int_equal(pm_cli_config_set_arg(&c, "speed=3", err), -1);
+    assert_int_equal(pm_config_set(&c, "robot", "speed", "nan", err), -1);
+    assert_int_equal(pm_config_set(&c, "robot", "speed", "", err), -1);
+    assert_int_equal(pm_config_set(&c, "run", "seed", "-1", err), -1);
+    assert_int_equal(pm_config_set(&c, "network", "bias", "maybe", err), -1);
+    assert_int_equal(pm_config_set(&c, "network", "output_mix", "1,x", err), -1);
+    assert_int_equal(pm_config_set_arg(&c, "robot.speed", err), -1);
+    assert_int_equal(pm_config_set_arg(&c, "speed=3", err), -1);
     assert_memory_equal(&c, &before, sizeof c);   /* every refusal left the config as it was */
 
-    assert_int_equal(pm_cli_config_set_arg(&c, "robot.speed=45.5", err), 0);
+    assert_int_equal(pm_config_set_arg(&c, "robot.speed=45.5", err), 0);
     assert_true(c.speed == 45.5);
-    assert_int_equal(pm_cli_config_set_arg(&c, "world.start=10, 20,-90", err), 0);
+    assert_int_equal(pm_config_set_arg(&c, "world.start=10, 20,-90", err), 0);
     assert_int_equal(c.n_start, 3);
     assert_true(c.start[0] == 10 && c.start[1] == 20 && c.start[2] == -90);
-    assert_int_equal(pm_cli_config_set_arg(&c, "network.hidden=20,10,5", err), 0);
+    assert_int_equal(pm_config_set_arg(&c, "network.hidden=20,10,5", err), 0);
     assert_int_equal(c.n_hidden, 3);
     assert_int_equal(c.hidden[2], 5);
-    assert_int_equal(pm_cli_config_set_arg(&c, "run.seed=18446744073709551615", err), 0);
+    assert_int_equal(pm_config_set_arg(&c, "run.seed=18446744073709551615", err), 0);
     assert_true(c.seed == 18446744073709551615ULL);
 }
 
 static void test_check_relations(void **state)
 {
     (void)state;
-    pm_cli_config c;
-    char err[PM_CLI_ERR_MAX];
-    pm_cli_config_defaults(&c);
-    assert_int_equal(pm_cli_config_set_arg(&c, "world.start=1,2", err), 0);
-    assert_int_equal(pm_cli_config_check(&c, err), -1);
+    pm_config c;
+    char err[PM_CFG_ERR_MAX];
+    pm_config_defaults(&c);
+    assert_int_equal(pm_config_set_arg(&c, "world.start=1,2", err), 0);
+    assert_int_equal(pm_config_check(&c, err), -1);
     assert_non_null(strstr(err, "[world] start"));
-    pm_cli_config_defaults(&c);
-    assert_int_equal(pm_cli_config_set_arg(&c, "network.outputs=3", err), 0);
-    assert_int_equal(pm_cli_config_check(&c, err), -1);
+    pm_config_defaults(&c);
+    assert_int_equal(pm_config_set_arg(&c, "network.outputs=3", err), 0);
+    assert_int_equal(pm_config_check(&c, err), -1);
     assert_non_null(strstr(err, "output_mix"));
-    pm_cli_config_defaults(&c);
-    assert_int_equal(pm_cli_config_set_arg(&c, "filter.t_max=2.5", err), 0);
-    assert_int_equal(pm_cli_config_check(&c, err), -1);
+    pm_config_defaults(&c);
+    assert_int_equal(pm_config_set_arg(&c, "filter.t_max=2.5", err), 0);
+    assert_int_equal(pm_config_check(&c, err), -1);
     assert_non_null(strstr(err, "t_max"));
-    pm_cli_config_defaults(&c);
-    assert_int_equal(pm_cli_config_set_arg(&c, "filter.q=0.5", err), 0);   /* in range, but q > 0.5 needed */
-    assert_int_equal(pm_cli_config_check(&c, err), -1);
+    pm_config_defaults(&c);
+    assert_int_equal(pm_config_set_arg(&c, "filter.q=0.5", err), 0);   /* in range, but q > 0.5 needed */
+    assert_int_equal(pm_config_check(&c, err), -1);
 }
 
 static void test_ini_errors_name_file_and_line(void **state)
 {
     (void)state;
-    pm_cli_config c, before;
-    char err[PM_CLI_ERR_MAX];
-    pm_cli_config_defaults(&c);
+    pm_config c, before;
+    char err[PM_CFG_ERR_MAX];
+    pm_config_defaults(&c);
     before = c;
     const char *bad = "[robot]\nspeed = 40\n\n; comment\nspeed = abc\n";
-    assert_int_equal(pm_cli_config_load_string(&c, bad, "x.ini", err), -1);
+    assert_int_equal(pm_config_load_string(&c, bad, "x.ini", err), -1);
     assert_string_equal(err, "x.ini:5: [robot] speed = abc: not a number");
     assert_memory_equal(&c, &before, sizeof c);   /* line 2 was valid but nothing is applied */
-    assert_int_equal(pm_cli_config_load_string(&c, "speed = 3\n", "y.ini", err), -1);
+    assert_int_equal(pm_config_load_string(&c, "speed = 3\n", "y.ini", err), -1);
     assert_non_null(strstr(err, "y.ini:1:"));
-    assert_int_equal(pm_cli_config_load_string(&c, "[robot]\nthis is not a pair\n", "z.ini", err), -1);
+    assert_int_equal(pm_config_load_string(&c, "[robot]\nthis is not a pair\n", "z.ini", err), -1);
     assert_non_null(strstr(err, "z.ini:2:"));
-    assert_int_equal(pm_cli_config_load_string(&c, "[robot\n", "w.ini", err), -1);
+    assert_int_equal(pm_config_load_string(&c, "[robot\n", "w.ini", err), -1);
     assert_non_null(strstr(err, "w.ini:1:"));
-    assert_int_equal(pm_cli_config_load_file(&c, "/nonexistent/q.ini", err), -1);
+    assert_int_equal(pm_config_load_file(&c, "/nonexistent/q.ini", err), -1);
     assert_non_null(strstr(err, "/nonexistent/q.ini"));
     assert_memory_equal(&c, &before, sizeof c);
-    assert_int_equal(pm_cli_config_load_string(&c, "[robot]\nspeed = 40 ; faster\n[run]\nseed=7\n", "ok.ini", err), 0);
+    assert_int_equal(pm_config_load_string(&c, "[robot]\nspeed = 40 ; faster\n[run]\nseed=7\n", "ok.ini", err), 0);
     assert_true(c.speed == 40 && c.seed == 7);
 }
 
@@ -206,56 +206,56 @@ static void test_ini_errors_name_file_and_line(void **state)
 static void test_rate_resolution(void **state)
 {
     (void)state;
-    pm_cli_config c;
-    char err[PM_CLI_ERR_MAX];
-    pm_cli_config_defaults(&c);
-    assert_true(pm_cli_config_rate(&c) == 1e-2);
-    c.rule = PM_CLI_RULE_BP;
-    assert_true(pm_cli_config_rate(&c) == 10);
-    c.rule = PM_CLI_RULE_REFLEX;
-    assert_true(pm_cli_config_rate(&c) == 0);
-    c.rule = PM_CLI_RULE_SIGN;
-    assert_int_equal(pm_cli_config_set_arg(&c, "learning.rate_sign=3e-4", err), 0);
-    assert_true(pm_cli_config_rate(&c) == 3e-4);
-    assert_int_equal(pm_cli_config_set_arg(&c, "learning.rate=0.25", err), 0);
-    assert_true(pm_cli_config_rate(&c) == 0.25);
-    assert_int_equal(pm_cli_rule_parse("sr"), PM_CLI_RULE_SR);
-    assert_int_equal(pm_cli_rule_parse("SR"), -1);
+    pm_config c;
+    char err[PM_CFG_ERR_MAX];
+    pm_config_defaults(&c);
+    assert_true(pm_config_rate(&c) == 1e-2);
+    c.rule = PM_CFG_RULE_BP;
+    assert_true(pm_config_rate(&c) == 10);
+    c.rule = PM_CFG_RULE_REFLEX;
+    assert_true(pm_config_rate(&c) == 0);
+    c.rule = PM_CFG_RULE_SIGN;
+    assert_int_equal(pm_config_set_arg(&c, "learning.rate_sign=3e-4", err), 0);
+    assert_true(pm_config_rate(&c) == 3e-4);
+    assert_int_equal(pm_config_set_arg(&c, "learning.rate=0.25", err), 0);
+    assert_true(pm_config_rate(&c) == 0.25);
+    assert_int_equal(pm_config_rule_parse("sr"), PM_CFG_RULE_SR);
+    assert_int_equal(pm_config_rule_parse("SR"), -1);
 }
 
 /* Writing a config as INI and reading it back gives the same config, for awkward values too. */
 static void test_ini_round_trip(void **state)
 {
     (void)state;
-    pm_cli_config a, b;
-    char err[PM_CLI_ERR_MAX], which[64];
-    pm_cli_config_defaults(&a);
-    assert_int_equal(pm_cli_config_set_arg(&a, "robot.speed=0.1", err), 0);
-    assert_int_equal(pm_cli_config_set_arg(&a, "learning.rate=3.3333333333333335e-05", err), 0);
-    assert_int_equal(pm_cli_config_set_arg(&a, "network.hidden=7,3", err), 0);
-    assert_int_equal(pm_cli_config_set_arg(&a, "world.start=1.5,2.25,33", err), 0);
-    assert_int_equal(pm_cli_config_set_arg(&a, "filter.kind=delay", err), 0);
+    pm_config a, b;
+    char err[PM_CFG_ERR_MAX], which[64];
+    pm_config_defaults(&a);
+    assert_int_equal(pm_config_set_arg(&a, "robot.speed=0.1", err), 0);
+    assert_int_equal(pm_config_set_arg(&a, "learning.rate=3.3333333333333335e-05", err), 0);
+    assert_int_equal(pm_config_set_arg(&a, "network.hidden=7,3", err), 0);
+    assert_int_equal(pm_config_set_arg(&a, "world.start=1.5,2.25,33", err), 0);
+    assert_int_equal(pm_config_set_arg(&a, "filter.kind=delay", err), 0);
     char *text = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&text, &n);
     assert_non_null(f);
-    pm_cli_config_write_ini(&a, f);
+    pm_config_write_ini(&a, f);
     fclose(f);
-    pm_cli_config_defaults(&b);
-    assert_int_equal(pm_cli_config_load_string(&b, text, "mem", err), 0);
+    pm_config_defaults(&b);
+    assert_int_equal(pm_config_load_string(&b, text, "mem", err), 0);
     free(text);
-    assert_true(pm_cli_config_equal(&a, &b, which, sizeof which));
+    assert_true(pm_config_equal(&a, &b, which, sizeof which));
     assert_true(b.rate == 3.3333333333333335e-05);
 }
 
 static void test_config_json_echo(void **state)
 {
     (void)state;
-    pm_cli_config c;
-    pm_cli_config_defaults(&c);
+    pm_config c;
+    pm_config_defaults(&c);
     pm_json j;
     pm_json_init(&j);
-    pm_cli_config_write_json(&c, &j);
+    pm_config_write_json(&c, &j);
     pm_jv *v = pm_jv_parse(pm_json_text(&j));
     assert_non_null(v);
     const pm_jv *robot = pm_jv_get(v, "robot"), *world = pm_jv_get(v, "world");

@@ -5,7 +5,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "runner.h"
+#include "primod/run.h"
 #include "view.h"
 
 static void view_help(FILE *f)
@@ -32,14 +32,14 @@ static void view_help(FILE *f)
             "exit status: 0 ok, 1 runtime failure (SDL, screenshot), 2 usage/config error or built without SDL2.\n"
             "The run ends as `primod run` does (success with run.stop_on_success, lost, max_steps): the view then\n"
             "stays until R or Q; --set run.stop_on_success=false keeps it going after success.\n\n");
-    pm_cli_print_config_help(f);
+    pm_config_print_options_help(f);
 }
 
 #ifdef PRIMOD_HAVE_SDL2
 
 static int view_takes_value(const char *name)
 {
-    return pm_cli_is_config_option(name) || !strcmp(name, "--frames") || !strcmp(name, "--screenshot") ||
+    return pm_config_is_option(name) || !strcmp(name, "--frames") || !strcmp(name, "--screenshot") ||
            !strcmp(name, "--keys") ||
            !strcmp(name, "--load-model") || !strcmp(name, "--save-model");
 }
@@ -57,14 +57,14 @@ static int parse_view_args(int argc, char **argv, pm_view_options *o)
         if (pm_cli_next_option(cmd, argc, argv, &i, name, sizeof name, &value, view_takes_value))
             return 2;
         if (!strcmp(name, "--frames")) {
-            if (pm_cli_parse_long(value, &o->frames) || o->frames < 1) {
+            if (pm_parse_long(value, &o->frames) || o->frames < 1) {
                 pm_cli_error(cmd, "--frames: not a positive integer: '%s'", value);
                 return 2;
             }
         } else if (!strcmp(name, "--screenshot"))
             o->screenshot = value;
         else if (!strcmp(name, "--keys")) {
-            char err[PM_CLI_ERR_MAX];
+            char err[PM_CFG_ERR_MAX];
             if (pm_view_parse_keys(o, value, err, sizeof err)) {
                 pm_cli_error(cmd, "--keys: %s", err);
                 return 2;

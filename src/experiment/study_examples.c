@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "impulse.h"
+#include "primod/impulse.h"
 #include "primod/plot.h"
-#include "render_trace.h"
-#include "report_figs.h"
-#include "report_write.h"
+#include "primod/render.h"
+#include "primod/study.h"
+#include "primod/study.h"
 
 /* Median per-weight RMS change per layer, one line per learning rule (SPEC §3 depth question). */
 static int depth_figure(const pm_study_options *o, const pm_study_result *res, char *err)
@@ -28,7 +28,7 @@ static int depth_figure(const pm_study_options *o, const pm_study_result *res, c
     }
     if (!n)
         return 0;
-    char path[PM_CLI_PATH_MAX + 64];
+    char path[PM_CFG_PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/depth.png", o->out);
     pm_plot_xy_spec xy = {.series = s, .n_series = n, .xlabel = "layer (1 = first hidden, last = output)",
                           .ylabel = "median RMS weight change ||W - W0|| / sqrt(weights)", .log_y = positive,
@@ -36,7 +36,7 @@ static int depth_figure(const pm_study_options *o, const pm_study_result *res, c
                           .width = 760, .height = 480};
     pm_status st = pm_plot_xy(path, &xy);
     if (st) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.400s: %s", path, pm_status_str(st));
+        snprintf(err, PM_CFG_ERR_MAX, "%.400s: %s", path, pm_status_str(st));
         return PM_EXIT_FAILURE;
     }
     return 0;
@@ -44,7 +44,7 @@ static int depth_figure(const pm_study_options *o, const pm_study_result *res, c
 
 int pm_report_summary_figures(const pm_study_options *o, const pm_study_result *res, char *err)
 {
-    char path[PM_CLI_PATH_MAX + 64];
+    char path[PM_CFG_PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/boxes_success_step.png", o->out);
     if (pm_fig_boxes(res->eval, res->n_eval_runs, PM_FIG_SUCCESS_STEP,
                      "Success step per rule at its best rate (successful runs)", path, err)) {
@@ -66,14 +66,14 @@ int pm_report_summary_figures(const pm_study_options *o, const pm_study_result *
 /* ---- example runs ---- */
 
 /* Runs cfg to the end in process, recording every step; the runner stays alive for the pictures (sim, net). */
-static int record(const pm_cli_config *cfg, pm_runner **runner, pm_trace **trace, char *err)
+static int record(const pm_config *cfg, pm_runner **runner, pm_trace **trace, char *err)
 {
     int rc = pm_runner_create(cfg, NULL, runner, err);
     if (rc)
         return rc;
     int nl = pm_runner_n_layers(*runner);
     if (pm_trace_create(nl, trace)) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         return PM_EXIT_FAILURE;
     }
     double dist[PM_RUN_MAX_LAYERS];
@@ -83,7 +83,7 @@ static int record(const pm_cli_config *cfg, pm_runner **runner, pm_trace **trace
             break;
         pm_runner_weight_distances(*runner, dist);
         if (pm_trace_append(*trace, &info, dist)) {
-            snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+            snprintf(err, PM_CFG_ERR_MAX, "out of memory");
             return PM_EXIT_FAILURE;
         }
     }
@@ -94,8 +94,8 @@ static int record(const pm_cli_config *cfg, pm_runner **runner, pm_trace **trace
 static int example(const pm_study_options *o, const pm_study_rule *r, const pm_trace *reflex,
                    pm_report_examples *ex, int k, char *err)
 {
-    pm_cli_config cfg = o->base;
-    cfg.rule = pm_cli_rule_parse(r->rule);
+    pm_config cfg = o->base;
+    cfg.rule = pm_config_rule_parse(r->rule);
     cfg.rate = r->best_rate;
     cfg.seed = 1;
     snprintf(cfg.track, sizeof cfg.track, "%s", o->tracks[0]);
@@ -126,7 +126,7 @@ static int impulse(const pm_study_options *o, pm_report_examples *ex, char *err)
     pm_impulse_spec sp = {.steps = 200, .kick_step = 1, .kick = 20, .line_width = 2.75};
     double *buf = malloc(6 * (size_t)sp.steps * sizeof *buf);
     if (!buf) {
-        snprintf(err, PM_CLI_ERR_MAX, "out of memory");
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
         return PM_EXIT_FAILURE;
     }
     size_t n = (size_t)sp.steps;
@@ -162,8 +162,8 @@ int pm_report_examples_run(const pm_study_options *o, const pm_study_result *res
     memset(ex, 0, sizeof *ex);
     for (int k = 0; k < PM_STUDY_N_RULES; k++)
         ex->example_steps[k] = ex->example_success[k] = -1;
-    pm_cli_config cfg = o->base;
-    cfg.rule = PM_CLI_RULE_REFLEX;
+    pm_config cfg = o->base;
+    cfg.rule = PM_CFG_RULE_REFLEX;
     cfg.seed = 1;
     snprintf(cfg.track, sizeof cfg.track, "%s", o->tracks[0]);
     pm_runner *run = NULL;

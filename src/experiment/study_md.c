@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "primod/stats.h"
-#include "report_write.h"
+#include "primod/study.h"
 
 #define ALPHA 0.05   /* significance level of the verdicts */
 
@@ -414,12 +414,12 @@ static void figures(FILE *f, const pm_study_options *o, const pm_report_examples
 int pm_report_write_md(const pm_study_options *o, const pm_study_result *res, const pm_report_examples *ex,
                        double wall, char *err)
 {
-    char path[PM_CLI_PATH_MAX + 64], tmp[PM_CLI_PATH_MAX + 96];
+    char path[PM_CFG_PATH_MAX + 64], tmp[PM_CFG_PATH_MAX + 96];
     snprintf(path, sizeof path, "%s/report.md", o->out);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.400s: %s", tmp, strerror(errno));
+        snprintf(err, PM_CFG_ERR_MAX, "%.400s: %s", tmp, strerror(errno));
         return PM_EXIT_FAILURE;
     }
     settings(f, o, res, wall);
@@ -439,7 +439,7 @@ int pm_report_write_md(const pm_study_options *o, const pm_study_result *res, co
     int bad = ferror(f);
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path)) {
-        snprintf(err, PM_CLI_ERR_MAX, "%.400s: cannot write: %s", path, strerror(errno));
+        snprintf(err, PM_CFG_ERR_MAX, "%.400s: cannot write: %s", path, strerror(errno));
         remove(tmp);
         return PM_EXIT_FAILURE;
     }

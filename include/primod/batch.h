@@ -1,19 +1,19 @@
 /* Many independent runs (compare, sweep, merge): worker processes, resumable result files, group summaries. */
-#ifndef PRIMOD_TOOLS_BATCH_H
-#define PRIMOD_TOOLS_BATCH_H
+#ifndef PRIMOD_BATCH_H
+#define PRIMOD_BATCH_H
 
 #include <stdio.h>
 
-#include "config.h"
-#include "json.h"
-#include "runner.h"
+#include "primod/config.h"
+#include "primod/json.h"
+#include "primod/run.h"
 
 #define PM_BATCH_GROUP_MAX 256
 #define PM_BATCH_FILE_MAX 256
 
 /* One run of a batch: its full config, the group it is summarised in, its result file name in --out DIR. */
 typedef struct {
-    pm_cli_config cfg;
+    pm_config cfg;
     char group[PM_BATCH_GROUP_MAX];   /* e.g. "pm" (compare) or "pm learning.rate=1e-05" (sweep) */
     char file[PM_BATCH_FILE_MAX];     /* "<rule>_s<seed>_<track>_<hash>.json", see pm_batch_job_name */
 } pm_batch_job;
