@@ -3,7 +3,8 @@
  * max |w|). Library rules only (any pm_loop_rule name), so variants not yet in the CLI can be measured.
  *
  * usage: study_noisy RULE RATE TRACK SEED_FROM SEED_TO [speed=60] [noise=0.05] [hold=2000] [cap=30000]
- * output: rule rate track seed success success_step error_integral lost diverged steps chatter saturation maxw */
+ * output: rule rate track seed success success_step error_integral lost diverged steps chatter saturation maxw
+ *         chatter_E chatter_net (the same tail measure on E(n) alone and on the network term s(n) - E(n)) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,11 +35,14 @@ static int run_one(const pm_world *w, pm_loop_rule rule, double rate, unsigned l
     qc.warmup = lc.success.warmup;
     pm_sim *s = NULL;
     pm_loop *l = NULL;
-    pm_quality *q = NULL;
-    if (pm_sim_create(&sc, w, &s) || pm_loop_create(&lc, &l) || pm_quality_create(&qc, &q)) {
+    pm_quality *q = NULL, *qe = NULL, *qn = NULL;
+    if (pm_sim_create(&sc, w, &s) || pm_loop_create(&lc, &l) || pm_quality_create(&qc, &q) ||
+        pm_quality_create(&qc, &qe) || pm_quality_create(&qc, &qn)) {
         fprintf(stderr, "study_noisy: cannot create the run\n");
         pm_sim_destroy(s);
         pm_loop_destroy(l);
+        pm_quality_destroy(q);
+        pm_quality_destroy(qe);
         return 1;
     }
     double pred[144];
@@ -54,20 +58,26 @@ static int run_one(const pm_world *w, pm_loop_rule rule, double rate, unsigned l
             break;
         }
         pm_quality_push(q, out.steering, out.outputs, pm_loop_n_outputs(l));
+        pm_quality_push(qe, rd.error, NULL, 0);
+        pm_quality_push(qn, out.steering - rd.error, NULL, 0);
         n++;
         success = out.success;
         lost = out.lost;
         if (success || lost)
             break;
     }
-    pm_quality_result qr;
+    pm_quality_result qr, qer, qnr;
     pm_quality_get(q, &qr);
+    pm_quality_get(qe, &qer);
+    pm_quality_get(qn, &qnr);
     const pm_net *net = pm_loop_net(l);
-    printf("%s %g %s %llu %d %ld %.6g %d %d %ld %.4f %.4f %.4g\n", pm_loop_rule_name(rule), rate, track, seed,
-           success, pm_loop_success_step(l), pm_loop_error_integral(l), lost, diverged, n, qr.chatter,
-           qr.saturation, net ? pm_net_max_abs_weight(net) : 0.0);
+    printf("%s %g %s %llu %d %ld %.6g %d %d %ld %.4f %.4f %.4g %.4f %.4f\n", pm_loop_rule_name(rule), rate, track,
+           seed, success, pm_loop_success_step(l), pm_loop_error_integral(l), lost, diverged, n, qr.chatter,
+           qr.saturation, net ? pm_net_max_abs_weight(net) : 0.0, qer.chatter, qnr.chatter);
     fflush(stdout);
     pm_quality_destroy(q);
+    pm_quality_destroy(qe);
+    pm_quality_destroy(qn);
     pm_loop_destroy(l);
     pm_sim_destroy(s);
     return 0;
