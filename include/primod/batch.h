@@ -8,6 +8,10 @@
 #include "primod/json.h"
 #include "primod/run.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PM_BATCH_GROUP_MAX 256
 #define PM_BATCH_FILE_MAX 256
 
@@ -72,5 +76,9 @@ int pm_batch_print_json(const pm_batch_slot *slots, int n, const pm_batch_summar
 
 /* Quotes s for a POSIX shell ('...' with '\'' for quotes) into buf (n bytes); returns buf. */
 const char *pm_batch_shell_quote(const char *s, char *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

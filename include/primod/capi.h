@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Does what `primod run --json ARGS` does, without printing: argv[0] is ignored (the command name), argv[1..]
  * are run's options, parsed by the same pm_run_parse_args as the CLI (every config option and shorthand,
  * --log/--save-model/--load-model; --json and --quiet are accepted and change nothing; no --help).
@@ -19,5 +23,9 @@ void pm_capi_free(void *p);
  * "pm_loop_input", "pm_loop_output", "pm_success_config", "pm_sim_config", "pm_sim_reading"); 0 if unknown.
  * Lets bindings check their mirrored layouts against the compiled headers. */
 size_t pm_capi_sizeof(const char *type);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
