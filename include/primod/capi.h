@@ -1,4 +1,4 @@
-/* C entry points of the CLI layer for foreign callers (the Python package via ctypes): run JSON, struct sizes. */
+/* C entry points of the CLI layer for foreign callers (the Python package via ctypes): run/batch JSON, struct sizes. */
 #ifndef PRIMOD_CAPI_H
 #define PRIMOD_CAPI_H
 
@@ -15,6 +15,13 @@ extern "C" {
  * malloc'd NUL-terminated JSON object (free with pm_capi_free), identical to run's --json line without the
  * newline; otherwise *json is NULL and err (errcap bytes, may be NULL) gets one line. */
 int pm_capi_run_json(int argc, char **argv, char **json, char *err, size_t errcap);
+
+/* Does what `primod compare --json ARGS` (cmd "compare") or `primod sweep --json ARGS` (cmd "sweep") does, without
+ * printing (pm_batch_main_json): argv[0] is ignored, argv[1..] are the command's options. Returns its exit code
+ * (0, 1, 2; an unknown cmd is 2); on 0 *json gets a malloc'd JSON object (free with pm_capi_free), identical to the
+ * command's --json line without the newline; otherwise *json is NULL and err (errcap bytes, may be NULL) gets one
+ * line. */
+int pm_capi_batch_json(const char *cmd, int argc, char **argv, char **json, char *err, size_t errcap);
 
 /* Frees memory returned by this API; NULL does nothing. */
 void pm_capi_free(void *p);
