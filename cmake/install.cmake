@@ -9,6 +9,9 @@
 
 # Headers of the core (libprimod alone links them: pkg-config primod-core, CMake primod::primod).
 set(PRIMOD_CORE_HEADERS filter.h loop.h net.h relevance.h rng.h sim.h status.h version.h)
+# For the install test run on an installed tree by scripts/deb-check.sh (tests/install/install_check.cmake).
+string(REPLACE ";" "," _pm_core "${PRIMOD_CORE_HEADERS}")
+file(WRITE ${CMAKE_BINARY_DIR}/primod-core-headers.txt "${_pm_core}\n")
 
 # pkg-config module -> the prefix the build found it under (pkg_check_modules(<PREFIX> IMPORTED_TARGET ...)).
 set(PM_PC_PREFIX_libpng PNG)
@@ -125,6 +128,7 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "closed-loop learning of forward models wi
 set(CPACK_PACKAGE_DESCRIPTION "The primod C11 libraries (core, robot, experiment; static and shared), their \
 headers, pkg-config and CMake files, the primod command-line tool with its man pages and the Python package.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_INSTALL_PREFIX /usr)   # the prefix cpack installs with (CPACK_SET_DESTDIR below)
 # DESTDIR staging, so that install-time paths (the Python package's _install.py) say /usr, not the staging dir.
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

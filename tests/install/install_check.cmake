@@ -29,7 +29,8 @@ function(run_expect exe expect)
   if(NOT LAST_OUT MATCHES "${expect}")
     message(FATAL_ERROR "${exe} printed: ${LAST_OUT} (expected '${expect}')")
   endif()
-  message(STATUS "${exe}: ${LAST_OUT}")
+  string(STRIP "${LAST_OUT}" said)
+  message(STATUS "${exe}: ${said}")
 endfunction()
 
 # A program built with the static libraries must not need any libprimod*.so.
