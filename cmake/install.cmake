@@ -19,7 +19,23 @@ set(PM_PC_PREFIX_cairo CAIRO)
 set(PM_PC_PREFIX_inih INIH)
 set(PM_PC_PREFIX_libv4l2 V4L2)
 
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/primod DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(PRIMOD_BUILD_TOOLS)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/primod DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+else()
+  # A core-only build installs the core's headers and a primod.h that includes just them, so that everything an
+  # installed header declares is still in an installed library.
+  set(_pm_files "")
+  set(_pm_body "")
+  foreach(h ${PRIMOD_CORE_HEADERS})
+    list(APPEND _pm_files ${PROJECT_SOURCE_DIR}/include/primod/${h})
+    string(APPEND _pm_body "#include \"primod/${h}\"\n")
+  endforeach()
+  file(WRITE ${CMAKE_BINARY_DIR}/core-include/primod/primod.h
+    "/* Every installed primod header (a core-only build: libprimod, pkg-config primod-core). */\n"
+    "#ifndef PRIMOD_PRIMOD_H\n#define PRIMOD_PRIMOD_H\n\n${_pm_body}\n#endif\n")
+  install(FILES ${_pm_files} ${CMAKE_BINARY_DIR}/core-include/primod/primod.h
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/primod)
+endif()
 install(TARGETS primod_static primod_shared EXPORT primodTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

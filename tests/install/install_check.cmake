@@ -84,9 +84,6 @@ endforeach()
 run(${PYTHON} ${SRC}/tests/install/gen_fn_test.py ${C_COMPILER} ${inc} ${WORK}/core_fns.c ${core_includes})
 string(STRIP "${LAST_OUT}" n_core)
 message(STATUS "functions declared: ${n_all} in all installed headers, ${n_core} in the core's")
-if(n_core GREATER_EQUAL n_all OR n_core LESS 50)
-  message(FATAL_ERROR "implausible function counts: ${n_all} (all), ${n_core} (core)")
-endif()
 
 # 3. pkg-config: cc prog.c $(pkg-config --cflags --libs primod), shared and --static.
 set(pcdir ${PREFIX}/lib/pkgconfig)
@@ -96,6 +93,19 @@ if(pcs)
   get_filename_component(pcdir ${pc} DIRECTORY)
 endif()
 get_filename_component(libdir ${pcdir} DIRECTORY)
+# The installed layers (primod-<layer>.pc besides primod-core.pc): their CMake targets are primod::<layer>[_static].
+file(GLOB layer_pcs RELATIVE ${pcdir} ${pcdir}/primod-*.pc)
+set(layers "")
+foreach(f ${layer_pcs})
+  string(REGEX REPLACE "^primod-(.*)\\.pc$" "\\1" layer ${f})
+  if(NOT layer STREQUAL "core")
+    list(APPEND layers ${layer})
+  endif()
+endforeach()
+message(STATUS "installed layers: ${layers}")
+if(n_core LESS 50 OR n_core GREATER n_all OR (layers AND NOT n_all GREATER n_core))
+  message(FATAL_ERROR "implausible function counts: ${n_all} (all), ${n_core} (core), layers: ${layers}")
+endif()
 set(ENV{PKG_CONFIG_PATH} ${pcdir})
 set(ENV{PKG_CONFIG_LIBDIR} ${pcdir})   # only this install's modules, never a system-wide primod
 set(cflags -std=c11 -Wall -Wextra -pedantic -Werror)
@@ -140,13 +150,19 @@ unset(ENV{PKG_CONFIG_PATH})
 unset(ENV{PKG_CONFIG_LIBDIR})
 
 # 4. CMake package: find_package(primod) and its targets, shared and static (the project adds C++ for one check).
+set(shared_targets "")
+set(static_targets "")
+foreach(layer ${layers})
+  string(APPEND shared_targets " primod::${layer}")
+  string(APPEND static_targets " primod::${layer}_static")
+endforeach()
 file(WRITE ${WORK}/proj/CMakeLists.txt
 "cmake_minimum_required(VERSION 3.16)\nproject(user C CXX)\nfind_package(primod REQUIRED)\n"
 "set(CMAKE_C_STANDARD 11)\nset(CMAKE_CXX_STANDARD 11)\nadd_compile_options(-Wall -Wextra -pedantic -Werror)\n"
 "add_executable(all_shared ${WORK}/all_fns.c)\n"
-"target_link_libraries(all_shared PRIVATE primod::experiment primod::robot primod::primod)\n"
+"target_link_libraries(all_shared PRIVATE ${shared_targets} primod::primod)\n"
 "add_executable(all_static ${WORK}/all_fns.c)\n"
-"target_link_libraries(all_static PRIVATE primod::experiment_static primod::robot_static primod::primod_static)\n"
+"target_link_libraries(all_static PRIVATE ${static_targets} primod::primod_static)\n"
 "add_executable(core_shared ${WORK}/core_fns.c)\ntarget_link_libraries(core_shared PRIVATE primod::primod)\n"
 "add_executable(core_static ${WORK}/core_fns.c)\ntarget_link_libraries(core_static PRIVATE primod::primod_static)\n"
 "add_executable(user ${SRC}/tests/install/user.c)\ntarget_link_libraries(user PRIVATE primod::primod)\n"
