@@ -8,6 +8,10 @@
 #include "primod/json.h"
 #include "primod/run.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PM_BATCH_GROUP_MAX 256
 #define PM_BATCH_FILE_MAX 256
 
@@ -70,7 +74,20 @@ void pm_batch_summary_json(const pm_batch_summary *g, pm_json *j);
 int pm_batch_print_json(const pm_batch_slot *slots, int n, const pm_batch_summary *g, int n_groups,
                         const char *groups_key);
 
+/* Does what `primod compare ARGS --json` (sweep 0) or `primod sweep ARGS --json` (sweep 1) does, without printing:
+ * argv[0] is ignored, argv[1..] are the command's options (config options, --rules, --seeds, --tracks, --rate-RULE,
+ * --jobs, --out DIR, and --grid for sweep; --json and --quiet change nothing; --plots and --emit-commands are
+ * refused). cmd names the batch in messages. Returns the command's exit code (0, 1 a run failed, 2 usage or
+ * config); on 0 *json gets the malloc'd JSON object of --json without the newline (free()), else *json is NULL
+ * and err (errcap bytes, may be NULL) gets one line. Runs in forked worker processes like the CLI; while it runs
+ * it installs its own pm_notify handler (to keep a failing run's message) and leaves none installed after. */
+int pm_batch_main_json(const char *cmd, int sweep, int argc, char **argv, char **json, char *err, size_t errcap);
+
 /* Quotes s for a POSIX shell ('...' with '\'' for quotes) into buf (n bytes); returns buf. */
 const char *pm_batch_shell_quote(const char *s, char *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

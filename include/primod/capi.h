@@ -1,8 +1,12 @@
-/* C entry points of the CLI layer for foreign callers (the Python package via ctypes): run JSON, struct sizes. */
+/* C entry points of the CLI layer for foreign callers (the Python package via ctypes): run/batch JSON, struct sizes. */
 #ifndef PRIMOD_CAPI_H
 #define PRIMOD_CAPI_H
 
 #include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Does what `primod run --json ARGS` does, without printing: argv[0] is ignored (the command name), argv[1..]
  * are run's options, parsed by the same pm_run_parse_args as the CLI (every config option and shorthand,
@@ -12,6 +16,13 @@
  * newline; otherwise *json is NULL and err (errcap bytes, may be NULL) gets one line. */
 int pm_capi_run_json(int argc, char **argv, char **json, char *err, size_t errcap);
 
+/* Does what `primod compare --json ARGS` (cmd "compare") or `primod sweep --json ARGS` (cmd "sweep") does, without
+ * printing (pm_batch_main_json): argv[0] is ignored, argv[1..] are the command's options. Returns its exit code
+ * (0, 1, 2; an unknown cmd is 2); on 0 *json gets a malloc'd JSON object (free with pm_capi_free), identical to the
+ * command's --json line without the newline; otherwise *json is NULL and err (errcap bytes, may be NULL) gets one
+ * line. */
+int pm_capi_batch_json(const char *cmd, int argc, char **argv, char **json, char *err, size_t errcap);
+
 /* Frees memory returned by this API; NULL does nothing. */
 void pm_capi_free(void *p);
 
@@ -19,5 +30,9 @@ void pm_capi_free(void *p);
  * "pm_loop_input", "pm_loop_output", "pm_success_config", "pm_sim_config", "pm_sim_reading"); 0 if unknown.
  * Lets bindings check their mirrored layouts against the compiled headers. */
 size_t pm_capi_sizeof(const char *type);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

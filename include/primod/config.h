@@ -7,6 +7,10 @@
 
 #include "primod/json.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PM_CFG_PATH_MAX 512
 #define PM_CFG_MAX_ROWS 16        /* predictor rows */
 #define PM_CFG_MAX_HIDDEN 64      /* hidden layers given as a list */
@@ -143,5 +147,9 @@ int pm_config_apply_option(pm_config *cfg, const char *name, const char *value, 
 
 /* Help lines of the config options. */
 void pm_config_print_options_help(FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,6 +4,10 @@
 
 #include "primod/config.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int steps;          /* steps recorded, 1..100000 */
     int kick_step;      /* step at which the kick is added to the steering, 0..steps-1 (1 by default) */
@@ -30,5 +34,9 @@ int pm_impulse_run(const pm_config *cfg, const pm_impulse_spec *spec, pm_impulse
  * Returns 0 or -1 with a message in err (PM_CFG_ERR_MAX bytes). */
 int pm_impulse_draw(const pm_config *cfg, const pm_impulse_spec *spec, const pm_impulse_result *res,
                     const char *dir, const char *ext, char *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,6 +4,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PM_JSON_MAX_DEPTH 32
 
 /* Writer: call pm_json_init, then begin/key/value/end calls, read pm_json_text, then pm_json_free.
@@ -56,5 +60,9 @@ pm_jv *pm_jv_parse(const char *text);
 void pm_jv_free(pm_jv *v);
 /* Member of an object, or NULL (also when v is NULL or not an object). */
 const pm_jv *pm_jv_get(const pm_jv *v, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

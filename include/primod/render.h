@@ -6,6 +6,10 @@
 #include "primod/sim.h"
 #include "primod/run.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PM_TRACE_MAX_LAYERS PM_RUN_MAX_LAYERS
 
 /* One run, step by step. Arrays are (n) entries (capacity cap); dist is (n, n_layers) row-major. */
@@ -76,5 +80,9 @@ int pm_render_prepare_dir_for(const char *option, const char *dir, char *err);
 
 /* Parses --format: "png", "svg" or "both" into two flags. Returns 0 or -1 for anything else. */
 int pm_render_parse_format(const char *s, int *png, int *svg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

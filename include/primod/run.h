@@ -10,6 +10,10 @@
 #include "primod/loop.h"
 #include "primod/sim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Exit codes of the CLI (also the return values of pm_run / pm_runner_create). */
 enum { PM_EXIT_OK = 0, PM_EXIT_FAILURE = 1, PM_EXIT_USAGE = 2 };
 
@@ -109,5 +113,9 @@ void pm_run_result_json(const pm_run_result *res, const pm_config *cfg, pm_json 
 int pm_run_result_from_json(const pm_jv *v, pm_run_result *res);
 /* Prints the human summary (several lines). */
 void pm_run_result_print(const pm_run_result *res, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #include "primod/batch.h"
 #include "primod/config.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PM_STUDY_MAX_TRACKS 8
 #define PM_STUDY_MAX_RATES 8
 #define PM_STUDY_N_RULES 5          /* reflex, bp, pm, sr, sign */
@@ -117,5 +121,9 @@ int pm_report_examples_run(const pm_study_options *o, const pm_study_result *res
  * wall: total seconds of the study. Returns 0 or an exit code with a message in err. */
 int pm_report_write_md(const pm_study_options *o, const pm_study_result *res, const pm_report_examples *ex,
                        double wall, char *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -15,16 +15,16 @@ c_int_p = POINTER(c_int)
 
 
 def _install_lib_dirs() -> list[str]:
-    """Library directories of an installed package: the one written at install time, then <prefix>/lib."""
-    dirs = []
+    """Library directories of an installed package: <prefix>/lib beside it first (so a moved tree, such as an
+    extracted .deb, uses its own libraries), then the one written at install time."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    # <prefix>/lib/python3/dist-packages/primod -> <prefix>/lib
+    dirs = [os.path.normpath(os.path.join(here, "..", "..", ".."))]
     try:
         from . import _install  # written by cmake --install (python/install.cmake)
         dirs.append(_install.LIBDIR)
     except ImportError:
         pass
-    here = os.path.dirname(os.path.abspath(__file__))
-    # <prefix>/lib/python3/dist-packages/primod -> <prefix>/lib
-    dirs.append(os.path.normpath(os.path.join(here, "..", "..", "..")))
     return dirs
 
 
@@ -55,11 +55,15 @@ def lib() -> ctypes.CDLL:
 
 
 def tools_lib() -> ctypes.CDLL:
-    """The experiment layer libprimod_experiment.so (primod.run), loaded on first use."""
+    """The experiment layer libprimod_experiment.so (primod.run, compare, sweep), loaded on first use."""
     if "tools" not in _libs:
+        lib()   # its libprimod.so.0 dependency is then the one already loaded, also outside the loader's path
         t = ctypes.CDLL(_find("primod_experiment"))
         t.pm_capi_run_json.argtypes = [c_int, POINTER(c_char_p), POINTER(c_void_p), ctypes.c_char_p, c_size_t]
         t.pm_capi_run_json.restype = c_int
+        t.pm_capi_batch_json.argtypes = [c_char_p, c_int, POINTER(c_char_p), POINTER(c_void_p), c_char_p,
+                                         c_size_t]
+        t.pm_capi_batch_json.restype = c_int
         t.pm_capi_free.argtypes = [c_void_p]
         t.pm_capi_free.restype = None
         t.pm_capi_sizeof.argtypes = [c_char_p]

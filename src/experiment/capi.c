@@ -1,9 +1,10 @@
-/* C entry points of the CLI layer for foreign callers: `primod run --json` as a function, struct sizes. */
+/* C entry points of the CLI layer for foreign callers: `primod run|compare|sweep --json` as functions, struct sizes. */
 #include "primod/capi.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "primod/batch.h"
 #include "primod/loop.h"
 #include "primod/sim.h"
 #include "primod/run.h"
@@ -41,6 +42,18 @@ out:
     if (rc && err && errcap)
         snprintf(err, errcap, "%s", msg);
     return rc;
+}
+
+int pm_capi_batch_json(const char *cmd, int argc, char **argv, char **json, char *err, size_t errcap)
+{
+    if (json)
+        *json = NULL;
+    if (!cmd || (strcmp(cmd, "compare") && strcmp(cmd, "sweep"))) {
+        if (err && errcap)
+            snprintf(err, errcap, "pm_capi_batch_json: unknown command '%.100s' (compare, sweep)", cmd ? cmd : "NULL");
+        return PM_EXIT_USAGE;
+    }
+    return pm_batch_main_json(cmd, !strcmp(cmd, "sweep"), argc, argv, json, err, errcap);
 }
 
 void pm_capi_free(void *p) { free(p); }
