@@ -685,6 +685,9 @@ int pm_cmd_twin(int argc, char **argv)
     }
     if (!o.calibrate || o.json)
         print_result(&o, &tc, &s, &h, host_exit);
+    char host_tmp[PATH_CAP + 8];
+    snprintf(host_tmp, sizeof host_tmp, "%s.tmp", host_log); /* a killed host leaves its unrenamed log */
+    unlink(host_tmp);
     if (!o.log)
         unlink(host_log);
     unlink(host_ini);

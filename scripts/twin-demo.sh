@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The robot twin's learning demo (docs/robot.md): the same track twice, reflex only and with P&M learning, and
+# the reflex error integral of each run's second half. Needs a build with the twin (simavr installed).
+#   scripts/twin-demo.sh [SECONDS] [more primod twin options]     (default 120 s per run, about 4 minutes)
+#   PRIMOD=path/to/primod scripts/twin-demo.sh                    (another binary than build/primod)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+primod=${PRIMOD:-./build/primod}
+seconds=${1:-120}
+shift || true
+out=${OUT:-out/twin-demo}
+mkdir -p "$out"
+for rule in reflex pm; do
+  echo "== $rule: primod twin --seconds $seconds --rule $rule $*" >&2
+  "$primod" twin --seconds "$seconds" --rule "$rule" --json --quiet --log "$out/$rule.tsv" "$@" >"$out/$rule.json"
+done
+python3 - "$out" <<'PY'
+import json, sys
+out = sys.argv[1]
+r = {k: json.load(open(f"{out}/{k}.json")) for k in ("reflex", "pm")}
+for k, d in r.items():
+    h = d["error_integral_halves"]
+    print(f"{k:6s}: {d['seconds']:.0f} s, {d['steps']} steps, {d['learned_steps']} learned, "
+          f"on the line {100 * d['on_line_fraction']:.1f} %, error integral halves {h[0]:.1f} / {h[1]:.1f}")
+a, b = r["reflex"]["error_integral_halves"][1], r["pm"]["error_integral_halves"][1]
+print(f"second half: P&M {b:.1f} vs reflex only {a:.1f} ({100 * (1 - b / a):.0f} % lower)" if a > 0 else "")
+PY
