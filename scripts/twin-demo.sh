@@ -19,9 +19,14 @@ import json, sys
 out = sys.argv[1]
 r = {k: json.load(open(f"{out}/{k}.json")) for k in ("reflex", "pm")}
 for k, d in r.items():
-    h = d["error_integral_halves"]
+    h, m = d["error_integral_halves"], d["mean_abs_error_halves"]
     print(f"{k:6s}: {d['seconds']:.0f} s, {d['steps']} steps, {d['learned_steps']} learned, "
-          f"on the line {100 * d['on_line_fraction']:.1f} %, error integral halves {h[0]:.1f} / {h[1]:.1f}")
+          f"on the line {100 * d['on_line_fraction']:.1f} %, error integral halves {h[0]:.1f} / {h[1]:.1f}, "
+          f"mean |E| per step {m[0]:.3f} / {m[1]:.3f}")
+# the step count follows the wall clock (one step per camera frame the host gets), so compare per step too
 a, b = r["reflex"]["error_integral_halves"][1], r["pm"]["error_integral_halves"][1]
-print(f"second half: P&M {b:.1f} vs reflex only {a:.1f} ({100 * (1 - b / a):.0f} % lower)" if a > 0 else "")
+ma, mb = r["reflex"]["mean_abs_error_halves"][1], r["pm"]["mean_abs_error_halves"][1]
+if a > 0 and ma > 0:
+    print(f"second half: error integral P&M {b:.1f} vs reflex only {a:.1f} ({100 * (1 - b / a):.0f} % lower); "
+          f"mean |E| {mb:.3f} vs {ma:.3f} ({100 * (1 - mb / ma):.0f} % lower)")
 PY

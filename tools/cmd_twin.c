@@ -274,7 +274,8 @@ static int find_data(const char *dir, const char *name, char *out, size_t n)
 
 typedef struct {
     long steps, learned, late;
-    double e_half[2];
+    double e_half[2];   /* sum of |E| over the first and the second half of the steps */
+    long n_half[2];     /* steps in each half */
     int have_summary;
     unsigned long frames, bad_crc, bad_len, missed, stalls, reconnects;
     long summary_steps, summary_learned, summary_late, summary_stale;
@@ -326,6 +327,7 @@ static int read_host_log(const char *path, host_result *h)
                 camera = atoi(tok);
         }
         h->e_half[r < rows / 2 ? 0 : 1] += fabs(e);
+        h->n_half[r < rows / 2 ? 0 : 1]++;
         h->learned += learned;
         h->late += !camera;
         r++;
@@ -402,10 +404,11 @@ static void print_result(const twin_options *o, const pm_twin_config *tc, const 
         printf("{\"track\": \"%s\", \"seconds\": %.3f, \"realtime_factor\": %.3f, \"frames\": %ld, \"steps\": %ld, "
                "\"learned_steps\": %ld, \"late_camera_steps\": %ld, \"on_line_fraction\": %.4f, \"lost\": %s, "
                "\"lost_episodes\": %ld, \"distance\": %.2f, \"error_integral\": %.6g, "
-               "\"error_integral_halves\": [%.6g, %.6g], ",
+               "\"error_integral_halves\": [%.6g, %.6g], \"mean_abs_error_halves\": [%.6g, %.6g], ",
                o->track, s->seconds, s->realtime_factor, s->frames, h->steps, h->learned, h->late,
                s->on_line_fraction, s->lost_episodes ? "true" : "false", s->lost_episodes, s->distance, total,
-               h->e_half[0], h->e_half[1]);
+               h->e_half[0], h->e_half[1], h->n_half[0] ? h->e_half[0] / h->n_half[0] : 0,
+               h->n_half[1] ? h->e_half[1] / h->n_half[1] : 0);
         printf("\"link\": {\"frames\": %lu, \"bad_crc\": %lu, \"bad_length\": %lu, \"missed\": %lu, \"stalls\": %lu, "
                "\"reconnects\": %lu, \"host_summary\": %s, \"sensor_frames_sent\": %ld, \"motor_frames\": %ld, "
                "\"halt_frames\": %ld, \"bad_crc_to_mcu\": %ld, \"bytes_dropped\": %ld, \"pty_reconnects\": %ld}, ",

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,8 +74,8 @@ struct pm_twin {
     int hung;
     pid_t host;
     int started, threads_started;
-    volatile int stop_flag;
-    volatile int failed;
+    _Atomic int stop_flag;              /* set by pm_twin_stop, read by both threads */
+    _Atomic int failed;                 /* the MCU crashed or stopped */
     struct timespec wall0;
     pthread_t emu_thread, cam_thread;
     pthread_mutex_t lock;               /* guards stats, pose, pulses between the threads */
@@ -550,6 +551,20 @@ static void *cam_main(void *arg)
 
 /* ------------------------------------------------------------------ lifecycle */
 
+/* 1 if path is a readable 32-bit little-endian ELF for the AVR (e_machine 83): simavr's loader prints its own
+ * complaints about anything else, and the library must not print. */
+static int is_avr_elf(const char *path)
+{
+    uint8_t h[20];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(h, 1, sizeof h, f);
+    fclose(f);
+    return n == sizeof h && h[0] == 0x7F && h[1] == 'E' && h[2] == 'L' && h[3] == 'F' && h[4] == 1 /* 32-bit */ &&
+           h[5] == 1 /* little-endian */ && (h[18] | h[19] << 8) == 83 /* EM_AVR */;
+}
+
 pm_status pm_twin_create(const pm_twin_config *c, const pm_world *w, const char *firmware, pm_twin **out)
 {
     double sx, sy, sh;
@@ -630,7 +645,7 @@ pm_status pm_twin_create(const pm_twin_config *c, const pm_world *w, const char 
     elf_firmware_t f;
     memset(&f, 0, sizeof f);
     st = PM_ERR_FORMAT;
-    if (access(firmware, R_OK) || elf_read_firmware(firmware, &f) != 0 || !f.flash || !f.flashsize)
+    if (!is_avr_elf(firmware) || elf_read_firmware(firmware, &f) != 0 || !f.flash || !f.flashsize)
         goto fail_elf;
     t->avr = avr_make_mcu_by_name("atmega328p");
     if (!t->avr || avr_init(t->avr) != 0 || f.flashsize > t->avr->flashend + 1u) {
