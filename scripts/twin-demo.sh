@@ -3,6 +3,8 @@
 # the reflex error integral of each run's second half. Needs a build with the twin (simavr installed).
 #   scripts/twin-demo.sh [SECONDS] [more primod twin options]     (default 120 s per run, about 4 minutes)
 #   PRIMOD=path/to/primod scripts/twin-demo.sh                    (another binary than build/primod)
+#   RATE=1e-3 scripts/twin-demo.sh                                (P&M rate, default 1e-2; robot.ini's 1e-5
+#                                                                  changes nothing measurable in 2 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 primod=${PRIMOD:-./build/primod}
@@ -10,9 +12,13 @@ seconds=${1:-120}
 shift || true
 out=${OUT:-out/twin-demo}
 mkdir -p "$out"
+rate=${RATE:-1e-2}
 for rule in reflex pm; do
-  echo "== $rule: primod twin --seconds $seconds --rule $rule $*" >&2
-  "$primod" twin --seconds "$seconds" --rule "$rule" --json --quiet --log "$out/$rule.tsv" "$@" >"$out/$rule.json"
+  extra=()
+  [ "$rule" = pm ] && extra=(--rate "$rate")
+  echo "== $rule: primod twin --seconds $seconds --rule $rule ${extra[*]} $*" >&2
+  "$primod" twin --seconds "$seconds" --rule "$rule" "${extra[@]}" --json --quiet --log "$out/$rule.tsv" "$@" \
+    >"$out/$rule.json"
 done
 python3 - "$out" <<'PY'
 import json, sys

@@ -293,6 +293,7 @@ static void usage(FILE *f)
             "Drives the real robot (SPEC §7): one closed-loop step per camera frame, reflex error from the\n"
             "calibrated light sensors, predictors from the camera grid, the same pm_loop as `primod run`.\n"
             "--frames DIR replays PGM/PNG images in name order at --fps and ends after the last one.\n"
+            "--camera - (or a FIFO) reads a stream of binary PGM frames (e.g. `primod twin`'s); its end ends the run.\n"
             "--calibrate streams the sensors with the motors off; move the robot over line and floor, then\n"
             "press Ctrl-C: it prints the [reflex] black/white lines for robot.ini.\n"
             "Faults: no sensor frame for 250 ms -> halt and pause learning; device gone -> retry every second;\n"

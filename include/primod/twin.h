@@ -91,9 +91,10 @@ pm_status pm_twin_config_check(const pm_twin_config *c, char *why);
 /* Builds the twin: loads firmware (an AVR ELF as `make -C firmware` builds it) into an emulated atmega328p at
  * 16 MHz, creates the serial pty (reachable through pm_twin_device), the camera pipe (pm_twin_camera_fd) and the
  * robot on world w (borrowed, must outlive the twin) at its start pose. Nothing runs yet. PM_ERR_ARG for NULL, a
- * bad config, a world without a start pose, or another twin alive in this process (simavr's reset hook carries no
- * user pointer, so the twin keeps one process-wide pointer to itself), PM_ERR_FORMAT if the firmware cannot be loaded, PM_ERR_IO if the pty,
- * pipe or temporary directory cannot be made, PM_ERR_NOMEM. Free with pm_twin_destroy. */
+ * bad config, a world without a start pose, or another twin alive in this process (simavr's reset hook carries
+ * no user pointer, so the twin keeps one process-wide pointer to itself); PM_ERR_FORMAT if the firmware is not an
+ * AVR ELF simavr loads; PM_ERR_IO if the pty, pipe or temporary directory cannot be made; PM_ERR_NOMEM.
+ * Free with pm_twin_destroy. */
 pm_status pm_twin_create(const pm_twin_config *c, const pm_world *w, const char *firmware, pm_twin **out);
 /* Stops the twin if it runs, closes the pty and the pipe, removes its temporary directory; NULL does nothing. */
 void pm_twin_destroy(pm_twin *t);

@@ -1,4 +1,4 @@
-/* The robot twin's engine (SPEC §10): simavr runs the firmware, a 1 ms world tick moves the robot, a thread films it. */
+/* The robot twin's engine (SPEC §10): simavr runs the firmware, a 1 ms world tick moves the robot, a thread films. */
 #define _GNU_SOURCE /* posix_openpt, ptsname_r, pipe2, F_SETPIPE_SZ, mkdtemp */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +54,7 @@ struct pm_twin {
     uint8_t out[OUT_CAP];               /* MCU -> host queue */
     size_t out_len;
     pm_frame_parser from_host, from_mcu;
-    long n_sensor, n_motor, n_halt, n_dropped, n_resets; /* wire counters of the emulator thread, copied into st per tick */
+    long n_sensor, n_motor, n_halt, n_dropped, n_resets; /* emulator thread's counters, copied into st per tick */
     /* camera */
     int cam_pipe[2];
     float *floor_xy;                    /* (height, width, 2) robot-frame floor point per pixel, NaN = sky */
@@ -551,6 +551,21 @@ static void *cam_main(void *arg)
 
 /* ------------------------------------------------------------------ lifecycle */
 
+/* Frees what elf_read_firmware allocated once avr_load_firmware has copied it (simavr has no function for it). */
+static void free_elf(elf_firmware_t *f)
+{
+    free(f->flash);
+    free(f->eeprom);
+    free(f->fuse);
+    free(f->lockbits);
+#if ELF_SYMBOLS
+    for (uint32_t i = 0; i < f->symbolcount; i++)
+        free(f->symbol[i]);
+    free(f->symbol);
+#endif
+    memset(f, 0, sizeof *f);
+}
+
 /* 1 if path is a readable 32-bit little-endian ELF for the AVR (e_machine 83): simavr's loader prints its own
  * complaints about anything else, and the library must not print. */
 static int is_avr_elf(const char *path)
@@ -572,6 +587,8 @@ pm_status pm_twin_create(const pm_twin_config *c, const pm_world *w, const char 
         return PM_ERR_ARG;
     if (reset_owner)
         return PM_ERR_ARG; /* one twin per process at a time (simavr's reset hook carries no user pointer) */
+    if (!is_avr_elf(firmware))
+        return PM_ERR_FORMAT; /* before the costly world and camera set-up */
     pm_twin *t = calloc(1, sizeof *t);
     if (!t)
         return PM_ERR_NOMEM;
@@ -655,10 +672,7 @@ pm_status pm_twin_create(const pm_twin_config *c, const pm_world *w, const char 
     f.frequency = MCU_HZ;
     f.vcc = f.avcc = f.aref = 5000;
     avr_load_firmware(t->avr, &f);
-    free(f.flash);
-    free(f.eeprom);
-    free(f.fuse);
-    free(f.lockbits);
+    free_elf(&f);
     t->avr->log = LOG_NONE;
     if (fix_timer1(t->avr))
         goto fail;
@@ -684,10 +698,7 @@ pm_status pm_twin_create(const pm_twin_config *c, const pm_world *w, const char 
     return PM_OK;
 
 fail_elf:
-    free(f.flash);
-    free(f.eeprom);
-    free(f.fuse);
-    free(f.lockbits);
+    free_elf(&f);
 fail:
     pm_twin_destroy(t);
     return st;
