@@ -286,6 +286,12 @@ typedef struct {
 static int read_host_log(const char *path, host_result *h)
 {
     FILE *f = fopen(path, "r");
+    if (!f) {
+        /* a killed host never renamed its log into place: what it wrote is in the temporary file */
+        char tmp[PATH_CAP + 8];
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        f = fopen(tmp, "r");
+    }
     if (!f)
         return -1;
     char line[4096];
