@@ -432,6 +432,8 @@ static void world_tick(pm_twin *t)
     pthread_mutex_unlock(&t->lock);
 }
 
+/* The world tick and the pacing live in this loop, not in a simavr cycle timer: a watchdog reset clears every
+ * cycle timer (SPEC §10), while the cycle counter keeps running through it. */
 static void *emu_main(void *arg)
 {
     pm_twin *t = arg;
