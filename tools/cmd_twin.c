@@ -431,6 +431,7 @@ static void print_result(const twin_options *o, const pm_twin_config *tc, const 
                 printf(", \"resumed\": %s, \"resume_ms\": %.1f", s->resumed ? "true" : "false", s->resume_ms);
         }
         printf("}\n");
+        fflush(stdout); /* before anything at exit (a sanitizer's report) can end the process */
         return;
     }
     printf("twin: %.1f s on track %s (%.2fx real time), %ld camera frames, %ld host steps, %ld learned\n",
@@ -695,6 +696,7 @@ int pm_cmd_twin(int argc, char **argv)
     }
     if (!o.calibrate || o.json)
         print_result(&o, &tc, &s, &h, host_exit);
+    fflush(stdout);
     char host_tmp[PATH_CAP + 8];
     snprintf(host_tmp, sizeof host_tmp, "%s.tmp", host_log); /* a killed host leaves its unrenamed log */
     unlink(host_tmp);
