@@ -35,7 +35,9 @@ if(PRIMOD_BUILD_TWIN)
   find_program(PM_MAKE_TWIN make)
   if(PM_AVR_GCC_TWIN AND PM_MAKE_TWIN)
     add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/twin/primod.elf
-      COMMAND ${PM_MAKE_TWIN} -s -C ${PROJECT_SOURCE_DIR}/firmware O=${CMAKE_BINARY_DIR}/twin
+      # a fresh MAKEFLAGS: the parent make's jobserver is not passed down to a custom command
+      COMMAND ${CMAKE_COMMAND} -E env MAKEFLAGS= ${PM_MAKE_TWIN} -s -C ${PROJECT_SOURCE_DIR}/firmware
+        O=${CMAKE_BINARY_DIR}/twin
         ${CMAKE_BINARY_DIR}/twin/primod.elf
       DEPENDS ${PROJECT_SOURCE_DIR}/firmware/main.c ${PROJECT_SOURCE_DIR}/firmware/Makefile
         ${PROJECT_SOURCE_DIR}/src/robot/frame.c ${PROJECT_SOURCE_DIR}/include/primod/frame.h
