@@ -691,7 +691,9 @@ int pm_cmd_twin(int argc, char **argv)
     } else if (o.calibrate) {
         rc = host_exit == 0 ? 0 : 1;
     } else if (tc.kill_host_at < 0 && host_exit != 0) {
-        twin_error("the host `primod robot` ended with status %d", host_exit);
+        twin_error("the host `primod robot` ended with status %d%s%s%s", host_exit,
+                   host_exit == 2 ? " (it reads a copy of " : "", host_exit == 2 ? config : "",
+                   host_exit == 2 ? " without its [twin] section)" : "");
         rc = 1;
     }
     if (!o.calibrate || o.json)

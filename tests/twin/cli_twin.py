@@ -172,6 +172,13 @@ def errors():
     r = twin("--config", bad, timeout=30)
     os.unlink(bad)
     check(r.returncode == 2 and "cam_height" in r.stderr, f"bad [twin] key: {r.returncode} {r.stderr[:200]}")
+    # a key the host refuses: the host exits 2, the twin says so and fails (1), nothing is left running
+    with open(bad, "w") as f:
+        f.write("[serial]\nbogus = 1\n")
+    r = twin("--config", bad, "--seconds", "5", timeout=60)
+    os.unlink(bad)
+    check(r.returncode == 1 and "ended with status 2" in r.stderr and bad in r.stderr,
+          f"host refuses its config: {r.returncode} {r.stderr[-300:]}")
 
 
 {"closed_loop": closed_loop, "kill_host": kill_host, "hang_firmware": hang_firmware, "unplug": unplug,
