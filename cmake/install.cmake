@@ -20,7 +20,8 @@ set(PM_PC_PREFIX_inih INIH)
 set(PM_PC_PREFIX_libv4l2 V4L2)
 
 if(PRIMOD_BUILD_TOOLS)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/primod DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  # twin.h is left out while the twin is a static part of the CLI only (cmake/twin.cmake), not an installed layer.
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/primod DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} PATTERN twin.h EXCLUDE)
 else()
   # A core-only build installs the core's headers and a primod.h that includes just them, so that everything an
   # installed header declares is still in an installed library.

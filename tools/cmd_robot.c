@@ -293,6 +293,7 @@ static void usage(FILE *f)
             "Drives the real robot (SPEC §7): one closed-loop step per camera frame, reflex error from the\n"
             "calibrated light sensors, predictors from the camera grid, the same pm_loop as `primod run`.\n"
             "--frames DIR replays PGM/PNG images in name order at --fps and ends after the last one.\n"
+            "--camera - (or a FIFO) reads a stream of binary PGM frames (e.g. `primod twin`'s); its end ends the run.\n"
             "--calibrate streams the sensors with the motors off; move the robot over line and floor, then\n"
             "press Ctrl-C: it prints the [reflex] black/white lines for robot.ini.\n"
             "Faults: no sensor frame for 250 ms -> halt and pause learning; device gone -> retry every second;\n"
@@ -574,7 +575,7 @@ static int camera_available(session *ss, double period)
     long long now = now_ms();
     if (now - ss->camera_retry_ms >= 1000) {
         ss->camera_retry_ms = now;
-        if (!pm_camera_open_v4l2(ss->s->camera, ss->s->width, ss->s->height, &ss->cam)) {
+        if (!pm_camera_open(ss->s->camera, ss->s->width, ss->s->height, &ss->cam)) {
             fprintf(stderr, "primod robot: camera %s reopened\n", ss->s->camera);
             ss->camera_err_said = 0;
             return 1;
@@ -643,6 +644,7 @@ static int calibrate(session *ss)
 {
     long long last_print = now_ms();
     long frames = 0;
+    pm_reflex_init(&ss->reflex, &ss->s->reflex); /* extremes from what the sensors show now, not the config's */
     fprintf(stderr, "primod robot: calibrating; move the robot so every sensor sees line and floor, then Ctrl-C\n");
     while (!stop_requested && !(ss->o->max_steps && frames >= ss->o->max_steps)) {
         unsigned ev = 0;
@@ -661,6 +663,10 @@ static int calibrate(session *ss)
             fprintf(stderr, "%s\n", pm_reflex_calibrated(&ss->reflex) ? "  (calibrated)" : "");
         }
         sleep_until(now_ms() + 5);
+    }
+    if (frames == 0) {
+        pm_cli_error(CMD, "no sensor frame came from %s: nothing to calibrate from", ss->s->device);
+        return 1;
     }
     printf("[reflex]\nblack =");
     for (int i = 0; i < PM_REFLEX_N; i++)
@@ -688,7 +694,7 @@ static int open_devices(session *ss)
     if (ss->o->calibrate)
         return 0;
     st = ss->o->frames ? pm_camera_open_dir(ss->o->frames, &ss->cam)
-                       : pm_camera_open_v4l2(s->camera, s->width, s->height, &ss->cam);
+                       : pm_camera_open(s->camera, s->width, s->height, &ss->cam);
     if (st) {
         pm_cli_error(CMD, "camera %s: %s", ss->o->frames ? ss->o->frames : s->camera,
                      st == PM_ERR_FORMAT ? (ss->o->frames ? "no readable PGM/PNG image" : "no grey/YUYV mode at "

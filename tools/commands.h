@@ -11,5 +11,6 @@ int pm_cmd_impulse(int argc, char **argv);
 int pm_cmd_report(int argc, char **argv);
 int pm_cmd_robot(int argc, char **argv);
 int pm_cmd_view(int argc, char **argv);
+int pm_cmd_twin(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"impulse", pm_cmd_impulse, "impulse response of the reflex loop"},
     {"report", pm_cmd_report, "run the standard study and write a report"},
     {"robot", pm_cmd_robot, "drive the real robot (camera + serial link)"},
+    {"twin", pm_cmd_twin, "the robot without hardware: firmware in simavr, simulated track and camera"},
     {"view", pm_cmd_view, "live viewer (SDL2)"},
 };
 
