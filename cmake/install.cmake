@@ -8,7 +8,7 @@
 # primod::<name> / primod::<name>_static, linked by primod.pc and given its own primod-<name>.pc.
 
 # Headers of the core (libprimod alone links them: pkg-config primod-core, CMake primod::primod).
-set(PRIMOD_CORE_HEADERS filter.h loop.h net.h relevance.h rng.h sim.h status.h version.h)
+set(PRIMOD_CORE_HEADERS filter.h loop.h net.h quality.h relevance.h rng.h setup.h sim.h status.h version.h)
 # For the install test run on an installed tree by scripts/deb-check.sh (tests/install/install_check.cmake).
 string(REPLACE ";" "," _pm_core "${PRIMOD_CORE_HEADERS}")
 file(WRITE ${CMAKE_BINARY_DIR}/primod-core-headers.txt "${_pm_core}\n")

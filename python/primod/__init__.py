@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from ._arrays import HAVE_NUMPY
 from .batch import batch_args, compare, sweep
-from .errors import (ArgumentError, FileFormatError, FileIOError, NoMemoryError, NonFiniteError, PrimodError,
-                     RunError, status_str)
+from .errors import (ArgumentError, CancelledError, FileFormatError, FileIOError, LimitError, NoMemoryError,
+                     NonFiniteError, PrimodError, RunError, status_str)
 from .filter import FilterBank, Resonator, resonator_design
 from .loop import Loop, Step
 from .net import Net
@@ -20,5 +20,5 @@ from .sim import WHITE_READING, Reading, Sim, World, track_names
 __version__ = "0.1.0"
 __all__ = ["Net", "FilterBank", "Resonator", "resonator_design", "Loop", "Step", "World", "Sim", "Reading",
            "track_names", "run", "run_args", "compare", "sweep", "batch_args", "PrimodError", "ArgumentError",
-           "NonFiniteError", "FileFormatError", "FileIOError", "NoMemoryError", "RunError", "status_str",
-           "WHITE_READING", "HAVE_NUMPY"]
+           "NonFiniteError", "FileFormatError", "FileIOError", "NoMemoryError", "LimitError", "CancelledError",
+           "RunError", "status_str", "WHITE_READING", "HAVE_NUMPY"]
