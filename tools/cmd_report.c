@@ -38,10 +38,12 @@ static void report_help(FILE *f)
             "                         rule, max 3000 steps (explicit --seeds/--tracks/--max-steps still win)\n"
             "  --jobs N               worker processes (default 2)\n"
             "  --runs DIR             keep each run's result in DIR and reuse it when the report is made again\n"
+            "  --quiet                no progress (otherwise a live line on a terminal, a line every 10 s else)\n"
             "  --help                 this text\n"
             "The base configuration is the study preset (--preset study; step cap 30000); the config options\n"
             "below change it (rule, rate, seed and track are set by the study).\n\n"
-            "exit status: 0 report written, 1 a run or a file failed, 2 usage error.\n\n");
+            "exit status: 0 report written, 1 a run or a file failed, 2 usage error, 130 / 143 stopped by\n"
+            "SIGINT / SIGTERM (workers stopped; finished runs are kept in --runs DIR).\n\n");
     pm_config_print_options_help(f);
 }
 
@@ -115,8 +117,8 @@ static int parse_options(int argc, char **argv, pm_study_options *o)
             o->out = v;
         else if (!strcmp(name, "--runs"))
             o->runs_dir = v;
-        else if (!strcmp(name, "--quick"))
-            continue;
+        else if (!strcmp(name, "--quick") || !strcmp(name, "--quiet"))
+            o->quiet |= !strcmp(name, "--quiet");
         else if (!strcmp(name, "--seeds"))
             rc = parse_count(name, v, 1000, &o->seeds);
         else if (!strcmp(name, "--sweep-seeds"))
@@ -147,21 +149,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Checks the tracks and the config once before hundreds of runs start. */
-static int check_setup(const pm_study_options *o, char *err)
-{
-    for (int t = 0; t < o->n_tracks; t++) {
-        pm_config c = o->base;
-        snprintf(c.track, sizeof c.track, "%s", o->tracks[t]);
-        pm_runner *r;
-        int rc = pm_runner_create(&c, NULL, &r, err);
-        if (rc)
-            return rc;
-        pm_runner_destroy(r);
-    }
-    return 0;
-}
-
 int pm_cmd_report(int argc, char **argv)
 {
     const char *cmd = "report";
@@ -175,13 +162,14 @@ int pm_cmd_report(int argc, char **argv)
     if (rc)
         return rc;
     if (pm_render_prepare_dir(o.out, err) || (o.runs_dir && pm_render_prepare_dir(o.runs_dir, err)) ||
-        check_setup(&o, err)) {
+        pm_study_check_setup(&o, err)) {
         pm_cli_error(cmd, "%s", err);
         return 2;
     }
     double t0 = now_seconds();
     pm_study_result res;
     pm_report_examples ex;
+    o.stop = pm_cli_catch_stop_signals();
     rc = pm_study_run(&o, &res, err);
     if (!rc)
         rc = pm_report_summary_figures(&o, &res, err);
