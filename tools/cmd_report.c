@@ -184,7 +184,6 @@ int pm_cmd_report(int argc, char **argv)
         pm_cli_error(cmd, "%s", err);
         return rc;
     }
-    printf("%s/report.md written: %d runs in %.1f s wall time with %d jobs\n", o.out, n_runs, wall,
-           o.jobs);
-    return fflush(stdout) ? 1 : 0;
+    printf("%s/report.md written: %d runs in %.1f s wall time with %d jobs\n", o.out, n_runs, wall, o.jobs);
+    return fflush(stdout) ? 1 : *o.stop ? 128 + *o.stop : 0;   /* a signal during the last pictures: still 128+sig */
 }

@@ -315,6 +315,21 @@ d = json.load(sys.stdin)
 assert len(d["runs"]) == 1 and d["skipped"]["interrupted"] == 1
 ' || fail "merge counted the interrupted run"
     ;;
+report_signal)
+    # report forwards SIGTERM to its workers too, says how far it got, exits 143, and leaves no worker running
+    "$PRIMOD" report --quick --out "$T/rep" --runs "$T/rr" --jobs 2 --max-steps 500000000 \
+        --set run.stop_on_success=false >"$T/r.out" 2>"$T/r.err" &
+    pid=$!
+    sleep 2
+    kill -TERM $pid
+    rc=0
+    wait $pid || rc=$?
+    [ "$rc" -eq 143 ] || fail "report: exit $rc after SIGTERM: $(cat "$T/r.err")"
+    grep -q "stopped by signal 15: 0 of 8 runs of this phase finished" "$T/r.err" || fail "report: $(cat "$T/r.err")"
+    pgrep -f "$T/rep" >/dev/null && fail "a report worker is still running"
+    [ ! -e "$T/rep/report.md" ] || fail "a report was written from no runs"
+    [ -z "$(ls "$T/rr")" ] || fail "interrupted runs were cached: $(ls "$T/rr")"
+    ;;
 write_targets)
     # Issue 10 (5): unusable write targets are refused before any run (root passes permission checks, so /proc
     # stands for a directory that takes no file); a write that fails afterwards keeps the summary and the JSON

@@ -568,6 +568,34 @@ static void test_plan_drops_duplicates(void **state)
     pm_batch_request_free(&req);
 }
 
+/* The one-call batch for programs (Python's primod.compare/sweep): argv in, the result schema's JSON out, nothing
+ * printed; --emit-commands is command-line only. */
+static void test_batch_json_from_args(void **state)
+{
+    (void)state;
+    char *argv[] = {"compare", "--rules", "reflex,pm", "--seeds", "1-2", "--max-steps", "200", "--jobs", "2",
+                    "--quiet"};
+    char *json = NULL, err[PM_CFG_ERR_MAX];
+    assert_int_equal(pm_batch_json_from_args("compare", 0, 10, argv, NULL, &json, err), 0);
+    assert_non_null(json);
+    pm_jv *v = pm_jv_parse(json);
+    assert_non_null(v);
+    const pm_jv *groups = pm_jv_get(v, "groups");
+    assert_true(groups && groups->n == 2);
+    assert_string_equal(pm_jv_get(groups->items[0], "rule")->string, "pm");   /* sorted by rule */
+    assert_true(pm_jv_get(groups->items[1], "runs")->number == 2);
+    assert_int_equal(pm_jv_get(v, "runs")->n, 4);
+    pm_jv_free(v);
+    free(json);
+    char *emit[] = {"sweep", "--emit-commands"};
+    assert_int_equal(pm_batch_json_from_args("sweep", 1, 2, emit, NULL, &json, err), PM_EXIT_USAGE);
+    assert_null(json);
+    assert_non_null(strstr(err, "command-line only"));
+    char *bad[] = {"compare", "--rules", "hebb"};
+    assert_int_equal(pm_batch_json_from_args("compare", 0, 3, bad, NULL, &json, err), PM_EXIT_USAGE);
+    assert_non_null(strstr(err, "unknown rule 'hebb'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_group_by_varied_keys),
         cmocka_unit_test(test_run_stop_marks_interrupted),
         cmocka_unit_test(test_plan_drops_duplicates),
+        cmocka_unit_test(test_batch_json_from_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
