@@ -320,7 +320,9 @@ report_signal)
     "$PRIMOD" report --quick --out "$T/rep" --runs "$T/rr" --jobs 2 --max-steps 500000000 \
         --set run.stop_on_success=false >"$T/r.out" 2>"$T/r.err" &
     pid=$!
-    sleep 2
+    i=0   # until its workers run (before that the signal would meet no handler)
+    while ! pgrep -P $pid >/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+    sleep 0.5
     kill -TERM $pid
     rc=0
     wait $pid || rc=$?
