@@ -375,6 +375,11 @@ progress)
     [ ! -s "$T/q.err" ] || fail "--quiet printed: $(cat "$T/q.err")"
     "$PRIMOD" compare --rules reflex --seeds 1-2 --max-steps 300 >/dev/null 2>"$T/d.err"
     [ ! -s "$T/d.err" ] || fail "a short batch printed progress: $(cat "$T/d.err")"
+    # on a terminal (script(1) gives one): a live line redrawn with \r, ending on a fresh line
+    if command -v script >/dev/null 2>&1; then
+        script -qc "'$PRIMOD' compare --rules reflex --seeds 1-2 --max-steps 300 --jobs 1" /dev/null >"$T/tty" </dev/null
+        tr '\r' '\n' <"$T/tty" | grep -q "^2/2 runs done, 0 failed, ETA 0m00s" || fail "no live line: $(cat -v "$T/tty")"
+    fi
     ;;
 errors)
     mkdir "$T/bad"
