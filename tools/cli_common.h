@@ -2,6 +2,7 @@
 #ifndef PRIMOD_TOOLS_CLI_COMMON_H
 #define PRIMOD_TOOLS_CLI_COMMON_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "primod/config.h"
@@ -21,6 +22,10 @@ int pm_cli_base_config(const char *cmd, int argc, char **argv, int (*takes_value
 
 /* Same, printing the error ("primod CMD: ...") instead. */
 int pm_cli_apply_config_option(const char *cmd, pm_config *cfg, const char *name, const char *value);
+
+/* Installs SIGINT/SIGTERM handlers that store the signal in the returned flag (for pm_run_options.stop and
+ * pm_batch_execute); the command ends cleanly and exits 128 + the signal. */
+const volatile sig_atomic_t *pm_cli_catch_stop_signals(void);
 
 /* Installs the handler that prints the library's messages (primod/notify.h) on stderr; main() calls it first. */
 void pm_cli_install_notify(void);

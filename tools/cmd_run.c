@@ -1,6 +1,4 @@
 /* primod run: one closed-loop run of the simulated line follower, summary or one JSON object on stdout. */
-#define _POSIX_C_SOURCE 200809L /* sigaction */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,31 +23,13 @@ static void run_help(FILE *f)
             "                         d1..dL (||W^l - W^l_0|| of every layer, recomputed every step)\n"
             "  --save-model FILE      save the network at the end\n"
             "  --load-model FILE      start from a saved network (shape must match the config)\n"
-            "  --help                 this text\n\n"
-            "exit status: 0 run completed (successful or not), 1 runtime failure (cannot write the log or model,\n"
-            "no memory), 2 usage or config error (bad option or value, unknown track, missing file, bad model),\n"
+            "  --help                 this text\n"
+            "A run stopped by a signal prints \"interrupted\": true (merge leaves it out); progress shows on a\n"
+            "terminal once a run has taken 3 s.\n\n"
+            "exit status: 0 run completed (successful or not), 1 runtime failure (cannot write the log or model:\n"
+            "the result is still printed; no memory), 2 usage or config error (bad option or value, unknown track, missing file, bad model),\n"
             "130 / 143 stopped by SIGINT / SIGTERM (the steps so far are summarised, logged and saved).\n\n");
     pm_config_print_options_help(f);
-}
-
-/* The signal that asked the run to stop (SIGINT or SIGTERM), 0 while running: a signal handler can only set a
- * flag of this type, so the run loop polls it between steps and ends cleanly (log and model written, no
- * temporary file left behind). */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-    stop_signal = sig;
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 int pm_cmd_run(int argc, char **argv)
@@ -63,35 +43,34 @@ int pm_cmd_run(int argc, char **argv)
     int json;
     char err[PM_CFG_ERR_MAX];
     pm_run_result res;
+    memset(&res, 0, sizeof res);
     int rc = pm_run_parse_args(argc, argv, &opt, &json, err);
     if (!rc) {
-        opt.stop = &stop_signal;
-        catch_stop_signals();
+        opt.stop = pm_cli_catch_stop_signals();
         rc = pm_run(&opt, &res, err);
     }
-    if (rc) {
+    if (rc && !res.rule[0]) {   /* nothing ran */
         pm_cli_error(cmd, "%s", err);
         return rc;
     }
-    if (json) {
-        pm_json j;
-        pm_json_init(&j);
+    /* the result is printed even when the log or model could not be written afterwards (then exit 1) */
+    pm_json j;
+    pm_json_init(&j);
+    if (json)
         pm_run_result_json(&res, &opt.cfg, &j);
-        if (j.failed) {
-            pm_json_free(&j);
-            pm_cli_error(cmd, "out of memory");
-            return 1;
-        }
+    if (json && !j.failed)
         printf("%s\n", pm_json_text(&j));
-        pm_json_free(&j);
-    } else if (opt.progress) {   /* progress is on unless --quiet */
+    else if (!json && opt.progress)   /* progress is on unless --quiet */
         pm_run_result_print(&res, stdout);
+    int bad = (json && j.failed) || fflush(stdout);
+    pm_json_free(&j);
+    if (rc || bad) {
+        pm_cli_error(cmd, "%s", rc ? err : "cannot write the result");
+        return rc ? rc : 1;
     }
-    if (fflush(stdout))
-        return 1;
-    if (stop_signal) {   /* the summary above covers the steps taken; the shell sees the usual 128 + signal */
-        pm_cli_error(cmd, "stopped by signal %d after %ld steps (log and model written)", (int)stop_signal, res.steps);
-        return 128 + stop_signal;
+    if (opt.stop && *opt.stop) {   /* the summary above covers the steps taken; the shell sees 128 + signal */
+        pm_cli_error(cmd, "stopped by signal %d after %ld steps (log and model written)", (int)*opt.stop, res.steps);
+        return 128 + *opt.stop;
     }
     return 0;
 }

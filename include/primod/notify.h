@@ -11,7 +11,10 @@ typedef enum {
     PM_NOTE_ERROR = 0,     /* a failure the caller also sees as a return code, with detail ("run X: ...") */
     PM_NOTE_INFO,          /* a remark ("no run succeeded, X not drawn") */
     PM_NOTE_PROGRESS,      /* a progress line that replaces the previous one ("12/40 runs done") */
-    PM_NOTE_PROGRESS_END   /* the progress display ends (message ""): a terminal moves to a fresh line */
+    PM_NOTE_PROGRESS_END,  /* the progress display ends (message ""): a terminal moves to a fresh line */
+    PM_NOTE_BATCH_PROGRESS /* progress of a batch ("12/40 runs done, 1 failed, ETA 1m20s"), sent on every finished
+                            * run and about every second: a terminal redraws it in place; a log may keep one
+                            * every few seconds (the CLI: every 10 s) so batch jobs see it too */
 } pm_note_kind;
 
 /* cmd: the command or activity the message belongs to ("compare", "run"); message: one line, no newline. */

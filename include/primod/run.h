@@ -61,7 +61,7 @@ void pm_runner_weight_distances(const pm_runner *r, double *d);
 
 /* Version of the run JSON's fields and meaning: raise it whenever a result would read or mean differently, so
  * that batch result files written before are not reused (pm_batch_job_name hashes it with the primod version). */
-#define PM_RUN_RESULT_FORMAT 1
+#define PM_RUN_RESULT_FORMAT 2   /* 2: "interrupted", config.run.seed a number (issue 10) */
 
 /* Summary of a run: the fields of the run JSON (SPEC §6 measures). */
 typedef struct {
@@ -79,6 +79,7 @@ typedef struct {
     int n_layers;
     double weight_distance[PM_RUN_MAX_LAYERS]; /* (n_layers) */
     double steps_per_second;    /* the only field that depends on the machine */
+    int interrupted;            /* a stop request (signal) ended the run early: not a result to count or cache */
 } pm_run_result;
 
 /* First line of a `primod run --log` TSV, then one PM_RUN_LOG_CONFIG_PREFIX "section.key=value" line per
@@ -91,7 +92,7 @@ typedef struct {
     const char *load_model;     /* may be NULL */
     const char *save_model;     /* may be NULL; refused for the reflex */
     const char *log_path;       /* may be NULL: TSV, one row per step, after '#' lines with the config */
-    int progress;               /* nonzero: progress line on stderr every 0.5 s if stderr is a terminal */
+    int progress;               /* nonzero: PM_NOTE_PROGRESS every 0.5 s once the run has taken 3 s */
     const volatile sig_atomic_t *stop; /* may be NULL; once *stop is nonzero the run ends after the current step,
                                         * as if max_steps were reached (log and model are still written) */
 } pm_run_options;
@@ -102,8 +103,10 @@ typedef struct {
  * prints nothing. --help is not an option here (the command handles it first). opt's paths point into argv. */
 int pm_run_parse_args(int argc, char **argv, pm_run_options *opt, int *json, char *err);
 
-/* Runs to the end and fills res. Returns PM_EXIT_OK (run completed, successful or not), PM_EXIT_USAGE or
- * PM_EXIT_FAILURE (log or model cannot be written, no memory) with one line in err. */
+/* Runs to the end (or a stop request: res->interrupted) and fills res. Returns PM_EXIT_OK (run completed,
+ * successful or not), PM_EXIT_USAGE (before the run: bad config, track, model, unusable --log/--save-model path)
+ * or PM_EXIT_FAILURE with one line in err. res->rule[0] != 0 tells that the run took place: then res is filled
+ * even when writing the log or model failed afterwards (print the result anyway, then the error). */
 int pm_run(const pm_run_options *opt, pm_run_result *res, char *err);
 
 /* Appends the run JSON object (with the config echo when cfg is not NULL); it names the program that wrote it:

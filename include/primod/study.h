@@ -2,6 +2,7 @@
 #ifndef PRIMOD_STUDY_H
 #define PRIMOD_STUDY_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "primod/batch.h"
@@ -26,6 +27,8 @@ typedef struct {
     int jobs;                       /* worker processes (>= 1) */
     const char *out;                /* report directory (exists) */
     const char *runs_dir;           /* NULL, or a directory where run results are kept and resumed */
+    int quiet;                      /* no progress messages (pm_notify) */
+    const volatile sig_atomic_t *stop; /* may be NULL: a signal number stops the study (pm_batch_execute) */
 } pm_study_options;
 
 /* What the study found for one rule (evaluation pooled over tracks and seeds). NaN where undefined. */
@@ -60,6 +63,12 @@ typedef struct {
 /* Runs the sweep and the evaluation batches and analyses them into res (free with pm_study_result_free).
  * Returns PM_EXIT_OK, or an exit code with a message in err (PM_CFG_ERR_MAX bytes). */
 int pm_study_run(const pm_study_options *o, pm_study_result *res, char *err);
+/* Parses `primod report`'s argv (argv[0] = the command name): the study preset, then --config/--preset/--set and
+ * the config options, --out (required) --runs --seeds --sweep-seeds --tracks --jobs --quick --quiet. Returns 0,
+ * or PM_EXIT_USAGE / PM_EXIT_FAILURE with one line in err; prints nothing. o's paths point into argv. */
+int pm_study_parse_args(int argc, char **argv, pm_study_options *o, char *err);
+/* Checks the config and loads every track once, before hundreds of runs start: 0 or an exit code with err. */
+int pm_study_check_setup(const pm_study_options *o, char *err);
 void pm_study_result_free(pm_study_result *res);
 
 /* Index of a rule in res->rule by name, or -1. */

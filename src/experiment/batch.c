@@ -1,5 +1,6 @@
-/* Many independent runs in forked worker processes (fork + pipes), resumable result files and group summaries. */
-#define _POSIX_C_SOURCE 200809L /* fork, pipe, poll, waitpid, dirent, isatty */
+/* Many independent runs in forked worker processes (fork + pipes, signals forwarded), resumable result files, and
+ * the reading of a directory of run records (merge: other releases, interrupted runs and duplicates skipped). */
+#define _POSIX_C_SOURCE 200809L /* fork, pipe, poll, waitpid, kill, dirent, open_memstream, clock_gettime */
 #include "primod/batch.h"
 
 #include <dirent.h>
@@ -12,56 +13,13 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "primod/notify.h"
 #include "primod/stats.h"
 #include "primod/version.h"
-
-/* ---- job names ---- */
-
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-/* Copies s into buf keeping [A-Za-z0-9._-] and replacing anything else by '_' (file-name safe). */
-static void sanitize(const char *s, char *buf, size_t n)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < n; i++) {
-        char c = s[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                 c == '-' || c == '_';
-        buf[i] = ok ? c : '_';
-    }
-    buf[i] = '\0';
-}
-
-void pm_batch_job_name(pm_batch_job *job)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    uint64_t h = 0;
-    if (f) {
-        fprintf(f, "primod %s results %d\n", PM_VERSION_STRING, PM_RUN_RESULT_FORMAT);
-        pm_config_write_ini(&job->cfg, f);
-        fclose(f);
-        h = fnv1a(text, len);
-    }
-    free(text);
-    const char *track = strrchr(job->cfg.track, '/');
-    char t[64];
-    sanitize(track ? track + 1 : job->cfg.track, t, sizeof t);
-    snprintf(job->file, sizeof job->file, "%s_s%llu_%s_%016llx.json", pm_config_rule_name(job->cfg.rule),
-             job->cfg.seed, t, (unsigned long long)h);
-}
 
 /* ---- files ---- */
 
@@ -115,35 +73,82 @@ static int write_atomic(const char *dir, const char *name, const char *text)
     return 0;
 }
 
-/* Parses run JSON text into slot (taking ownership of text on success). */
-static int slot_from_text(pm_batch_slot *slot, char *text)
+/* Appends the config object of a run record as "section.key=value\n" lines (numbers %.17g, lists joined by ',',
+ * run.seed left out: seeds are what a group is summarised over). */
+static void flatten_config(const pm_jv *cfg, FILE *f)
+{
+    for (int s = 0; cfg && cfg->type == PM_JV_OBJECT && s < cfg->n; s++) {
+        const pm_jv *sec = cfg->items[s];
+        for (int k = 0; sec->type == PM_JV_OBJECT && k < sec->n; k++) {
+            const pm_jv *v = sec->items[k];
+            if (!strcmp(cfg->keys[s], "run") && !strcmp(sec->keys[k], "seed"))
+                continue;
+            fprintf(f, "%s.%s=", cfg->keys[s], sec->keys[k]);
+            if (v->type == PM_JV_NUMBER)
+                fprintf(f, "%.17g", v->number);
+            else if (v->type == PM_JV_BOOL)
+                fputs(v->number ? "true" : "false", f);
+            else if (v->type == PM_JV_STRING)
+                fputs(v->string, f);
+            else if (v->type == PM_JV_ARRAY)
+                for (int i = 0; i < v->n; i++)
+                    fprintf(f, "%s%.17g", i ? "," : "", v->items[i]->number);
+            fputc('\n', f);
+        }
+    }
+}
+
+/* 1 if the parsed record was written by this primod release and result format. */
+static int same_version(const pm_jv *v)
+{
+    const pm_jv *ver = pm_jv_get(v, "primod_version"), *fmt = pm_jv_get(v, "result_format");
+    return ver && ver->type == PM_JV_STRING && !strcmp(ver->string, PM_VERSION_STRING) && fmt &&
+           fmt->type == PM_JV_NUMBER && fmt->number == PM_RUN_RESULT_FORMAT;
+}
+
+/* Frees what a slot owns and empties it. */
+static void slot_clear(pm_batch_slot *slot)
+{
+    free(slot->json);
+    free(slot->flat);
+    slot->json = slot->flat = NULL;
+}
+
+/* Parses run JSON text into slot (taking ownership of text on success). Returns 0, 1 for a record of another
+ * release or format (need_version), or -1 if the text is not a run record with its config. */
+static int slot_from_text(pm_batch_slot *slot, char *text, int need_version)
 {
     pm_jv *v = pm_jv_parse(text);
-    int bad = !v || pm_run_result_from_json(v, &slot->res);
+    if (v && need_version && !same_version(v)) {   /* a record names its release; other JSON is no record */
+        int other = pm_jv_get(v, "primod_version") != NULL;
+        pm_jv_free(v);
+        return other ? 1 : -1;
+    }
+    const pm_jv *cfg = v ? pm_jv_get(v, "config") : NULL;
+    char *flat = NULL;
+    size_t len = 0;
+    FILE *f = cfg && cfg->type == PM_JV_OBJECT ? open_memstream(&flat, &len) : NULL;
+    if (f) {
+        flatten_config(cfg, f);
+        fclose(f);
+    }
+    int bad = !flat || pm_run_result_from_json(v, &slot->res);
     pm_jv_free(v);
-    if (bad)
+    if (bad) {
+        free(flat);
         return -1;
+    }
     /* keep one line: files end with a newline, runs are embedded verbatim in the batch JSON */
     size_t n = strlen(text);
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
         text[--n] = '\0';
     slot->json = text;
+    slot->flat = flat;
+    slot->interrupted = slot->res.interrupted;
     return 0;
 }
 
-/* 1 if the run JSON text was written by this primod release and result format (the file name's hash says so
- * too; this catches files written by another binary under the name this batch computed, e.g. emitted
- * commands run elsewhere). */
-static int same_version(const char *text)
-{
-    pm_jv *v = pm_jv_parse(text);
-    const pm_jv *ver = v ? pm_jv_get(v, "primod_version") : NULL, *fmt = v ? pm_jv_get(v, "result_format") : NULL;
-    int ok = ver && ver->type == PM_JV_STRING && !strcmp(ver->string, PM_VERSION_STRING) && fmt &&
-             fmt->type == PM_JV_NUMBER && fmt->number == PM_RUN_RESULT_FORMAT;
-    pm_jv_free(v);
-    return ok;
-}
-
+/* Reuses dir/<job file> if it holds a finished run of this release (not an interrupted one). */
 static void try_resume(const char *dir, const pm_batch_job *job, pm_batch_slot *slot)
 {
     char path[PM_CFG_PATH_MAX + PM_BATCH_FILE_MAX + 2];
@@ -151,10 +156,13 @@ static void try_resume(const char *dir, const pm_batch_job *job, pm_batch_slot *
     char *text = read_file(path);
     if (!text)
         return;
-    if (!same_version(text) || slot_from_text(slot, text))
+    if (slot_from_text(slot, text, 1)) {
         free(text);   /* damaged or from another release: run again and overwrite */
-    else
+    } else if (slot->interrupted) {
+        slot_clear(slot);
+    } else {
         slot->resumed = 1;
+    }
 }
 
 /* ---- worker processes ---- */
@@ -181,12 +189,15 @@ static int write_all(int fd, const char *s, size_t n)
     return 0;
 }
 
-/* In the child: one run, its JSON (or "!<code> <message>") down the pipe, then _exit. */
-static void child_run(const pm_batch_job *job, int fd)
+/* In the child: one run, its JSON (or "!<code> <message>") down the pipe, then _exit. stop is the parent's flag,
+ * inherited with its signal handlers: a forwarded signal ends the run after its current step (interrupted). */
+static void child_run(const pm_batch_job *job, const volatile sig_atomic_t *stop, int fd)
 {
     pm_run_options opt;
     memset(&opt, 0, sizeof opt);
     opt.cfg = job->cfg;
+    opt.load_model = job->load_model;
+    opt.stop = stop;
     pm_run_result res;
     char err[PM_CFG_ERR_MAX];
     int rc = pm_run(&opt, &res, err);
@@ -204,7 +215,7 @@ static void child_run(const pm_batch_job *job, int fd)
     _exit(bad ? PM_EXIT_FAILURE : PM_EXIT_OK);
 }
 
-static int start_worker(const pm_batch_job *jobs, int job, worker *w)
+static int start_worker(const pm_batch_job *jobs, int job, const volatile sig_atomic_t *stop, worker *w)
 {
     int p[2];
     if (pipe(p))
@@ -219,7 +230,7 @@ static int start_worker(const pm_batch_job *jobs, int job, worker *w)
     }
     if (pid == 0) {
         close(p[0]);
-        child_run(&jobs[job], p[1]);
+        child_run(&jobs[job], stop, p[1]);
     }
     close(p[1]);
     memset(w, 0, sizeof *w);
@@ -248,29 +259,37 @@ static int drain(worker *w)
     return got == 0;
 }
 
-/* A worker has finished: reap it and turn its output into the slot. Returns an exit code. */
+/* A worker has finished: reap it and turn its output into the slot. Returns an exit code (0 also for an
+ * interrupted run, which is marked in the slot and neither cached nor counted). */
 static int finish_worker(const char *cmd, worker *w, const pm_batch_job *jobs, const char *out_dir,
-                         pm_batch_slot *slots)
+                         int stopping, pm_batch_slot *slots)
 {
     int status = 0;
     close(w->fd);
     while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
         ;
     const pm_batch_job *job = &jobs[w->job];
+    pm_batch_slot *slot = &slots[w->job];
     int rc = PM_EXIT_OK;
     if (w->buf && w->buf[0] == '!') {
         char *msg = strchr(w->buf, ' ');
         pm_notify(PM_NOTE_ERROR, cmd, "run %s: %s", job->file, msg ? msg + 1 : w->buf);
         rc = atoi(w->buf + 1) ? atoi(w->buf + 1) : PM_EXIT_FAILURE;
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) || !w->buf ||
-               slot_from_text(&slots[w->job], w->buf)) {
+        slot->failed = 1;
+    } else if (stopping && WIFSIGNALED(status) &&
+               (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+        slot->interrupted = 1;   /* no handler in the worker: the forwarded signal ended it */
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) || !w->buf || slot_from_text(slot, w->buf, 0)) {
         pm_notify(PM_NOTE_ERROR, cmd, "run %s: worker failed (%s %d)", job->file,
-                     WIFSIGNALED(status) ? "signal" : "exit status",
-                     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+                  WIFSIGNALED(status) ? "signal" : "exit status",
+                  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
         rc = PM_EXIT_FAILURE;
+        slot->failed = 1;
     } else {
         w->buf = NULL;   /* owned by the slot now */
-        if (out_dir && write_atomic(out_dir, job->file, slots[w->job].json)) {
+        if (slot->interrupted)
+            ;            /* not a result: never cached, so a rerun computes it */
+        else if (out_dir && write_atomic(out_dir, job->file, slot->json)) {
             pm_notify(PM_NOTE_ERROR, cmd, "--out %s/%s: cannot write: %s", out_dir, job->file, strerror(errno));
             rc = PM_EXIT_FAILURE;
         }
@@ -280,14 +299,39 @@ static int finish_worker(const char *cmd, worker *w, const pm_batch_job *jobs, c
     return rc;
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* "12/40 runs done, 1 failed, ETA 1m20s": the ETA extrapolates the runs computed so far (resumed ones are free)
+ * over the runs still to compute, divided among the workers already in use. */
+static void notify_progress(const char *cmd, int done, int n, int failed, int computed, int to_compute,
+                            double elapsed)
+{
+    char eta[48] = "ETA -";
+    if (computed > 0) {
+        double s = elapsed / computed * (to_compute - computed);
+        if (s >= 3600)
+            snprintf(eta, sizeof eta, "ETA %dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+        else
+            snprintf(eta, sizeof eta, "ETA %dm%02ds", (int)(s / 60), (int)s % 60);
+    }
+    pm_notify(PM_NOTE_BATCH_PROGRESS, cmd, "%d/%d runs done, %d failed, %s", done, n, failed, eta);
+}
+
 int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int workers, const char *out_dir,
-                     int progress, pm_batch_slot *slots)
+                     int progress, const volatile sig_atomic_t *stop, pm_batch_slot *slots)
 {
     memset(slots, 0, (size_t)n * sizeof *slots);
+    int to_compute = 0;
     for (int i = 0; i < n; i++) {
         snprintf(slots[i].group, sizeof slots[i].group, "%s", jobs[i].group);
         if (out_dir)
             try_resume(out_dir, &jobs[i], &slots[i]);
+        to_compute += !slots[i].resumed;
     }
     worker *pool = calloc((size_t)workers, sizeof *pool);
     struct pollfd *fds = calloc((size_t)workers, sizeof *fds);
@@ -297,18 +341,25 @@ int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int worke
         pm_notify(PM_NOTE_ERROR, cmd, "out of memory");
         return PM_EXIT_FAILURE;
     }
-    int show = progress;
-    int next = 0, running = 0, rc = PM_EXIT_OK, finished = 0;
+    int next = 0, running = 0, rc = PM_EXIT_OK, done = 0, failed = 0, computed = 0, forwarded = 0;
+    double t0 = now_seconds(), last = t0;
     for (;;) {
-        while (!rc && running < workers && next < n) {
+        int sig = stop ? (int)*stop : 0;
+        if (sig && !forwarded) {   /* forward once to every running worker; start no new run */
+            for (int k = 0; k < running; k++)
+                kill(pool[k].pid, sig);
+            forwarded = 1;
+        }
+        while (!sig && running < workers && next < n) {
             if (slots[next].resumed) {
                 next++;
-                finished++;
+                done++;
                 continue;
             }
-            if (start_worker(jobs, next, &pool[running])) {
+            if (start_worker(jobs, next, stop, &pool[running])) {
                 pm_notify(PM_NOTE_ERROR, cmd, "cannot start a worker: %s", strerror(errno));
                 rc = PM_EXIT_FAILURE;
+                sig = -1;   /* start nothing more; collect the running ones */
                 break;
             }
             running++;
@@ -318,7 +369,8 @@ int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int worke
             break;
         for (int k = 0; k < running; k++)
             fds[k] = (struct pollfd){.fd = pool[k].fd, .events = POLLIN};
-        if (poll(fds, (nfds_t)running, -1) < 0 && errno != EINTR) {
+        /* a timeout, so a signal that arrives just before poll and the progress line's clock are both seen */
+        if (poll(fds, (nfds_t)running, 250) < 0 && errno != EINTR) {
             pm_notify(PM_NOTE_ERROR, cmd, "poll: %s", strerror(errno));
             rc = PM_EXIT_FAILURE;
             break;
@@ -329,28 +381,46 @@ int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int worke
             int d = drain(&pool[k]);
             if (d == 0)
                 continue;
-            int r = finish_worker(cmd, &pool[k], jobs, out_dir, slots);
+            int r = finish_worker(cmd, &pool[k], jobs, out_dir, stop && *stop, slots);
             if (d < 0 && !r)
                 r = PM_EXIT_FAILURE;
             if (r && !rc)
                 rc = r;
+            failed += slots[pool[k].job].failed;
             pool[k] = pool[--running];
-            finished++;
-            if (show)
-                pm_notify(PM_NOTE_PROGRESS, cmd, "%d/%d runs done", finished, n);
+            done++;
+            computed++;
+            if (progress) {
+                notify_progress(cmd, done, n, failed, computed, to_compute, now_seconds() - t0);
+                last = now_seconds();
+            }
+        }
+        if (progress && now_seconds() - last >= 1) {
+            notify_progress(cmd, done, n, failed, computed, to_compute, now_seconds() - t0);
+            last = now_seconds();
         }
     }
-    if (show)
+    if (running > 0) {   /* poll failed: do not leave workers behind */
+        for (int k = 0; k < running; k++) {
+            kill(pool[k].pid, SIGTERM);
+            close(pool[k].fd);
+            while (waitpid(pool[k].pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            free(pool[k].buf);
+        }
+    }
+    if (progress)
         pm_notify(PM_NOTE_PROGRESS_END, cmd, "%s", "");
     free(pool);
     free(fds);
-    return rc;
+    int sig = stop ? (int)*stop : 0;
+    return sig ? 128 + sig : rc;
 }
 
 void pm_batch_slots_free(pm_batch_slot *slots, int n)
 {
     for (int i = 0; slots && i < n; i++)
-        free(slots[i].json);
+        slot_clear(&slots[i]);
 }
 
 /* ---- reading a directory of run files (merge) ---- */
@@ -396,26 +466,83 @@ static int list_json(const char *dir, char ***names, int *n)
     return 0;
 }
 
-/* Group label of a merged run: its rule, or rule@rate when that rule was run at several rates. */
-static void label_groups(pm_batch_slot *s, int n)
+/* Orders slot indices by (config, seed) so that identical runs are neighbours. */
+static const pm_batch_slot *sort_base;
+static int cmp_runs(const void *a, const void *b)
 {
-    for (int i = 0; i < n; i++) {
-        int several = 0;
-        for (int k = 0; k < n && !several; k++)
-            several = !strcmp(s[k].res.rule, s[i].res.rule) && s[k].res.rate != s[i].res.rate;
-        if (several)
-            snprintf(s[i].group, sizeof s[i].group, "%s@%.17g", s[i].res.rule, s[i].res.rate);
-        else
-            snprintf(s[i].group, sizeof s[i].group, "%s", s[i].res.rule);
-    }
+    const pm_batch_slot *x = &sort_base[*(const int *)a], *y = &sort_base[*(const int *)b];
+    int c = strcmp(x->flat, y->flat);
+    if (!c)
+        c = x->res.seed < y->res.seed ? -1 : x->res.seed > y->res.seed;
+    return c ? c : *(const int *)a - *(const int *)b;
 }
 
-int pm_batch_read_dir(const char *cmd, const char *dir, pm_batch_slot **slots, int *n)
+/* Drops the later of runs with the same config and seed (the same run counted twice would bias every
+ * statistic): *n shrinks, order kept. -1: no memory. */
+static int drop_duplicates(pm_batch_slot *s, int *n, int *dropped)
+{
+    int *order = malloc((size_t)(*n ? *n : 1) * sizeof *order);
+    if (!order)
+        return -1;
+    for (int i = 0; i < *n; i++)
+        order[i] = i;
+    sort_base = s;
+    qsort(order, (size_t)*n, sizeof *order, cmp_runs);
+    for (int i = 1, keep = *n ? order[0] : 0; i < *n; i++) {
+        if (!strcmp(s[order[i]].flat, s[keep].flat) && s[order[i]].res.seed == s[keep].res.seed) {
+            slot_clear(&s[order[i]]);   /* sorted by position among equals: the first file read stays */
+            (*dropped)++;
+        } else {
+            keep = order[i];
+        }
+    }
+    free(order);
+    int k = 0;
+    for (int i = 0; i < *n; i++)
+        if (s[i].json)
+            s[k++] = s[i];
+    *n = k;
+    return 0;
+}
+
+/* Reads one record file: 0 kept, 1 skipped (counted), -1 refused (message sent). */
+static int read_record(const char *cmd, const char *path, pm_batch_slot *slot, pm_batch_skipped *skipped)
+{
+    struct stat st;
+    if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_size > PM_BATCH_RECORD_MAX) {
+        pm_notify(PM_NOTE_ERROR, cmd, "%s: %s", path,
+                  stat(path, &st) ? strerror(errno)
+                  : !S_ISREG(st.st_mode) ? "not a regular file"
+                                         : "larger than 1 MiB: not a run record");
+        return -1;
+    }
+    char *text = read_file(path);
+    int r = text ? slot_from_text(slot, text, 1) : -1;
+    if (r)
+        free(text);
+    if (r < 0) {
+        pm_notify(PM_NOTE_ERROR, cmd, "%s: not a primod run record", path);
+        return -1;
+    }
+    if (r > 0) {
+        skipped->other_version++;
+        return 1;
+    }
+    if (slot->interrupted) {
+        skipped->interrupted++;
+        slot_clear(slot);
+        return 1;
+    }
+    return 0;
+}
+
+int pm_batch_read_dir(const char *cmd, const char *dir, pm_batch_slot **slots, int *n, pm_batch_skipped *skipped)
 {
     char **names;
     int count;
     *slots = NULL;
     *n = 0;
+    memset(skipped, 0, sizeof *skipped);
     if (list_json(dir, &names, &count)) {
         pm_notify(PM_NOTE_ERROR, cmd, "%s: %s", dir, strerror(errno));
         return PM_EXIT_USAGE;
@@ -425,181 +552,23 @@ int pm_batch_read_dir(const char *cmd, const char *dir, pm_batch_slot **slots, i
     for (int i = 0; i < count; i++) {
         char path[PM_CFG_PATH_MAX * 2];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        char *text = s && !rc ? read_file(path) : NULL;
-        if (!rc && (!text || slot_from_text(&s[*n], text))) {
-            free(text);
-            pm_notify(PM_NOTE_ERROR, cmd, "%s: not a primod run record", path);
-            rc = PM_EXIT_USAGE;
-        } else if (!rc) {
-            (*n)++;
+        if (s && !rc) {
+            int r = read_record(cmd, path, &s[*n], skipped);
+            if (r < 0)
+                rc = PM_EXIT_USAGE;
+            else if (r == 0)
+                (*n)++;
         }
         free(names[i]);
     }
     free(names);
-    if (!s) {
+    if (!s || drop_duplicates(s, n, &skipped->duplicates)) {
+        pm_batch_slots_free(s, *n);
+        free(s);
+        *n = 0;
         pm_notify(PM_NOTE_ERROR, cmd, "out of memory");
         return PM_EXIT_FAILURE;
     }
-    label_groups(s, *n);
     *slots = s;
     return rc;
-}
-
-/* ---- summaries ---- */
-
-static void summarize_group(const pm_batch_slot *slots, int n, const char *group, double *buf,
-                            pm_batch_summary *g)
-{
-    memset(g, 0, sizeof *g);
-    snprintf(g->group, sizeof g->group, "%s", group);
-    int k = 0;
-    double final_sum = 0, *integrals = buf + n;   /* buf: (2n) scratch: success steps, error integrals */
-    for (int i = 0; i < n; i++) {
-        const pm_run_result *r = &slots[i].res;
-        if (strcmp(slots[i].group, group))
-            continue;
-        if (!g->runs++) {
-            snprintf(g->rule, sizeof g->rule, "%s", r->rule);
-            g->rate = r->rate;
-        }
-        if (r->success)
-            buf[g->successes++] = (double)r->success_step;
-        g->lost += r->lost;
-        g->diverged += r->diverged;
-        integrals[k++] = r->error_integral;
-        final_sum += r->final_mean_abs_error;
-        if (r->steps_per_second > 0)
-            g->wall_seconds += (double)r->steps / r->steps_per_second;
-    }
-    g->success_rate = (double)g->successes / g->runs;
-    if (pm_stats_wilson(g->successes, g->runs, 0.95, &g->success_lo, &g->success_hi))
-        g->success_lo = g->success_hi = NAN;
-    g->median_success_step = g->iqr_lo = g->iqr_hi = NAN;
-    if (g->successes) {
-        pm_stats_median(buf, g->successes, &g->median_success_step);
-        pm_stats_quantile(buf, g->successes, 0.25, &g->iqr_lo);
-        pm_stats_quantile(buf, g->successes, 0.75, &g->iqr_hi);
-    }
-    if (pm_stats_median(integrals, k, &g->median_error_integral))
-        g->median_error_integral = NAN;
-    g->mean_final_abs_error = final_sum / g->runs;
-}
-
-int pm_batch_summarize(const pm_batch_slot *slots, int n, pm_batch_summary **out, int *n_groups)
-{
-    *out = calloc((size_t)(n ? n : 1), sizeof **out);
-    double *buf = calloc((size_t)(2 * n + 1), sizeof *buf);
-    if (!*out || !buf) {
-        free(*out);
-        free(buf);
-        *out = NULL;
-        return -1;
-    }
-    int g = 0;
-    for (int i = 0; i < n; i++) {
-        int seen = 0;
-        for (int k = 0; k < i && !seen; k++)
-            seen = !strcmp(slots[k].group, slots[i].group);
-        if (!seen)
-            summarize_group(slots, n, slots[i].group, buf, &(*out)[g++]);
-    }
-    free(buf);
-    *n_groups = g;
-    return 0;
-}
-
-void pm_batch_print_table(const pm_batch_summary *g, int n, FILE *f)
-{
-    fprintf(f, "%-28s %-9s %5s %8s %12s %21s %13s %10s %9s\n", "group", "rate", "runs", "success", "median step",
-            "IQR of step", "err integral", "final |E|", "wall s");
-    for (int i = 0; i < n; i++) {
-        char med[32] = "-", iqr[48] = "-";
-        if (g[i].successes) {
-            snprintf(med, sizeof med, "%.1f", g[i].median_success_step);
-            snprintf(iqr, sizeof iqr, "[%.1f, %.1f]", g[i].iqr_lo, g[i].iqr_hi);
-        }
-        fprintf(f, "%-28s %-9.3g %5d %7.0f%% %12s %21s %13.5g %10.3g %9.2f\n", g[i].group, g[i].rate, g[i].runs,
-                100 * g[i].success_rate, med, iqr, g[i].median_error_integral, g[i].mean_final_abs_error,
-                g[i].wall_seconds);
-    }
-}
-
-void pm_batch_summary_json(const pm_batch_summary *g, pm_json *j)
-{
-    pm_json_begin_object(j);
-    pm_json_kv_string(j, "rule", g->rule);
-    pm_json_kv_double(j, "rate", g->rate);
-    pm_json_kv_long(j, "runs", g->runs);
-    pm_json_kv_long(j, "successes", g->successes);
-    pm_json_kv_long(j, "lost", g->lost);
-    pm_json_kv_long(j, "diverged", g->diverged);
-    pm_json_kv_double(j, "success_rate", g->success_rate);
-    pm_json_key(j, "success_rate_ci95");
-    pm_json_begin_array(j);
-    pm_json_double(j, g->success_lo);
-    pm_json_double(j, g->success_hi);
-    pm_json_end_array(j);
-    pm_json_kv_double(j, "median_success_step", g->median_success_step);
-    pm_json_key(j, "iqr");
-    if (g->successes) {
-        pm_json_begin_array(j);
-        pm_json_double(j, g->iqr_lo);
-        pm_json_double(j, g->iqr_hi);
-        pm_json_end_array(j);
-    } else {
-        pm_json_null(j);
-    }
-    pm_json_kv_double(j, "median_error_integral", g->median_error_integral);
-    pm_json_kv_double(j, "mean_final_abs_error", g->mean_final_abs_error);
-    pm_json_kv_double(j, "wall_seconds", g->wall_seconds);
-    pm_json_end_object(j);
-}
-
-int pm_batch_print_json(const pm_batch_slot *slots, int n, const pm_batch_summary *g, int n_groups,
-                        const char *groups_key)
-{
-    pm_json j;
-    pm_json_init(&j);
-    pm_json_begin_object(&j);
-    pm_json_key(&j, "runs");
-    pm_json_begin_array(&j);
-    for (int i = 0; i < n; i++)
-        if (slots[i].json)
-            pm_json_raw(&j, slots[i].json);
-    pm_json_end_array(&j);
-    pm_json_key(&j, groups_key);
-    pm_json_begin_object(&j);
-    for (int i = 0; i < n_groups; i++) {
-        pm_json_key(&j, g[i].group);
-        pm_batch_summary_json(&g[i], &j);
-    }
-    pm_json_end_object(&j);
-    pm_json_end_object(&j);
-    int rc = j.failed ? PM_EXIT_FAILURE : PM_EXIT_OK;
-    if (!rc && (printf("%s\n", pm_json_text(&j)) < 0 || fflush(stdout)))
-        rc = PM_EXIT_FAILURE;
-    pm_json_free(&j);
-    return rc;
-}
-
-const char *pm_batch_shell_quote(const char *s, char *buf, size_t n)
-{
-    size_t k = 0;
-    if (n < 3) {
-        if (n)
-            buf[0] = '\0';
-        return buf;
-    }
-    buf[k++] = '\'';
-    for (; *s && k + 6 < n; s++) {
-        if (*s == '\'') {
-            memcpy(buf + k, "'\\''", 4);
-            k += 4;
-        } else {
-            buf[k++] = *s;
-        }
-    }
-    buf[k++] = '\'';
-    buf[k] = '\0';
-    return buf;
 }

@@ -382,7 +382,7 @@ static void log_row(FILE *f, const pm_runner_step_info *s, const double *dist, i
 static void progress(const pm_runner *r, double t0, double *last)
 {
     double t = now_seconds();
-    if (t - *last < 0.5)
+    if (t - *last < 0.5 || t - t0 < 3)   /* short runs show no progress (issue 10: only runs of a few seconds) */
         return;
     *last = t;
     pm_notify(PM_NOTE_PROGRESS, "run", "%ld/%ld steps  %.0f steps/s  mean |E| %.4g", r->steps, r->cfg.max_steps,
@@ -425,6 +425,7 @@ int pm_run_parse_args(int argc, char **argv, pm_run_options *opt, int *json, cha
 
 int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
 {
+    memset(res, 0, sizeof *res);
     if (opt->save_model && opt->cfg.rule == PM_CFG_RULE_REFLEX) {
         snprintf(err, PM_CFG_ERR_MAX, "--save-model: the reflex rule has no network");
         return PM_EXIT_USAGE;
@@ -489,6 +490,7 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
     if (show)
         pm_notify(PM_NOTE_PROGRESS_END, "run", "%s", "");
     collect(r, seconds, res);
+    res->interrupted = !pm_runner_done(r);   /* a stop request ended it before success / lost / max_steps */
     if (log) {
         int bad = ferror(log);
         bad |= fclose(log) != 0;
@@ -499,12 +501,12 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
             rc = PM_EXIT_FAILURE;
         }
     }
-    if (!rc && opt->save_model) {
+    if (opt->save_model) {   /* saved even when the log failed: one failed output never costs the others */
         pm_status st = pm_net_save(pm_loop_net(r->loop), opt->save_model);
-        if (st) {
+        if (st && !rc)
             snprintf(err, PM_CFG_ERR_MAX, "--save-model %.300s: %s", opt->save_model, pm_status_str(st));
+        if (st)
             rc = PM_EXIT_FAILURE;
-        }
     }
     pm_runner_destroy(r);
     return rc;
@@ -537,6 +539,7 @@ void pm_run_result_json(const pm_run_result *res, const pm_config *cfg, pm_json 
         pm_json_double(j, res->weight_distance[l]);
     pm_json_end_array(j);
     pm_json_kv_double(j, "steps_per_second", res->steps_per_second);
+    pm_json_kv_bool(j, "interrupted", res->interrupted);
     pm_json_kv_string(j, "primod_version", PM_VERSION_STRING);
     pm_json_kv_long(j, "result_format", PM_RUN_RESULT_FORMAT);
     if (cfg) {
@@ -569,6 +572,9 @@ int pm_run_result_from_json(const pm_jv *v, pm_run_result *res)
         get_number(v, "steps_per_second", &res->steps_per_second))
         return -1;
     get_number(v, "diverged", &diverged);
+    double interrupted = 0;
+    get_number(v, "interrupted", &interrupted);
+    res->interrupted = interrupted != 0;
     if (get_number(v, "final_mean_abs_error", &res->final_mean_abs_error))
         res->final_mean_abs_error = res->mean_abs_error;
     snprintf(res->rule, sizeof res->rule, "%s", rule->string);
@@ -601,5 +607,5 @@ void pm_run_result_print(const pm_run_result *res, FILE *f)
             fprintf(f, " %.4g", res->weight_distance[l]);
         fputc('\n', f);
     }
-    fprintf(f, "%.0f steps/s\n", res->steps_per_second);
+    fprintf(f, "%.0f steps/s%s\n", res->steps_per_second, res->interrupted ? "  (interrupted)" : "");
 }

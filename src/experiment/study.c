@@ -31,6 +31,20 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+int pm_study_check_setup(const pm_study_options *o, char *err)
+{
+    for (int t = 0; t < o->n_tracks; t++) {
+        pm_config c = o->base;
+        snprintf(c.track, sizeof c.track, "%s", o->tracks[t]);
+        pm_runner *r;
+        int rc = pm_runner_create(&c, NULL, &r, err);
+        if (rc)
+            return rc;
+        pm_runner_destroy(r);
+    }
+    return 0;
+}
+
 int pm_study_rule_index(const pm_study_result *res, const char *name)
 {
     for (int k = 0; k < PM_STUDY_N_RULES; k++)
@@ -39,7 +53,8 @@ int pm_study_rule_index(const pm_study_result *res, const char *name)
     return -1;
 }
 
-/* Fills one job: the base config with rule, rate, seed and track set; group as given. */
+/* Fills one job: the base config with rule, rate, seed and track set; group as given (a built-in track has no
+ * file to read, so naming cannot fail: check_setup loaded every track before). */
 static void make_job(const pm_study_options *o, int rule, double rate, unsigned long long seed, int track,
                      const char *group, pm_batch_job *job)
 {
@@ -49,7 +64,9 @@ static void make_job(const pm_study_options *o, int rule, double rate, unsigned 
     job->cfg.seed = seed;
     snprintf(job->cfg.track, sizeof job->cfg.track, "%s", o->tracks[track]);
     snprintf(job->group, sizeof job->group, "%s", group);
-    pm_batch_job_name(job);
+    char err[PM_CFG_ERR_MAX];
+    if (pm_batch_job_name(job, NULL, 0, err))
+        snprintf(job->file, sizeof job->file, "unnamed.json");
 }
 
 /* Runs jobs (n) through the CLI helper's worker pool; *slots allocated. Returns an exit code. */
@@ -62,9 +79,15 @@ static int run_batch(const pm_study_options *o, pm_batch_job *jobs, int n, pm_ba
         return PM_EXIT_FAILURE;
     }
     double t0 = now_seconds();
-    int rc = pm_batch_execute("report", jobs, n, o->jobs, o->runs_dir, 1, *slots);
+    int rc = pm_batch_execute("report", jobs, n, o->jobs, o->runs_dir, !o->quiet, o->stop, *slots);
     *secs = now_seconds() - t0;
-    if (rc)
+    int done = 0;
+    for (int i = 0; i < n; i++)
+        done += (*slots)[i].json && !(*slots)[i].interrupted;
+    if (rc > 128)
+        snprintf(err, PM_CFG_ERR_MAX, "stopped by signal %d: %d of %d runs of this phase finished%s", rc - 128, done,
+                 n, o->runs_dir ? " (kept in --runs DIR: the next report resumes there)" : "");
+    else if (rc)
         snprintf(err, PM_CFG_ERR_MAX, "a run of the study failed (see the message above)");
     return rc;
 }

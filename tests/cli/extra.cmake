@@ -3,7 +3,8 @@
 if(PRIMOD_BUILD_TOOLS)
   set(PM_CLI_RUN_CASES usage_errors help json_keys determinism reflex_default_track pm_learns model_roundtrip log
       png_track log_special_file signal)
-  set(PM_CLI_BATCH_CASES jobs_identical resume emit_merge grid_lists plots version errors)
+  set(PM_CLI_BATCH_CASES jobs_identical resume emit_merge grid_lists plots version errors merge_exact content_keyed
+      duplicates signals report_signal write_targets progress)
   foreach(case ${PM_CLI_RUN_CASES})
     add_test(NAME cli.run_${case}
              COMMAND sh ${PROJECT_SOURCE_DIR}/tests/cli/run_cli.sh $<TARGET_FILE:primod_cli> ${case})

@@ -1,4 +1,5 @@
-/* Tests of the CLI run core (tools/runner.c) and batch helpers (tools/batch.c): records, stops, summaries. */
+/* Tests of the run core (src/experiment/run.c) and the batch library (batch*.c): records, stops, names, plans,
+ * grouping, summaries. */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, dup, fileno */
 #include <math.h>
 #include <setjmp.h>
@@ -42,11 +43,21 @@ static void test_result_json_round_trip(void **state)
     assert_non_null(strstr(pm_json_text(&j), "\"success_step\":null"));
     /* the record names the program that wrote it (batch resumption checks these) */
     assert_non_null(strstr(pm_json_text(&j), "\"primod_version\":\"" PM_VERSION_STRING "\""));
-    assert_non_null(strstr(pm_json_text(&j), "\"result_format\":1"));
+    assert_non_null(strstr(pm_json_text(&j), "\"result_format\":2"));
+    assert_non_null(strstr(pm_json_text(&j), "\"interrupted\":false"));
     pm_jv *v = pm_jv_parse(pm_json_text(&j));
     assert_non_null(v);
     assert_int_equal(pm_run_result_from_json(v, &b), 0);
     assert_memory_equal(&a, &b, sizeof a);   /* every field back bit-exact (memset padding on both sides) */
+    pm_jv_free(v);
+    pm_json_free(&j);
+    a.interrupted = 1;   /* issue 10: an interrupted run says so, and reads back so */
+    pm_json_init(&j);
+    pm_run_result_json(&a, NULL, &j);
+    assert_non_null(strstr(pm_json_text(&j), "\"interrupted\":true"));
+    v = pm_jv_parse(pm_json_text(&j));
+    assert_int_equal(pm_run_result_from_json(v, &b), 0);
+    assert_int_equal(b.interrupted, 1);
     pm_jv_free(v);
     pm_json_free(&j);
     v = pm_jv_parse("{\"rule\": \"pm\"}");
@@ -306,17 +317,21 @@ static pm_batch_slot slot(const char *group, int success, long step, double inte
     s.res.final_mean_abs_error = integral / 100;
     s.res.steps = 1000;
     s.res.steps_per_second = 500;   /* 2 s each */
+    s.json = (char *)"{}";          /* a slot counts only with a result (never freed here) */
     return s;
 }
 
 static void test_summary_statistics(void **state)
 {
     (void)state;
-    pm_batch_slot s[6] = {slot("pm", 1, 1000, 4), slot("bp", 0, 0, 9), slot("pm", 1, 400, 1),
-                          slot("pm", 0, 0, 10), slot("pm", 1, 700, 2), slot("pm", 1, 500, 3)};
+    pm_batch_slot s[8] = {slot("pm", 1, 1000, 4), slot("bp", 0, 0, 9), slot("pm", 1, 400, 1),
+                          slot("pm", 0, 0, 10), slot("pm", 1, 700, 2), slot("pm", 1, 500, 3),
+                          slot("pm", 1, 1, 0), slot("pm", 1, 2, 0)};
+    s[6].json = NULL;         /* a run that did not finish: no result */
+    s[7].interrupted = 1;     /* stopped by a signal: not a result either (issue 10) */
     pm_batch_summary *g;
     int n;
-    assert_int_equal(pm_batch_summarize(s, 6, &g, &n), 0);
+    assert_int_equal(pm_batch_summarize(s, 8, &g, &n), 0);
     assert_int_equal(n, 2);
     assert_string_equal(g[0].group, "pm");   /* order of first appearance */
     assert_int_equal(g[0].runs, 5);
@@ -349,17 +364,68 @@ static void test_job_names_and_quoting(void **state)
     pm_config_defaults(&a.cfg);
     a.cfg.seed = 7;
     b = a;
-    pm_batch_job_name(&a);
-    pm_batch_job_name(&b);
+    char err[PM_CFG_ERR_MAX];
+    assert_int_equal(pm_batch_job_name(&a, NULL, 0, err), 0);
+    assert_int_equal(pm_batch_job_name(&b, NULL, 0, err), 0);
     assert_string_equal(a.file, b.file);
     assert_int_equal(strncmp(a.file, "pm_s7_paper_", 12), 0);
     b.cfg.rate_pm = 2e-5;   /* any setting changes the name: a resumed batch never reuses another config's run */
-    pm_batch_job_name(&b);
+    pm_batch_job_name(&b, NULL, 0, err);
     assert_string_not_equal(a.file, b.file);
-    snprintf(b.cfg.track, sizeof b.cfg.track, "/some dir/my track.png");
-    pm_batch_job_name(&b);
+    /* a PNG track is hashed by its contents: a missing file cannot be named */
+    snprintf(b.cfg.track, sizeof b.cfg.track, "/no such dir/my track.png");
+    assert_int_equal(pm_batch_job_name(&b, NULL, 0, err), -1);
+    assert_non_null(strstr(err, "/no such dir/my track.png: cannot read"));
+    char dir[] = "/tmp/primod-name-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    snprintf(b.cfg.track, sizeof b.cfg.track, "%s/my track.png", dir);
+    FILE *f = fopen(b.cfg.track, "wb");
+    assert_non_null(f);
+    fputs("first track", f);
+    fclose(f);
+    assert_int_equal(pm_batch_job_name(&b, NULL, 0, err), 0);
     assert_non_null(strstr(b.file, "_my_track.png_"));
     assert_null(strchr(b.file, '/'));
+    char first[PM_BATCH_FILE_MAX];
+    snprintf(first, sizeof first, "%s", b.file);
+    /* same path, other contents (issue 10: an edited track reused the old results): another name */
+    f = fopen(b.cfg.track, "wb");
+    fputs("other track", f);
+    fclose(f);
+    pm_batch_job_name(&b, NULL, 0, err);
+    assert_string_not_equal(first, b.file);
+    /* the model file and extra files (the --config INIs) count the same way */
+    char model[64], ini[64];
+    snprintf(model, sizeof model, "%s/m.model", dir);
+    snprintf(ini, sizeof ini, "%s/c.ini", dir);
+    f = fopen(model, "wb");
+    fputs("model A", f);
+    fclose(f);
+    f = fopen(ini, "wb");
+    fputs("[run]\n", f);
+    fclose(f);
+    b.load_model = model;
+    const char *extra[1] = {ini};
+    pm_batch_job_name(&b, extra, 1, err);
+    snprintf(first, sizeof first, "%s", b.file);
+    f = fopen(model, "wb");
+    fputs("model B", f);
+    fclose(f);
+    pm_batch_job_name(&b, extra, 1, err);
+    assert_string_not_equal(first, b.file);
+    snprintf(first, sizeof first, "%s", b.file);
+    f = fopen(ini, "wb");
+    fputs("[run]\n# edited\n", f);
+    fclose(f);
+    pm_batch_job_name(&b, extra, 1, err);
+    assert_string_not_equal(first, b.file);
+    snprintf(first, sizeof first, "%s", b.file);
+    pm_batch_job_name(&b, extra, 1, err);   /* unchanged files: the same name again */
+    assert_string_equal(first, b.file);
+    remove(model);
+    remove(ini);
+    remove(b.cfg.track);
+    rmdir(dir);
     char q[64];
     assert_string_equal(pm_batch_shell_quote("a'b c", q, sizeof q), "'a'\\''b c'");
 }
@@ -373,13 +439,15 @@ static void test_job_name_hash_covers_version(void **state)
     pm_batch_job a;
     memset(&a, 0, sizeof a);
     pm_config_defaults(&a.cfg);
-    pm_batch_job_name(&a);
+    char err[PM_CFG_ERR_MAX];
+    assert_int_equal(pm_batch_job_name(&a, NULL, 0, err), 0);
     char *ini = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&ini, &n);
     assert_non_null(f);
     fprintf(f, "primod %s results %d\n", PM_VERSION_STRING, PM_RUN_RESULT_FORMAT);
     pm_config_write_ini(&a.cfg, f);
+    fprintf(f, "model none\n");   /* no --load-model; a built-in track has no file to hash */
     fclose(f);
     unsigned long long h = 14695981039346656037ULL, h_cfg_only = h;
     const char *cfg_text = strchr(ini, '\n') + 1;
@@ -393,7 +461,139 @@ static void test_job_name_hash_covers_version(void **state)
     snprintf(old, sizeof old, "pm_s1_paper_%016llx.json", h_cfg_only);
     assert_string_equal(a.file, want);
     assert_string_not_equal(a.file, old);   /* the config-only hash of earlier releases */
-    assert_int_equal(PM_RUN_RESULT_FORMAT, 1);
+    assert_int_equal(PM_RUN_RESULT_FORMAT, 2);
+}
+
+/* A slot with a result whose config is given as flat "section.key=value" lines (what merge reads from a record). */
+static pm_batch_slot flat_slot(const char *rule, const char *flat, unsigned long long seed, int success)
+{
+    pm_batch_slot s = slot(rule, success, 500 + (long)seed, 1.0 + (double)seed);
+    s.flat = (char *)flat;
+    s.res.seed = seed;
+    return s;
+}
+
+/* Issue 10 (1, 7): groups are rule + every key that varies (not the rate only), sorted by rule, then numerically
+ * by the values (3 before 10, unlike text order); labels use %g. */
+static void test_group_by_varied_keys(void **state)
+{
+    (void)state;
+    const char *pm10 = "learning.rule=pm\nnetwork.hidden_width=10\nrobot.speed=30\nworld.track=paper\n";
+    const char *pm3 = "learning.rule=pm\nnetwork.hidden_width=3\nrobot.speed=30\nworld.track=paper\n";
+    const char *bp3 = "learning.rule=bp\nnetwork.hidden_width=3\nrobot.speed=30\nworld.track=paper\n";
+    const char *pm3o = "learning.rule=pm\nnetwork.hidden_width=3\nrobot.speed=30\nworld.track=oval\n";
+    pm_batch_slot s[7] = {flat_slot("pm", pm10, 1, 1), flat_slot("pm", pm3, 1, 1), flat_slot("pm", pm10, 2, 0),
+                          flat_slot("bp", bp3, 1, 1), flat_slot("pm", pm3o, 1, 1), flat_slot("pm", pm3, 2, 1),
+                          flat_slot("pm", pm3, 3, 1)};
+    s[6].interrupted = 1;
+    pm_batch_report rep;
+    assert_int_equal(pm_batch_group(s, 7, &rep), 0);
+    assert_int_equal(rep.n_keys, 2);   /* the width and the track vary; the speed and the seed do not count */
+    assert_string_equal(rep.keys[0], "network.hidden_width");
+    assert_string_equal(rep.keys[1], "world.track");
+    assert_int_equal(rep.n_groups, 4);
+    assert_int_equal(rep.results, 6);
+    assert_int_equal(rep.interrupted, 1);
+    assert_string_equal(rep.groups[0].group, "bp network.hidden_width=3 world.track=paper");
+    assert_string_equal(rep.groups[1].group, "pm network.hidden_width=3 world.track=oval");
+    assert_string_equal(rep.groups[2].group, "pm network.hidden_width=3 world.track=paper");
+    assert_string_equal(rep.groups[3].group, "pm network.hidden_width=10 world.track=paper");
+    assert_int_equal(rep.groups[2].runs, 2);         /* seeds 1, 2; seed 3 was interrupted */
+    assert_int_equal(rep.groups[3].runs, 2);
+    assert_int_equal(rep.groups[3].successes, 1);
+    assert_string_equal(s[5].group, "pm network.hidden_width=3 world.track=paper");
+    pm_json j;
+    pm_json_init(&j);
+    pm_batch_result_json(s, 7, &rep, NULL, &j);
+    pm_jv *v = pm_jv_parse(pm_json_text(&j));
+    assert_non_null(v);
+    const pm_jv *groups = pm_jv_get(v, "groups");
+    assert_true(groups && groups->type == PM_JV_ARRAY && groups->n == 4);
+    const pm_jv *p = pm_jv_get(groups->items[3], "params");
+    assert_true(pm_jv_get(p, "network.hidden_width")->type == PM_JV_NUMBER);   /* a number, not a string */
+    assert_true(pm_jv_get(p, "network.hidden_width")->number == 10);
+    assert_string_equal(pm_jv_get(p, "world.track")->string, "paper");
+    assert_true(pm_jv_get(pm_jv_get(v, "skipped"), "interrupted")->number == 1);
+    assert_int_equal(pm_jv_get(v, "runs")->n, 6);
+    pm_jv_free(v);
+    pm_json_free(&j);
+    pm_batch_report_free(&rep);
+}
+
+/* Issue 10 (4): a run ended by a stop request is marked interrupted; one that ends by itself is not. */
+static void test_run_stop_marks_interrupted(void **state)
+{
+    (void)state;
+    pm_run_options opt;
+    memset(&opt, 0, sizeof opt);
+    pm_config_defaults(&opt.cfg);
+    opt.cfg.max_steps = 50;
+    volatile sig_atomic_t stop = 0;
+    opt.stop = &stop;
+    pm_run_result res;
+    char err[PM_CFG_ERR_MAX];
+    assert_int_equal(pm_run(&opt, &res, err), PM_EXIT_OK);
+    assert_int_equal(res.steps, 50);
+    assert_int_equal(res.interrupted, 0);
+    stop = SIGTERM;
+    assert_int_equal(pm_run(&opt, &res, err), PM_EXIT_OK);
+    assert_int_equal(res.steps, 0);
+    assert_int_equal(res.interrupted, 1);
+    assert_string_equal(res.rule, "pm");   /* the run took place (res filled) */
+}
+
+/* Issue 10 (3): a rule or a grid value given twice runs once. */
+static void test_plan_drops_duplicates(void **state)
+{
+    (void)state;
+    char *argv[] = {"sweep", "--rules", "pm,bp,pm", "--seeds", "1-2,2", "--grid", "learning.rate=1e-3,0.001,1e-2",
+                    "--quiet"};
+    pm_batch_request req;
+    char err[PM_CFG_ERR_MAX];
+    assert_int_equal(pm_batch_parse_args("sweep", 1, 8, argv, &req, err), 0);
+    pm_batch_job *jobs;
+    int n;
+    assert_int_equal(pm_batch_plan(&req, &jobs, &n, err), 0);
+    assert_int_equal(n, 2 * 2 * 2);   /* rules {pm, bp} x rates {1e-3, 1e-2} x seeds {1, 2} */
+    assert_int_equal(jobs[0].cfg.rule, PM_CFG_RULE_PM);   /* first appearance order kept */
+    assert_true(jobs[0].cfg.rate == 1e-3 && jobs[2].cfg.rate == 1e-2 && jobs[4].cfg.rule == PM_CFG_RULE_BP);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < i; k++)
+            assert_string_not_equal(jobs[i].file, jobs[k].file);
+    free(jobs);
+    pm_batch_request_free(&req);
+    char *bad[] = {"compare", "--slurm", "x.sh"};
+    assert_int_equal(pm_batch_parse_args("compare", 0, 3, bad, &req, err), PM_EXIT_USAGE);
+    assert_non_null(strstr(err, "--slurm: needs --out"));
+    pm_batch_request_free(&req);
+}
+
+/* The one-call batch for programs (Python's primod.compare/sweep): argv in, the result schema's JSON out, nothing
+ * printed; --emit-commands is command-line only. */
+static void test_batch_json_from_args(void **state)
+{
+    (void)state;
+    char *argv[] = {"compare", "--rules", "reflex,pm", "--seeds", "1-2", "--max-steps", "200", "--jobs", "2",
+                    "--quiet"};
+    char *json = NULL, err[PM_CFG_ERR_MAX];
+    assert_int_equal(pm_batch_json_from_args("compare", 0, 10, argv, NULL, &json, err), 0);
+    assert_non_null(json);
+    pm_jv *v = pm_jv_parse(json);
+    assert_non_null(v);
+    const pm_jv *groups = pm_jv_get(v, "groups");
+    assert_true(groups && groups->n == 2);
+    assert_string_equal(pm_jv_get(groups->items[0], "rule")->string, "pm");   /* sorted by rule */
+    assert_true(pm_jv_get(groups->items[1], "runs")->number == 2);
+    assert_int_equal(pm_jv_get(v, "runs")->n, 4);
+    pm_jv_free(v);
+    free(json);
+    char *emit[] = {"sweep", "--emit-commands"};
+    assert_int_equal(pm_batch_json_from_args("sweep", 1, 2, emit, NULL, &json, err), PM_EXIT_USAGE);
+    assert_null(json);
+    assert_non_null(strstr(err, "command-line only"));
+    char *bad[] = {"compare", "--rules", "hebb"};
+    assert_int_equal(pm_batch_json_from_args("compare", 0, 3, bad, NULL, &json, err), PM_EXIT_USAGE);
+    assert_non_null(strstr(err, "unknown rule 'hebb'"));
 }
 
 int main(void)
@@ -410,6 +610,10 @@ int main(void)
         cmocka_unit_test(test_summary_statistics),
         cmocka_unit_test(test_job_names_and_quoting),
         cmocka_unit_test(test_job_name_hash_covers_version),
+        cmocka_unit_test(test_group_by_varied_keys),
+        cmocka_unit_test(test_run_stop_marks_interrupted),
+        cmocka_unit_test(test_plan_drops_duplicates),
+        cmocka_unit_test(test_batch_json_from_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
