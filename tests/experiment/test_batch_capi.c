@@ -13,7 +13,7 @@
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof(a[0])))
 
-/* One pm run of 200 steps and one bp run: two run records and two rule summaries, in the order given. */
+/* One pm run of 200 steps and one bp run: two run records in the order given, two groups sorted by rule. */
 static void test_compare_returns_runs_and_rules(void **state)
 {
     (void)state;
@@ -23,11 +23,11 @@ static void test_compare_returns_runs_and_rules(void **state)
     assert_non_null(json);
     pm_jv *root = pm_jv_parse(json);
     assert_non_null(root);
-    const pm_jv *runs = pm_jv_get(root, "runs"), *rules = pm_jv_get(root, "rules");
+    const pm_jv *runs = pm_jv_get(root, "runs"), *groups = pm_jv_get(root, "groups");
     assert_non_null(runs);
-    assert_non_null(rules);
+    assert_non_null(groups);
     assert_int_equal(runs->n, 2);
-    assert_int_equal(rules->n, 2);
+    assert_int_equal(groups->n, 2);
     pm_run_result r;
     assert_int_equal(pm_run_result_from_json(runs->items[0], &r), 0);
     assert_string_equal(r.rule, "pm");
@@ -35,13 +35,15 @@ static void test_compare_returns_runs_and_rules(void **state)
     assert_int_equal((int)r.seed, 4);
     assert_int_equal(pm_run_result_from_json(runs->items[1], &r), 0);
     assert_string_equal(r.rule, "bp");
-    assert_non_null(pm_jv_get(rules, "pm"));
-    assert_non_null(pm_jv_get(rules, "bp"));
+    assert_string_equal(pm_jv_get(groups->items[0], "rule")->string, "bp");
+    assert_string_equal(pm_jv_get(groups->items[1], "rule")->string, "pm");
+    assert_int_equal((int)pm_jv_get(groups->items[1], "runs")->number, 1);
     pm_jv_free(root);
     pm_capi_free(json);
 }
 
-/* A sweep groups by rule and grid value: 2 rates x 1 seed -> 2 groups named after the value. */
+/* A sweep groups by rule and grid value: 2 rates x 1 seed -> 2 groups, sorted numerically by the value, which
+ * each group carries as a number in params and in its %g label. */
 static void test_sweep_groups_by_grid_point(void **state)
 {
     (void)state;
@@ -54,8 +56,12 @@ static void test_sweep_groups_by_grid_point(void **state)
     const pm_jv *groups = pm_jv_get(root, "groups");
     assert_non_null(groups);
     assert_int_equal(groups->n, 2);
-    assert_non_null(pm_jv_get(groups, "pm learning.rate=1e-5"));
-    assert_non_null(pm_jv_get(groups, "pm learning.rate=1e-3"));
+    assert_string_equal(pm_jv_get(groups->items[0], "label")->string, "pm learning.rate=1e-05");
+    assert_string_equal(pm_jv_get(groups->items[1], "label")->string, "pm learning.rate=0.001");
+    const pm_jv *p0 = pm_jv_get(pm_jv_get(groups->items[0], "params"), "learning.rate");
+    assert_non_null(p0);
+    assert_int_equal(p0->type, PM_JV_NUMBER);
+    assert_true(p0->number == 1e-5);
     pm_jv_free(root);
     pm_capi_free(json);
 }

@@ -16,22 +16,29 @@ def cli_json(cli, cmd, args):
     return json.loads(p.stdout)
 
 
-def without_times(d, groups_key):
+def without_times(d):
     """The batch dict without its machine-dependent fields (each run's steps_per_second, each group's wall time)."""
     d = json.loads(json.dumps(d))
     for r in d["runs"]:
         assert r.pop("steps_per_second") > 0
-    for g in d[groups_key].values():
+    for g in d["groups"]:
         assert g.pop("wall_seconds") > 0
     return d
+
+
+def labels(d):
+    return [g["label"] for g in d["groups"]]
 
 
 def test_compare_equals_cli_json(cli):
     opts = dict(rules=["pm", "bp"], tracks=["paper", "oval"], rates={"pm": 1e-5}, **SMALL)
     got = primod.compare(**opts)
     want = cli_json(cli, "compare", primod.batch_args(**opts))
-    assert without_times(got, "rules") == without_times(want, "rules")
-    assert list(got["rules"]) == ["pm", "bp"] and len(got["runs"]) == 2 * 2 * 2
+    assert without_times(got) == without_times(want)
+    # groups: rule, then every varied key (here the track), sorted; runs in the order asked
+    assert labels(got) == ["bp world.track=oval", "bp world.track=paper", "pm world.track=oval",
+                           "pm world.track=paper"] and len(got["runs"]) == 2 * 2 * 2
+    assert got["params"] == ["world.track"] and got["groups"][0]["params"] == {"world.track": "oval"}
     # rule, then track, then seed (fastest); --rate-pm reached the pm runs only
     assert [(r["rule"], r["track"], r["seed"]) for r in got["runs"][:4]] == [
         ("pm", "paper", 1), ("pm", "paper", 2), ("pm", "oval", 1), ("pm", "oval", 2)]
@@ -42,11 +49,16 @@ def test_sweep_equals_cli_json(cli):
     opts = dict(rules="pm", grid={"learning.rate": [1e-5, 1e-3], "network.hidden": [[10], [20, 10]]}, **SMALL)
     got = primod.sweep(**opts)
     want = cli_json(cli, "sweep", primod.batch_args(sweep=True, **opts))
-    assert without_times(got, "groups") == without_times(want, "groups")
-    assert list(got["groups"]) == ["pm learning.rate=1e-05 network.hidden=10",
-                                   "pm learning.rate=1e-05 network.hidden=20,10",
-                                   "pm learning.rate=0.001 network.hidden=10",
-                                   "pm learning.rate=0.001 network.hidden=20,10"]
+    assert without_times(got) == without_times(want)
+    # one group per grid point, each value as a number or string, sorted by the varied keys in got["params"] order
+    assert sorted(got["params"]) == ["learning.rate", "network.hidden"] and len(got["groups"]) == 4
+    points = [tuple(g["params"][k] for k in got["params"]) for g in got["groups"]]
+    assert len(set(points)) == 4
+    # within one network.hidden, the rates ascend numerically (1e-05 before 0.001, not as text)
+    for h in {g["params"]["network.hidden"] for g in got["groups"]}:
+        rates = [g["params"]["learning.rate"] for g in got["groups"] if g["params"]["network.hidden"] == h]
+        assert rates == [1e-5, 1e-3]
+    assert {g["params"]["learning.rate"] for g in got["groups"]} == {1e-5, 1e-3}
     # network.hidden=20,10 gives three weight layers, network.hidden=10 two
     assert [len(r["weight_distance"]) for r in got["runs"][:4]] == [2, 2, 3, 3]
 
@@ -57,7 +69,8 @@ def test_batch_runs_are_single_runs_and_summaries_count_them():
         one = primod.run(rule="sr", seed=r["seed"], max_steps=300)
         one.pop("steps_per_second")
         assert {k: v for k, v in r.items() if k != "steps_per_second"} == one
-    s = got["rules"]["sr"]
+    assert len(got["groups"]) == 1
+    s = got["groups"][0]
     assert s["runs"] == 2
     assert s["successes"] == sum(r["success"] for r in got["runs"])
     assert s["success_rate"] == s["successes"] / 2
@@ -66,7 +79,7 @@ def test_batch_runs_are_single_runs_and_summaries_count_them():
 def test_results_do_not_depend_on_jobs():
     a = primod.compare(rules=["pm"], seeds=[3, 4, 5], max_steps=200, jobs=1)
     b = primod.compare(rules=["pm"], seeds=range(3, 6), max_steps=200, jobs=3)
-    assert without_times(a, "rules") == without_times(b, "rules")
+    assert without_times(a) == without_times(b)
 
 
 def test_out_dir_keeps_and_reuses_results(tmp_path):
