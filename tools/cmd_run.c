@@ -87,8 +87,6 @@ int pm_cmd_run(int argc, char **argv)
     } else if (opt.progress) {   /* progress is on unless --quiet */
         pm_run_result_print(&res, stdout);
     }
-    if (fflush(stdout))
-        return 1;
     if (stop_signal) {   /* the summary above covers the steps taken; the shell sees the usual 128 + signal */
         pm_cli_error(cmd, "stopped by signal %d after %ld steps (log and model written)", (int)stop_signal, res.steps);
         return 128 + stop_signal;

@@ -36,6 +36,19 @@ typedef struct {
  * number of layers). The robot overrides the predictor layout and lost_steps afterwards. */
 void pm_config_loop_config(const pm_config *cfg, int *sizes, pm_loop_config *l);
 
+/* Compares a saved model with the network cfg describes (n_inputs: what the loop feeds it, normally
+ * predictor_rows x predictor_count x filter.n): input count, hidden widths, outputs, activation, bias (the
+ * initialisation and seed no longer matter once a model exists). Returns the number of differences and lists
+ * each, naming the config key and both values, "; "-separated in msg (n bytes; "" when they match). */
+int pm_config_model_diff(const pm_config *cfg, int n_inputs, const pm_net *net, char *msg, size_t n);
+
+/* Loads a model file (a regular file of at most PM_FILE_MAX_MODEL bytes) and, when cfg is not NULL, refuses it
+ * unless pm_config_model_diff finds no difference (against names what cfg is in the message: "config", "log's
+ * configuration"). Returns PM_EXIT_OK with *out set, or PM_EXIT_USAGE / PM_EXIT_FAILURE (no memory) with one
+ * line naming the file in err (PM_CFG_ERR_MAX bytes). */
+int pm_model_load(const char *path, const pm_config *cfg, int n_inputs, const char *against, pm_net **out,
+                  char *err);
+
 /* Builds everything: checks cfg, resolves the track (built-in name or PNG path), places the robot, loads a
  * model (load_model may be NULL). Returns PM_EXIT_OK, or PM_EXIT_USAGE (bad config, track, start, model) /
  * PM_EXIT_FAILURE (no memory) with one line in err (PM_CFG_ERR_MAX bytes). Free with pm_runner_destroy. */
