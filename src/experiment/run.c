@@ -562,6 +562,13 @@ int pm_run_result_from_json(const pm_jv *v, pm_run_result *res)
         get_number(v, "error_integral", &res->error_integral) ||
         get_number(v, "steps_per_second", &res->steps_per_second))
         return -1;
+    /* integers in range before the casts (a cast of 1e300 or NaN to long is undefined): a record primod did not
+     * write is refused, not misread */
+    const double max_int = 9007199254740992.0;   /* 2^53: every integer up to it is exact in a double */
+    if (!(seed >= 0 && seed < 9223372036854775808.0) || !(steps >= 0 && steps <= max_int) ||
+        (ss->type == PM_JV_NUMBER && !(ss->number >= 0 && ss->number <= max_int)) ||
+        (ss->type != PM_JV_NUMBER && ss->type != PM_JV_NULL))
+        return -1;
     get_number(v, "diverged", &diverged);
     if (get_number(v, "final_mean_abs_error", &res->final_mean_abs_error))
         res->final_mean_abs_error = res->mean_abs_error;
