@@ -179,9 +179,17 @@ pm_status pm_world_create_builtin_ex(const char *name, double ppu, const pm_setu
     pm_status st = pm_world_alloc_(side, side, ppu, t->name, opt, what, &w);
     if (st)
         return st;
-    size_t n = (size_t)side * (size_t)side;
-    for (size_t i = 0; i < n; i++)
-        w->px[i] = FLT_MAX;  /* the pixel array first holds distances to the line, then grey */
+    /* the pixel array first holds distances to the line, then grey; filled row by row, polling the cancel flag
+     * (first touching a 300 MB texture alone takes about a second) */
+    for (int y = 0; y < side; y++) {
+        if (pm_setup_cancelled_(opt)) {
+            pm_world_destroy(w);
+            return pm_setup_fail_(opt, PM_ERR_CANCELLED, "%s: cancelled while drawing", what);
+        }
+        float *row = &w->px[(size_t)y * (size_t)side];
+        for (int x = 0; x < side; x++)
+            row[x] = FLT_MAX;
+    }
     int nv = t->curve ? TRACK_SAMPLES : ZIGZAG_N;
     double hw = 0.5 * TRACK_WIDTH, reach = hw + 1.0 / ppu;
     double ax, ay, bx, by;
@@ -197,7 +205,13 @@ pm_status pm_world_create_builtin_ex(const char *name, double ppu, const pm_setu
         ax = bx;
         ay = by;
     }
-    distance_to_grey(w->px, n, ppu, hw);
+    for (int y = 0; y < side; y++) {
+        if (pm_setup_cancelled_(opt)) {
+            pm_world_destroy(w);
+            return pm_setup_fail_(opt, PM_ERR_CANCELLED, "%s: cancelled while drawing", what);
+        }
+        distance_to_grey(&w->px[(size_t)y * (size_t)side], (size_t)side, ppu, hw);
+    }
     /* Start: vertex 0, heading along the first segment (the direction of travel). */
     track_vertex(t, 0, &ax, &ay);
     track_vertex(t, 1, &bx, &by);

@@ -19,7 +19,7 @@ size_t pm_world_estimate_bytes(int w_px, int h_px, const pm_sim_config *c)
     size_t bytes = sizeof(pm_world) + npx * sizeof(float) + maps * npx * sizeof(double);
     if (c && c->n_rows > 0 && c->row_len > 0 && c->n_rows <= 64 && c->row_len <= 4096)  /* sim arrays */
         bytes += 2 * (size_t)c->n_rows * (size_t)c->row_len * sizeof(double);
-    return bytes + 4 * (size_t)(w_px > h_px ? w_px : h_px) * sizeof(double);  /* blur scratch */
+    return bytes + PM_SIM_SCRATCH_LINES * (size_t)(w_px > h_px ? w_px : h_px) * sizeof(double);  /* blur scratch */
 }
 
 pm_status pm_world_alloc_(int w, int h, double ppu, const char *name, const pm_setup *opt, const char *what,

@@ -5,6 +5,9 @@
 #include "core/setup_internal.h"
 #include "primod/sim.h"
 
+/* Lines (of max(w, h) doubles) of blur scratch a sim allocates: line, tmp and a block of 16 columns (sim.c). */
+#define PM_SIM_SCRATCH_LINES 18
+
 struct pm_world {
     int w, h;            /* texture size in pixels */
     double ppu;          /* pixels per world unit */
