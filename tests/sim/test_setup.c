@@ -146,23 +146,37 @@ static void wide_footprint_is_gaussian_and_exact_on_white(void **state)
     pm_world_destroy(w);
 }
 
-/* The blur cost does not grow with sigma: a 2000 x 2000 world with a 600 px footprint (radius 1800) used to take
- * 2000 taps a pixel per pass (~16 G multiply-adds, many seconds); the recursive filter needs well under a second. */
+/* CPU seconds of pm_sim_create on w with both sigmas = sigma (best of 3, to damp a loaded machine). */
+static double create_seconds(const pm_world *w, double sigma)
+{
+    pm_sim_config c;
+    pm_sim_config_paper(&c);
+    c.reflex_sigma = c.predictor_sigma = sigma;
+    double best = 1e30;
+    for (int k = 0; k < 3; k++) {
+        pm_sim *s = NULL;
+        clock_t t0 = clock();
+        assert_int_equal(pm_sim_create(&c, w, &s), PM_OK);
+        double t = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        best = t < best ? t : best;
+        pm_sim_destroy(s);
+    }
+    return best;
+}
+
+/* The blur cost does not grow with sigma: on a 1000 x 1000 px world a 400 px footprint (radius 1200, every pixel of
+ * a line within reach) costs no more than 3 times the widest direct kernel (radius 32, 65 taps), where a direct
+ * kernel took about 1000 taps a pixel per pass, 15 times more. A ratio, so it holds on a slow or loaded machine
+ * and under valgrind alike. */
 static void blur_cost_does_not_grow_with_sigma(void **state)
 {
     (void)state;
-    const double edge[1] = {250.0};
-    pm_world *w = make_world(2000, 2000, 4.0, grey_left_black, edge);  /* left half black */
+    const double edge[1] = {125.0};
+    pm_world *w = make_world(1000, 1000, 4.0, grey_left_black, edge);  /* left half black */
     assert_non_null(w);
-    pm_sim_config c;
-    pm_sim_config_paper(&c);
-    c.reflex_sigma = c.predictor_sigma = 150.0;  /* 600 px */
-    pm_sim *s = NULL;
-    clock_t t0 = clock();
-    assert_int_equal(pm_sim_create(&c, w, &s), PM_OK);
-    double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    assert_true(cpu < 5.0);
-    pm_sim_destroy(s);
+    double direct = create_seconds(w, 32.0 / 12.0);  /* 3 sigma ppu = 32 px */
+    double wide = create_seconds(w, 100.0);          /* 400 px, radius 1200 */
+    assert_true(wide < 3.0 * direct + 0.02);
     pm_world_destroy(w);
 }
 
