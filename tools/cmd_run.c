@@ -69,9 +69,9 @@ int pm_cmd_run(int argc, char **argv)
         catch_stop_signals();
         rc = pm_run(&opt, &res, err);
     }
-    if (rc) {
+    if (rc) {   /* a signal during set-up ends it too: the shell still sees 128 + signal */
         pm_cli_error(cmd, "%s", err);
-        return rc;
+        return stop_signal ? 128 + stop_signal : rc;
     }
     if (json) {
         pm_json j;

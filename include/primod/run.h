@@ -53,6 +53,12 @@ int pm_model_load(const char *path, const pm_config *cfg, int n_inputs, const ch
  * model (load_model may be NULL). Returns PM_EXIT_OK, or PM_EXIT_USAGE (bad config, track, start, model) /
  * PM_EXIT_FAILURE (no memory) with one line in err (PM_CFG_ERR_MAX bytes). Free with pm_runner_destroy. */
 int pm_runner_create(const pm_config *cfg, const char *load_model, pm_runner **out, char *err);
+/* Same, stoppable: the long parts of the set-up (drawing or loading the track, blurring the sensor maps) poll
+ * *stop (may be NULL; a signal handler's flag) and give up soon after it becomes nonzero: PM_EXIT_FAILURE with
+ * "...: stopped by a signal during set-up" in err. Worlds and sensor maps above PM_SETUP_MAX_BYTES (setup.h) are
+ * refused with PM_EXIT_USAGE naming world.ppu, the image size and the sigmas. */
+int pm_runner_create_ex(const pm_config *cfg, const char *load_model, const volatile sig_atomic_t *stop,
+                        pm_runner **out, char *err);
 void pm_runner_destroy(pm_runner *r);   /* NULL does nothing */
 /* One closed-loop step: sense, loop step (learn, filter, forward, steer), move. Returns 0, or -1 once the run
  * has ended (success with stop_on_success, lost, diverged, max_steps): then nothing happens. */

@@ -298,6 +298,31 @@ stdout_full)
     set -e
     [ "$rc" -eq 1 ] && grep -q "cannot write the results to stdout" "$T/err" || fail "summary to /dev/full: $rc $(cat "$T/err")"
     ;;
+setup_limits)
+    # issue 13 item 3 (the CLI half): the world-map memory budget is reported naming world.ppu / the sizes /
+    # the sigmas, and SIGINT / SIGTERM end a long set-up within a second with 130 / 143 (it ran for minutes
+    # and ignored both)
+    expect_error 2 "[world] ppu = 64: the 16000 x 16000 px texture of track paper and one sensor map need" \
+        run --ppu 64 --max-steps 5
+    expect_error 2 "[world] ppu = 30 with [sensors] reflex_sigma = 10 and predictor_sigma = 9: the 7500 x 7500 px world and its 2 sensor maps need" \
+        run --ppu 30 --max-steps 5 --set sensors.reflex_sigma=10 --set sensors.predictor_sigma=9
+    for sig in INT TERM; do
+        "$PRIMOD" run --quiet --ppu 36 --max-steps 5 --set sensors.reflex_sigma=10 --set sensors.predictor_sigma=10 \
+            2>"$T/sig.err" &
+        pid=$!
+        sleep 0.5
+        kill -0 $pid 2>/dev/null || fail "set-up finished within 0.5 s: nothing to interrupt"
+        t0=$(date +%s%N)
+        kill -$sig $pid
+        rc=0
+        wait $pid || rc=$?
+        ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+        want=130; [ $sig = TERM ] && want=143
+        [ "$rc" -eq $want ] || fail "SIG$sig during set-up: exit $rc, expected $want ($(cat "$T/sig.err"))"
+        [ "$ms" -lt 1000 ] || fail "SIG$sig during set-up: took $ms ms to exit"
+        grep -q "stopped by a signal during set-up" "$T/sig.err" || fail "no message: $(cat "$T/sig.err")"
+    done
+    ;;
 *)
     fail "unknown case $CASE"
     ;;
