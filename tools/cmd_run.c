@@ -24,7 +24,7 @@ static void run_help(FILE *f)
             "  --log FILE.tsv         one row per step: step x y heading(deg) E R steering left right o1..oM\n"
             "                         d1..dL (||W^l - W^l_0|| of every layer, recomputed every step)\n"
             "  --save-model FILE      save the network at the end\n"
-            "  --load-model FILE      start from a saved network (shape must match the config)\n"
+            "  --load-model FILE      start from a saved network (refused, naming keys, unless it fits the config)\n"
             "  --help                 this text\n\n"
             "exit status: 0 run completed (successful or not), 1 runtime failure (cannot write the log or model,\n"
             "no memory), 2 usage or config error (bad option or value, unknown track, missing file, bad model),\n"

@@ -59,8 +59,8 @@ int pm_config_model_diff(const pm_config *cfg, int n_inputs, const pm_net *net, 
     }
     pm_net_config nc = pm_net_get_config(net);
     if ((int)nc.activation != cfg->activation) {
-        snprintf(item, sizeof item, "network.activation: %s in the model, %s in the config", act_name((int)nc.activation),
-                 act_name(cfg->activation));
+        snprintf(item, sizeof item, "network.activation: %s in the model, %s in the config",
+                 act_name((int)nc.activation), act_name(cfg->activation));
         add(msg, n, &count, item);
     }
     if (pm_net_has_bias(net) != (cfg->bias != 0)) {

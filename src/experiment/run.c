@@ -243,12 +243,12 @@ int pm_runner_create_ex(const pm_config *cfg, const char *model, const volatile 
     w_px = (int)lround(w_units * cfg->ppu), h_px = (int)lround(h_units * cfg->ppu);
     if (pm_world_estimate_bytes(w_px, h_px, &sc) > PM_SETUP_MAX_BYTES) {
         /* the blurred maps (one per distinct sigma, SPEC §6) are what grows: name every key that sizes them */
+        int one = cfg->reflex_sigma == cfg->predictor_sigma;
         snprintf(err, PM_CFG_ERR_MAX, "[world] ppu = %g with [sensors] reflex_sigma = %g and predictor_sigma = %g: "
-                 "the %d x %d px world and its %d sensor map%s need %zu MiB, over the %zu MiB budget (lower world.ppu%s)",
-                 cfg->ppu, cfg->reflex_sigma, cfg->predictor_sigma, w_px, h_px,
-                 cfg->reflex_sigma == cfg->predictor_sigma ? 1 : 2, cfg->reflex_sigma == cfg->predictor_sigma ? "" : "s",
-                 pm_world_estimate_bytes(w_px, h_px, &sc) >> 20, PM_SETUP_MAX_BYTES >> 20,
-                 cfg->reflex_sigma == cfg->predictor_sigma ? "" : ", or make the two sigmas equal to share one map");
+                 "the %d x %d px world and its %d sensor map%s need %zu MiB, over the %zu MiB budget "
+                 "(lower world.ppu%s)", cfg->ppu, cfg->reflex_sigma, cfg->predictor_sigma, w_px, h_px, one ? 1 : 2,
+                 one ? "" : "s", pm_world_estimate_bytes(w_px, h_px, &sc) >> 20, PM_SETUP_MAX_BYTES >> 20,
+                 one ? "" : ", or make the two sigmas equal to share one map");
         rc = PM_EXIT_USAGE;
         goto fail;
     }

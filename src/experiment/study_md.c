@@ -144,8 +144,8 @@ static int q_speed(FILE *f, const pm_study_options *o, const pm_study_result *re
     fprintf(f, "P&M lost the line in %d and diverged in %d of its runs, BP in %d and %d. ", pm->lost, pm->diverged,
             bp->lost, bp->diverged);
     if (pm->ok && bp->ok)
-        fprintf(f, "P&M's median success step (%s, IQR %s–%s) is %s BP's (%s, IQR %s–%s) — Mann-Whitney p = %s on "
-                   "all runs with a failed run counted at the step cap (P(P&M later than BP) = %s). ",
+        fprintf(f, "P&M's median success step (%s, IQR %s–%s) is %s BP's (%s, IQR %s–%s) — Mann-Whitney "
+                   "p = %s on all runs with a failed run counted at the step cap (P(P&M later than BP) = %s). ",
                 num(a, 32, pm->step_median), num(b, 32, pm->step_q1), num(c, 32, pm->step_q3),
                 lower_higher(pm->step_median, bp->step_median), num(d, 32, bp->step_median), num(e, 32, bp->step_q1),
                 num(g, 32, bp->step_q3), pval(h, 32, cmp.p_step), num(i, 32, cmp.prob_step));
