@@ -14,7 +14,7 @@ if(PRIMOD_BUILD_TOOLS)
              COMMAND sh ${PROJECT_SOURCE_DIR}/tests/cli/batch_cli.sh $<TARGET_FILE:primod_cli> ${case})
   endforeach()
   # --plots draws with cairo: fontconfig's process-lifetime configuration is not our leak (tests/report/lsan.supp)
-  set_tests_properties(cli.batch_plots PROPERTIES ENVIRONMENT
+  set_tests_properties(cli.batch_plots cli.run_model_mismatch PROPERTIES ENVIRONMENT
     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/report/lsan.supp:print_suppressions=0")
   foreach(case ${PM_CLI_RUN_CASES} ${PM_CLI_BATCH_CASES})
     if(TEST cli.run_${case})
