@@ -177,14 +177,11 @@ static int load_inputs(pm_config *cfg, const render_opts *o, int infer, render_i
         pm_cli_error(cmd, "%s", err);
         return rc;
     }
-    if (o->model) {
-        pm_status st = pm_net_load(o->model, &in->net);
-        if (st) {
-            pm_cli_error(cmd, "--model %s: %s", o->model, pm_status_str(st));
-            return 2;
-        }
-    }
-    return 0;
+    /* the model must be the network of the log's run (inputs = rows x count x filters of its config) */
+    if (o->model && (rc = pm_model_load(o->model, cfg, cfg->predictor_rows * cfg->predictor_count * cfg->filter_n,
+                                        "log's configuration", &in->net, err)))
+        pm_cli_error(cmd, "--model: %s", err);
+    return rc;
 }
 
 int pm_cmd_render(int argc, char **argv)

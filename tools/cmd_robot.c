@@ -1,91 +1,14 @@
-/* primod robot: drives the real line follower (SPEC §7) with the same pm_loop as the simulation. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, clock_nanosleep, sigaction */
-#include <errno.h>
-#include <ini.h>
-#include <math.h>
+/* primod robot: drives the real line follower (SPEC §7); the session itself is the library's (robot_session.h). */
+#define _POSIX_C_SOURCE 200809L /* sigaction */
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli_common.h"
 #include "commands.h"
-#include "primod/config.h"
-#include "primod/camera.h"
-#include "primod/grid.h"
-#include "primod/link.h"
-#include "primod/loop.h"
-#include "primod/reflex.h"
-#include "primod/run.h"
+#include "primod/robot_session.h"
 
 #define CMD "robot"
-
-/* Everything the robot needs: its own sections, plus the network/learning/filter/run keys of the shared CLI
- * key table (pm_config), so that a model trained here and one trained in simulation mean the same thing. */
-typedef struct {
-    /* [camera] */
-    char camera[PM_CFG_PATH_MAX];  /* V4L2 device */
-    int width, height;             /* px */
-    double fps;                    /* frames per second (replay pacing; late-frame timeout for a device) */
-    /* [grid] */
-    pm_grid_config grid;
-    /* [reflex] */
-    pm_reflex_config reflex;
-    double black[PM_REFLEX_N], white[PM_REFLEX_N]; /* raw 0..255 calibration, used if has_calibration */
-    int n_black, n_white;
-    /* [serial] */
-    char device[PM_CFG_PATH_MAX];
-    pm_link_config link;
-    double us_per_unit;            /* servo pulse offset (us) per unit of wheel command */
-    int left_sign, right_sign;     /* +1/-1: a mirrored servo turns the other way for the same pulse */
-    /* [network] [learning] [filter] [run] */
-    pm_config net;
-} robot_settings;
-
-typedef enum { K_STR, K_INT, K_DBL, K_DLIST } key_type;
-
-typedef struct {
-    const char *section, *key;
-    key_type type;
-    size_t offset;
-    int max_n;            /* K_DLIST: capacity; K_STR: buffer size */
-    size_t count_offset;  /* K_DLIST with a count field, else (size_t)-1 */
-} robot_key;
-
-#define RS(f) offsetof(robot_settings, f)
-#define NOCOUNT ((size_t)-1)
-static const robot_key robot_keys[] = {
-    {"camera", "device", K_STR, RS(camera), PM_CFG_PATH_MAX, NOCOUNT},
-    {"camera", "width", K_INT, RS(width), 0, NOCOUNT},
-    {"camera", "height", K_INT, RS(height), 0, NOCOUNT},
-    {"camera", "fps", K_DBL, RS(fps), 0, NOCOUNT},
-    {"grid", "band_x", K_INT, RS(grid.band_x), 0, NOCOUNT},
-    {"grid", "band_y", K_INT, RS(grid.band_y), 0, NOCOUNT},
-    {"grid", "band_w", K_INT, RS(grid.band_w), 0, NOCOUNT},
-    {"grid", "band_h", K_INT, RS(grid.band_h), 0, NOCOUNT},
-    {"grid", "rows", K_INT, RS(grid.rows), 0, NOCOUNT},
-    {"grid", "cells", K_INT, RS(grid.cells), 0, NOCOUNT},
-    {"grid", "scale", K_DBL, RS(grid.scale), 0, NOCOUNT},
-    {"grid", "clamp", K_DBL, RS(grid.clamp), 0, NOCOUNT},
-    {"reflex", "weights", K_DLIST, RS(reflex.weights), PM_REFLEX_PAIRS, NOCOUNT},
-    {"reflex", "divisor", K_DBL, RS(reflex.divisor), 0, NOCOUNT},
-    {"reflex", "full_scale", K_DBL, RS(reflex.full_scale), 0, NOCOUNT},
-    {"reflex", "min_span", K_DBL, RS(reflex.min_span), 0, NOCOUNT},
-    {"reflex", "line_level", K_DBL, RS(reflex.line_level), 0, NOCOUNT},
-    {"reflex", "black", K_DLIST, RS(black), PM_REFLEX_N, RS(n_black)},
-    {"reflex", "white", K_DLIST, RS(white), PM_REFLEX_N, RS(n_white)},
-    {"serial", "device", K_STR, RS(device), PM_CFG_PATH_MAX, NOCOUNT},
-    {"serial", "baud", K_INT, RS(link.baud), 0, NOCOUNT},
-    {"serial", "sensor_timeout_ms", K_INT, RS(link.sensor_timeout_ms), 0, NOCOUNT},
-    {"serial", "reopen_interval_ms", K_INT, RS(link.reopen_interval_ms), 0, NOCOUNT},
-    {"serial", "us_per_unit", K_DBL, RS(us_per_unit), 0, NOCOUNT},
-    {"serial", "left_sign", K_INT, RS(left_sign), 0, NOCOUNT},
-    {"serial", "right_sign", K_INT, RS(right_sign), 0, NOCOUNT},
-};
-#define N_ROBOT_KEYS (sizeof robot_keys / sizeof robot_keys[0])
 
 static volatile sig_atomic_t stop_requested; /* set by SIGINT/SIGTERM: the only state a handler may touch */
 
@@ -93,193 +16,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void settings_defaults(robot_settings *s)
-{
-    memset(s, 0, sizeof *s);
-    snprintf(s->camera, sizeof s->camera, "/dev/video0");
-    s->width = 640;
-    s->height = 480;
-    s->fps = 30;
-    pm_grid_config_paper(&s->grid);
-    pm_reflex_config_paper(&s->reflex);
-    snprintf(s->device, sizeof s->device, "/dev/ttyUSB0");
-    pm_link_config_default(&s->link);
-    s->us_per_unit = 2;
-    s->left_sign = 1;
-    s->right_sign = -1;
-    pm_config_defaults(&s->net);
-    /* SPEC §7: 48 predictors through a 5-tap delay line (240 inputs); a lower rate than the simulation's
-     * curvature relevance because the grid's R reaches 1 + 11 */
-    char err[PM_CFG_ERR_MAX];
-    static const char *const robot_preset[] = {"filter.kind=delay", "filter.n=5", "learning.relevance_threshold=0.02"};
-    for (size_t i = 0; i < sizeof robot_preset / sizeof robot_preset[0]; i++)
-        pm_config_set_arg(&s->net, robot_preset[i], err);
-}
-
-/* Parses a comma-separated list of up to max doubles. Returns the count, or -1. */
-static int parse_dlist(const char *v, double *out, int max)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", v);
-    int n = 0;
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ')
-            tok++;
-        char *end = tok + strlen(tok);
-        while (end > tok && end[-1] == ' ')
-            *--end = '\0';
-        if (n >= max || pm_parse_double(tok, &out[n]))
-            return -1;
-        n++;
-    }
-    return n;
-}
-
-/* Sets one key of the robot's own sections; 1 if the key is not one of them, 0 on success, -1 with err. */
-static int robot_key_set(robot_settings *s, const char *section, const char *key, const char *value, char *err)
-{
-    for (size_t i = 0; i < N_ROBOT_KEYS; i++) {
-        const robot_key *k = &robot_keys[i];
-        if (strcmp(k->section, section) || strcmp(k->key, key))
-            continue;
-        char *field = (char *)s + k->offset;
-        long l;
-        double d, list[PM_REFLEX_N];
-        int n, ok = 1;
-        switch (k->type) {
-        case K_STR:
-            ok = strlen(value) < (size_t)k->max_n;
-            if (ok)
-                snprintf(field, (size_t)k->max_n, "%s", value);
-            break;
-        case K_INT:
-            ok = !pm_parse_long(value, &l) && l >= -1000000000L && l <= 1000000000L;
-            if (ok)
-                *(int *)field = (int)l;
-            break;
-        case K_DBL:
-            ok = !pm_parse_double(value, &d);
-            if (ok)
-                *(double *)field = d;
-            break;
-        case K_DLIST:
-            n = parse_dlist(value, list, k->max_n);
-            ok = n == k->max_n;
-            if (ok)
-                memcpy(field, list, sizeof(double) * (size_t)n);
-            if (ok && k->count_offset != NOCOUNT)
-                *(int *)((char *)s + k->count_offset) = n;
-            break;
-        }
-        if (!ok) {
-            snprintf(err, PM_CFG_ERR_MAX, "[%s] %s = %.200s: bad value%s", section, key, value,
-                     k->type == K_DLIST ? " (expected a list of the right length)" : "");
-            return -1;
-        }
-        return 0;
-    }
-    return 1;
-}
-
-/* Any key: the robot's own sections first, then the shared key table. */
-static int settings_set(robot_settings *s, const char *section, const char *key, const char *value, char *err)
-{
-    int r = robot_key_set(s, section, key, value, err);
-    if (r <= 0)
-        return r;
-    return pm_config_set(&s->net, section, key, value, err);
-}
-
-typedef struct {
-    robot_settings *s;
-    char *err;
-    int failed;
-} ini_ctx;
-
-static int robot_ini_handler(void *user, const char *section, const char *name, const char *value)
-{
-    ini_ctx *c = user;
-    if (c->failed)
-        return 0;
-    if (settings_set(c->s, section, name, value, c->err)) {
-        c->failed = 1;
-        return 0; /* inih reports the line number */
-    }
-    return 1;
-}
-
-static int settings_load(robot_settings *s, const char *path)
-{
-    char err[PM_CFG_ERR_MAX] = "";
-    robot_settings tmp = *s;
-    ini_ctx c = {&tmp, err, 0};
-    int rc = ini_parse(path, robot_ini_handler, &c);
-    if (rc < 0) {
-        pm_cli_error(CMD, "--config %s: cannot read: %s", path, strerror(errno));
-        return -1;
-    }
-    if (rc > 0) {
-        pm_cli_error(CMD, "%s:%d: %s", path, rc, c.failed ? err : "syntax error");
-        return -1;
-    }
-    *s = tmp;
-    return 0;
-}
-
-static int settings_check(robot_settings *s)
-{
-    char err[PM_CFG_ERR_MAX];
-    s->grid.width = s->width;
-    s->grid.height = s->height;
-    pm_reflex r;
-    if (pm_config_check(&s->net, err)) {
-        pm_cli_error(CMD, "%s", err);
-        return -1;
-    }
-    if (pm_grid_check(&s->grid)) {
-        pm_cli_error(CMD, "[grid]: the band (%d,%d %dx%d, %d rows x %d cells per side) does not fit a %dx%d image "
-                     "(band_w must be even, cells <= band_w/2, rows <= band_h, scale and clamp > 0)",
-                     s->grid.band_x, s->grid.band_y, s->grid.band_w, s->grid.band_h, s->grid.rows, s->grid.cells,
-                     s->width, s->height);
-        return -1;
-    }
-    if (pm_reflex_init(&r, &s->reflex)) {
-        pm_cli_error(CMD, "[reflex]: divisor must be nonzero, full_scale > 0, min_span in (0, 255]");
-        return -1;
-    }
-    if (!(s->fps > 0 && s->fps <= 1000) || !isfinite(s->us_per_unit) || abs(s->left_sign) != 1 ||
-        abs(s->right_sign) != 1) {
-        pm_cli_error(CMD, "[camera] fps must be in (0, 1000], [serial] us_per_unit finite, left/right_sign +-1");
-        return -1;
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------------------ options */
-
-typedef struct {
-    const char *config, *frames, *load_model, *save_model, *log;
-    int calibrate, have_device, have_camera;
-    long max_steps;   /* 0: no cap */
-} robot_options;
-
-static int takes_value(const char *name)
-{
-    static const char *const v[] = {"--device", "--camera", "--frames", "--fps", "--rule", "--rate", "--config",
-                                    "--load-model", "--save-model", "--log", "--set", "--max-steps", "--seed"};
-    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-        if (!strcmp(name, v[i]))
-            return 1;
-    return 0;
 }
 
 static void usage(FILE *f)
@@ -292,484 +28,56 @@ static void usage(FILE *f)
             "       primod robot --calibrate --device /dev/ttyUSB0 [--config robot.ini]\n\n"
             "Drives the real robot (SPEC §7): one closed-loop step per camera frame, reflex error from the\n"
             "calibrated light sensors, predictors from the camera grid, the same pm_loop as `primod run`.\n"
+            "--device must be a serial port or terminal (a character device for which isatty() holds).\n"
             "--frames DIR replays PGM/PNG images in name order at --fps and ends after the last one.\n"
             "--camera - (or a FIFO) reads a stream of binary PGM frames (e.g. `primod twin`'s); its end ends the run.\n"
             "--calibrate streams the sensors with the motors off; move the robot over line and floor, then\n"
-            "press Ctrl-C: it prints the [reflex] black/white lines for robot.ini.\n"
+            "press Ctrl-C: it prints the [reflex] black/white lines for robot.ini (exit 1 without them if no\n"
+            "sensor frame came or a weighted sensor moved less than [reflex] min_span).\n"
             "Faults: no sensor frame for 250 ms -> halt and pause learning; device gone -> retry every second;\n"
             "late camera frame -> reflex only, no learning; Ctrl-C/SIGTERM -> halt, save the model, exit 0.\n"
+            "A --load-model of other [network]/[filter] settings than the config's is refused, naming the keys.\n"
             "Config sections: [camera] [grid] [reflex] [serial] plus [network] [learning] [filter] [run]\n"
             "(see configs/robot.ini and docs/robot.md).\n");
 }
 
-/* Applies the command line over the config file. Returns 0, or 2 after a message (1 for --help). */
-static int parse_args(int argc, char **argv, robot_settings *s, robot_options *o)
+/* The [reflex] lines to paste into robot.ini. */
+static void print_calibration(const pm_robot_summary *sum)
 {
-    char name[64], err[PM_CFG_ERR_MAX];
-    const char *value;
-    memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; i++) /* --config first, so that every other option overrides the file */
-        if (!strcmp(argv[i], "--config") && i + 1 < argc)
-            o->config = argv[++i];
-        else if (!strncmp(argv[i], "--config=", 9))
-            o->config = argv[i] + 9;
-    if (o->config && settings_load(s, o->config))
-        return 2;
-    for (int i = 1; i < argc; i++) {
-        if (strncmp(argv[i], "--", 2)) {
-            pm_cli_error(CMD, "unexpected argument '%s' (see --help)", argv[i]);
-            return 2;
-        }
-        if (pm_cli_next_option(CMD, argc, argv, &i, name, sizeof name, &value, takes_value))
-            return 2;
-        int rc = 0;
-        if (!strcmp(name, "--help") || !strcmp(name, "-h"))
-            return 1;
-        else if (!strcmp(name, "--config"))
-            continue;
-        else if (!strcmp(name, "--device"))
-            rc = settings_set(s, "serial", "device", value, err), o->have_device = 1;
-        else if (!strcmp(name, "--camera"))
-            rc = settings_set(s, "camera", "device", value, err), o->have_camera = 1;
-        else if (!strcmp(name, "--fps"))
-            rc = settings_set(s, "camera", "fps", value, err);
-        else if (!strcmp(name, "--rule"))
-            rc = settings_set(s, "learning", "rule", value, err);
-        else if (!strcmp(name, "--rate"))
-            rc = settings_set(s, "learning", "rate", value, err);
-        else if (!strcmp(name, "--seed"))
-            rc = settings_set(s, "run", "seed", value, err);
-        else if (!strcmp(name, "--set")) {
-            const char *dot = strchr(value, '.'), *eq = strchr(value, '=');
-            char sec[64], key[64];
-            if (!dot || !eq || dot > eq || dot - value >= 64 || eq - dot - 1 >= 64) {
-                pm_cli_error(CMD, "--set '%s': expected SECTION.KEY=VALUE", value);
-                return 2;
-            }
-            snprintf(sec, sizeof sec, "%.*s", (int)(dot - value), value);
-            snprintf(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
-            rc = settings_set(s, sec, key, eq + 1, err);
-        } else if (!strcmp(name, "--frames"))
-            o->frames = value;
-        else if (!strcmp(name, "--load-model"))
-            o->load_model = value;
-        else if (!strcmp(name, "--save-model"))
-            o->save_model = value;
-        else if (!strcmp(name, "--log"))
-            o->log = value;
-        else if (!strcmp(name, "--calibrate"))
-            o->calibrate = 1;
-        else if (!strcmp(name, "--max-steps")) {
-            if (pm_parse_long(value, &o->max_steps) || o->max_steps < 1) {
-                pm_cli_error(CMD, "--max-steps: expected a positive integer: '%s'", value);
-                return 2;
-            }
-        } else {
-            pm_cli_error(CMD, "unknown option '%s' (see --help)", name);
-            return 2;
-        }
-        if (rc) {
-            pm_cli_error(CMD, "%s: %s", name, err);
-            return 2;
-        }
-    }
-    if (o->frames && o->have_camera) {
-        pm_cli_error(CMD, "--camera and --frames exclude each other");
-        return 2;
-    }
-    return settings_check(s) ? 2 : 0;
-}
-
-/* ------------------------------------------------------------------ the session */
-
-typedef struct {
-    robot_settings *s;
-    const robot_options *o;
-    pm_link *link;
-    pm_camera *cam;
-    pm_loop *loop;
-    pm_reflex reflex;
-    uint8_t *image;                 /* (height, width) grey */
-    double *pred;                   /* (rows * cells) predictors */
-    int sizes[PM_RUN_MAX_LAYERS];  /* layer widths the loop config points to */
-    FILE *log;
-    char log_tmp[PM_CFG_PATH_MAX + 16];
-    long long t0_ms;
-    long steps, learned, late_frames, stale_skips;
-    int prev_ok;                    /* the previous step was a full, fresh step: learning now is allowed */
-    int lost_said;
-    int camera_err_said;
-    long long camera_retry_ms;      /* last reopen attempt of a vanished camera */
-} session;
-
-/* Reports link transitions, once each (SPEC §7 faults). */
-static void report_events(session *ss, unsigned ev)
-{
-    if (ev & PM_LINK_EV_LOST) {
-        if (!ss->lost_said)
-            fprintf(stderr, "primod robot: serial device %s lost; retrying every %d ms\n", ss->s->device,
-                    ss->s->link.reopen_interval_ms);
-        ss->lost_said = 1;
-    }
-    if (ev & PM_LINK_EV_RECONNECT) {
-        fprintf(stderr, "primod robot: serial device %s reopened\n", ss->s->device);
-        ss->lost_said = 0;
-    }
-    if (ev & PM_LINK_EV_STALL)
-        fprintf(stderr, "primod robot: no sensor frame for %d ms: robot halted, learning paused\n",
-                ss->s->link.sensor_timeout_ms);
-    if (ev & PM_LINK_EV_RESUME)
-        fprintf(stderr, "primod robot: sensor frames flowing%s\n", ss->o->calibrate ? ""
-                : ss->s->net.rule == PM_CFG_RULE_REFLEX ? ": driving" : ": driving and learning");
-    if (ev & (PM_LINK_EV_LOST | PM_LINK_EV_RECONNECT | PM_LINK_EV_STALL))
-        ss->prev_ok = 0;
-}
-
-/* The loop of SPEC §5 fed by the robot: predictors = camera grid, relevance from the grid for pm/chained. */
-static int make_loop(session *ss, char *err)
-{
-    const pm_config *c = &ss->s->net;
-    pm_loop_config l;
-    pm_config_loop_config(c, ss->sizes, &l);   /* the same mapping as the simulation: same keys, same model */
-    l.n_predictors = pm_grid_n_predictors(&ss->s->grid);
-    l.n_rows = 0; /* curvature comes from the grid's mirrored rows (pm_grid_curvature), given per step */
-    l.row_len = 0;
-    l.lost_steps = 0;
-    pm_status st = pm_loop_create(&l, &ss->loop);
-    if (st) {
-        snprintf(err, PM_CFG_ERR_MAX, "cannot build the loop: %s", pm_status_str(st));
-        return -1;
-    }
-    if (!ss->o->load_model)
-        return 0;
-    pm_net *net = NULL;
-    st = pm_net_load(ss->o->load_model, &net);
-    if (!st && pm_loop_replace_net(ss->loop, net)) {
-        pm_net_destroy(net);
-        st = PM_ERR_FORMAT;
-    }
-    if (st) {
-        snprintf(err, PM_CFG_ERR_MAX, "--load-model %.300s: %s", ss->o->load_model,
-                 st == PM_ERR_FORMAT ? "unreadable or of another shape than the config's network"
-                                     : pm_status_str(st));
-        return -1;
-    }
-    return 0;
-}
-
-static int open_log(session *ss)
-{
-    if (!ss->o->log)
-        return 0;
-    struct stat st;
-    if (stat(ss->o->log, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-        ss->log_tmp[0] = '\0'; /* a FIFO or device (/dev/stdout): written in place, never renamed over */
-    else
-        snprintf(ss->log_tmp, sizeof ss->log_tmp, "%s.tmp", ss->o->log);
-    ss->log = fopen(ss->log_tmp[0] ? ss->log_tmp : ss->o->log, "w");
-    if (!ss->log) {
-        pm_cli_error(CMD, "--log %s: %s", ss->o->log, strerror(errno));
-        return -1;
-    }
-    fprintf(ss->log, "step\tt\tE\tR\tsteering\tleft\tright");
-    for (int m = 0; m < pm_loop_n_outputs(ss->loop); m++)
-        fprintf(ss->log, "\to%d", m + 1);
-    fprintf(ss->log, "\tlearned\tcamera\tseq\n");
-    return 0;
-}
-
-/* Closes the log and renames it into place (the file appears whole or not at all). */
-static int close_log(session *ss)
-{
-    if (!ss->log)
-        return 0;
-    int bad = ferror(ss->log) | fclose(ss->log);
-    ss->log = NULL;
-    if (bad || (ss->log_tmp[0] && rename(ss->log_tmp, ss->o->log))) {
-        pm_cli_error(CMD, "--log %s: cannot write: %s", ss->o->log, strerror(errno));
-        if (ss->log_tmp[0])
-            unlink(ss->log_tmp);
-        return -1;
-    }
-    return 0;
-}
-
-static void log_row(session *ss, double e, double r, const pm_loop_output *out, int learned, int camera,
-                    uint8_t seq)
-{
-    if (!ss->log)
-        return;
-    fprintf(ss->log, "%ld\t%.3f\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g", ss->steps, (now_ms() - ss->t0_ms) / 1000.0, e, r,
-            out->steering, out->left, out->right);
-    for (int m = 0; m < pm_loop_n_outputs(ss->loop); m++)
-        fprintf(ss->log, "\t%.9g", camera && out->outputs ? out->outputs[m] : 0.0);
-    fprintf(ss->log, "\t%d\t%d\t%u\n", learned, camera, seq);
-}
-
-/* Wheel commands (loop units) -> servo pulse offsets (us) -> 'M'. */
-static void drive(session *ss, double left, double right)
-{
-    const robot_settings *s = ss->s;
-    double l = s->left_sign * s->us_per_unit * left, r = s->right_sign * s->us_per_unit * right;
-    l = fmax(-PM_FRAME_MOTOR_LIMIT, fmin(PM_FRAME_MOTOR_LIMIT, l));
-    r = fmax(-PM_FRAME_MOTOR_LIMIT, fmin(PM_FRAME_MOTOR_LIMIT, r));
-    pm_link_send_motors(ss->link, (int)lround(l), (int)lround(r));
-}
-
-/* One closed-loop step for a fresh sensor frame; camera says whether a fresh image came with it. */
-static int robot_step(session *ss, const uint8_t raw[PM_REFLEX_N], uint8_t seq, int camera)
-{
-    double e;
-    int seen;
-    pm_reflex_observe(&ss->reflex, raw); /* running extremes keep tracking light changes */
-    if (pm_reflex_error(&ss->reflex, raw, &e, &seen))
-        return 0;
-    pm_loop_output out = {0};
-    double r = 0;
-    int learned = 0;
-    if (camera) {
-        pm_loop_input in = {.error = e, .predictors = ss->pred, .line_seen = seen};
-        const pm_config *c = &ss->s->net;
-        if (c->rule == PM_CFG_RULE_PM || c->rule == PM_CFG_RULE_CHAINED) {
-            pm_grid_curvature(&ss->s->grid, ss->pred, c->relevance_threshold, &in.relevance);
-            in.relevance_given = 1;
-        }
-        /* learn only when the previous step was a fresh, full step: its stored activations belong to now - 1 */
-        learned = ss->prev_ok && c->rule != PM_CFG_RULE_REFLEX;
-        pm_loop_set_learning(ss->loop, learned);
-        pm_status st = pm_loop_step(ss->loop, &in, &out);
-        if (st) {
-            pm_cli_error(CMD, "step %ld: loop refused the step: %s; halting", ss->steps, pm_status_str(st));
-            return -1;
-        }
-        r = out.relevance;
-        ss->prev_ok = 1;
-    } else {
-        /* camera late or lost: reflex only, no learning, and the next step may not learn either */
-        out.steering = e;
-        out.left = ss->s->net.speed + e;
-        out.right = ss->s->net.speed - e;
-        ss->prev_ok = 0;
-        ss->late_frames++;
-    }
-    ss->learned += learned;
-    drive(ss, out.left, out.right);
-    log_row(ss, e, r, &out, learned, camera, seq);
-    ss->steps++;
-    return 0;
-}
-
-/* Waits until the absolute monotonic time t_ms (replay pacing); returns early on a signal. */
-static void sleep_until(long long t_ms)
-{
-    struct timespec ts = {(time_t)(t_ms / 1000), (long)(t_ms % 1000) * 1000000L};
-    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
-
-/* Gets the next camera frame; 1 fresh, 0 late/lost, -1 end of replay. Paces a replay at fps. */
-/* A vanished camera device is reopened at most once a second (same rule as the serial device). 1 if open. */
-static int camera_available(session *ss, double period)
-{
-    if (ss->cam)
-        return 1;
-    long long now = now_ms();
-    if (now - ss->camera_retry_ms >= 1000) {
-        ss->camera_retry_ms = now;
-        if (!pm_camera_open(ss->s->camera, ss->s->width, ss->s->height, &ss->cam)) {
-            fprintf(stderr, "primod robot: camera %s reopened\n", ss->s->camera);
-            ss->camera_err_said = 0;
-            return 1;
-        }
-    }
-    sleep_until(now + (long long)lround(period)); /* keep the pace while steering on the reflex alone */
-    return 0;
-}
-
-static int next_frame(session *ss, long long *next_tick)
-{
-    const double period = 1000.0 / ss->s->fps;
-    pm_camera_result res = PM_CAMERA_LATE;
-    if (ss->o->frames) {
-        sleep_until(*next_tick);
-        long long now = now_ms();
-        *next_tick += (long long)lround(period);
-        if (*next_tick < now)
-            *next_tick = now; /* behind schedule: no burst to catch up */
-    } else if (!camera_available(ss, period)) {
-        return 0;
-    }
-    pm_status st = pm_camera_grab(ss->cam, ss->o->frames ? 0 : (int)lround(2 * period), ss->image, &res);
-    if (st == PM_ERR_IO && !ss->o->frames) {
-        if (!ss->camera_err_said)
-            fprintf(stderr, "primod robot: camera %s lost; steering on the reflex alone, no learning, "
-                    "retrying every second\n", ss->s->camera);
-        ss->camera_err_said = 1;
-        pm_camera_destroy(ss->cam);
-        ss->cam = NULL;
-        ss->camera_retry_ms = now_ms();
-        return 0;
-    }
-    if (res == PM_CAMERA_END)
-        return -1;
-    if (res != PM_CAMERA_FRAME)
-        return 0; /* late, or an unreadable replay image: this step does not learn */
-    pm_grid_compute(&ss->s->grid, ss->image, ss->pred);
-    return 1;
-}
-
-static int run_session(session *ss)
-{
-    long long next_tick = now_ms();
-    ss->t0_ms = next_tick;
-    while (!stop_requested && !(ss->o->max_steps && ss->steps >= ss->o->max_steps)) {
-        int camera = next_frame(ss, &next_tick);
-        if (camera < 0)
-            break; /* replay finished */
-        unsigned ev = 0;
-        pm_link_poll(ss->link, now_ms(), &ev);
-        report_events(ss, ev);
-        uint8_t raw[PM_REFLEX_N], seq = 0;
-        if (!pm_link_take_sensors(ss->link, raw, &seq)) {
-            ss->stale_skips++; /* nothing fresh from the robot: no step, nothing learned */
-            ss->prev_ok = 0;
-            continue;
-        }
-        if (robot_step(ss, raw, seq, camera))
-            return -1;
-    }
-    return 0;
-}
-
-static int calibrate(session *ss)
-{
-    long long last_print = now_ms();
-    long frames = 0;
-    pm_reflex_init(&ss->reflex, &ss->s->reflex); /* extremes from what the sensors show now, not the config's */
-    fprintf(stderr, "primod robot: calibrating; move the robot so every sensor sees line and floor, then Ctrl-C\n");
-    while (!stop_requested && !(ss->o->max_steps && frames >= ss->o->max_steps)) {
-        unsigned ev = 0;
-        pm_link_poll(ss->link, now_ms(), &ev);
-        report_events(ss, ev);
-        uint8_t raw[PM_REFLEX_N];
-        if (pm_link_take_sensors(ss->link, raw, NULL)) {
-            pm_reflex_observe(&ss->reflex, raw);
-            frames++;
-        }
-        if (now_ms() - last_print >= 1000) {
-            last_print = now_ms();
-            fprintf(stderr, "span:");
-            for (int i = 0; i < PM_REFLEX_N; i++)
-                fprintf(stderr, " %3.0f", fmax(0, ss->reflex.white[i] - ss->reflex.black[i]));
-            fprintf(stderr, "%s\n", pm_reflex_calibrated(&ss->reflex) ? "  (calibrated)" : "");
-        }
-        sleep_until(now_ms() + 5);
-    }
-    if (frames == 0) {
-        pm_cli_error(CMD, "no sensor frame came from %s: nothing to calibrate from", ss->s->device);
-        return 1;
-    }
     printf("[reflex]\nblack =");
     for (int i = 0; i < PM_REFLEX_N; i++)
-        printf("%s %g", i ? "," : "", ss->reflex.black[i]);
+        printf("%s %g", i ? "," : "", sum->black[i]);
     printf("\nwhite =");
     for (int i = 0; i < PM_REFLEX_N; i++)
-        printf("%s %g", i ? "," : "", ss->reflex.white[i]);
+        printf("%s %g", i ? "," : "", sum->white[i]);
     printf("\n");
-    if (!pm_reflex_calibrated(&ss->reflex)) {
-        fprintf(stderr, "primod robot: not every weighted sensor moved by [reflex] min_span = %g: calibrate again\n",
-                ss->reflex.cfg.min_span);
-        return 1;
-    }
-    return 0;
 }
 
-static int open_devices(session *ss)
+static void print_summary(const pm_robot_summary *sum)
 {
-    const robot_settings *s = ss->s;
-    pm_status st = pm_link_open(s->device, &s->link, now_ms(), &ss->link);
-    if (st) {
-        pm_cli_error(CMD, "serial device %s: %s", s->device, st == PM_ERR_IO ? strerror(errno) : pm_status_str(st));
-        return -1;
-    }
-    if (ss->o->calibrate)
-        return 0;
-    st = ss->o->frames ? pm_camera_open_dir(ss->o->frames, &ss->cam)
-                       : pm_camera_open(s->camera, s->width, s->height, &ss->cam);
-    if (st) {
-        pm_cli_error(CMD, "camera %s: %s", ss->o->frames ? ss->o->frames : s->camera,
-                     st == PM_ERR_FORMAT ? (ss->o->frames ? "no readable PGM/PNG image" : "no grey/YUYV mode at "
-                                            "that size") : pm_status_str(st));
-        return -1;
-    }
-    if (pm_camera_width(ss->cam) != s->width || pm_camera_height(ss->cam) != s->height) {
-        pm_cli_error(CMD, "camera images are %dx%d, [camera] says %dx%d", pm_camera_width(ss->cam),
-                     pm_camera_height(ss->cam), s->width, s->height);
-        return -1;
-    }
-    return 0;
-}
-
-static int finish(session *ss, int rc)
-{
-    /* halt first: whatever else fails, the wheels stop */
-    if (ss->link)
-        pm_link_halt(ss->link);
-    if (ss->o->save_model && ss->loop && pm_loop_net(ss->loop)) {
-        pm_status st = pm_net_save(pm_loop_net(ss->loop), ss->o->save_model);
-        if (st) {
-            pm_cli_error(CMD, "--save-model %s: %s", ss->o->save_model, pm_status_str(st));
-            rc = rc ? rc : 1;
-        }
-    }
-    if (close_log(ss))
-        rc = rc ? rc : 1;
-    if (ss->link && !ss->o->calibrate) {
-        pm_link_stats st = pm_link_get_stats(ss->link);
-        fprintf(stderr,
-                "primod robot: %ld steps (%ld learned, %ld with a late camera frame), %ld frames without fresh "
-                "sensors; link: %lu sensor frames, %lu bad CRC, %lu bad length, %lu missed, %lu stalls, "
-                "%lu reconnects\n", ss->steps, ss->learned, ss->late_frames, ss->stale_skips, st.frames, st.bad_crc,
-                st.bad_len, st.seq_gaps, st.stalls, st.reconnects);
-    }
-    pm_link_close(ss->link);
-    pm_camera_destroy(ss->cam);
-    pm_loop_destroy(ss->loop);
-    free(ss->image);
-    free(ss->pred);
-    return rc;
+    const pm_link_stats *st = &sum->link;
+    fprintf(stderr,
+            "primod robot: %ld steps (%ld learned, %ld with a late camera frame), %ld frames without fresh "
+            "sensors; link: %lu sensor frames, %lu bad CRC, %lu bad length, %lu missed, %lu stalls, "
+            "%lu reconnects\n", sum->steps, sum->learned, sum->late_frames, sum->stale_skips, st->frames,
+            st->bad_crc, st->bad_len, st->seq_gaps, st->stalls, st->reconnects);
 }
 
 int pm_cmd_robot(int argc, char **argv)
 {
-    static robot_settings s; /* large (paths, net config): static storage, not the stack */
-    robot_options o;
-    settings_defaults(&s);
-    int rc = parse_args(argc, argv, &s, &o);
+    static pm_robot_settings s; /* large (paths, net config): static storage, not the stack */
+    pm_robot_options o;
+    pm_robot_summary sum;
+    char err[PM_CFG_ERR_MAX];
+    pm_robot_settings_defaults(&s);
+    int rc = pm_robot_parse_args(argc, argv, &s, &o, err);
     if (rc == 1) {
         usage(stdout);
         return 0;
     }
-    if (rc)
-        return rc;
-    if (o.save_model && s.net.rule == PM_CFG_RULE_REFLEX) {
-        pm_cli_error(CMD, "--save-model: the reflex rule has no network");
-        return 2;
-    }
-    session ss = {.s = &s, .o = &o};
-    pm_reflex_init(&ss.reflex, &s.reflex);
-    if (s.n_black && s.n_white && pm_reflex_set_calibration(&ss.reflex, s.black, s.white)) {
-        pm_cli_error(CMD, "[reflex] black/white: values must lie in 0..255");
-        return 2;
-    }
-    if (!o.calibrate && !pm_reflex_calibrated(&ss.reflex)) {
-        pm_cli_error(CMD, "the light sensors are not calibrated: run `primod robot --calibrate` and put its "
-                     "[reflex] black/white lines into the config");
-        return 2;
-    }
-    char err[PM_CFG_ERR_MAX];
-    if (!o.calibrate && make_loop(&ss, err)) {
+    if (rc) {
         pm_cli_error(CMD, "%s", err);
-        return finish(&ss, 2);
+        return rc;
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -778,18 +86,12 @@ int pm_cmd_robot(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     stop_requested = 0;
-    if (open_devices(&ss))
-        return finish(&ss, 1);
-    if (o.calibrate)
-        return finish(&ss, calibrate(&ss));
-    ss.image = malloc((size_t)s.width * (size_t)s.height);
-    ss.pred = calloc((size_t)pm_grid_n_predictors(&s.grid), sizeof(double));
-    if (!ss.image || !ss.pred) {
-        pm_cli_error(CMD, "out of memory");
-        return finish(&ss, 1);
-    }
-    if (open_log(&ss))
-        return finish(&ss, 1);
-    rc = run_session(&ss) ? 1 : 0;
-    return finish(&ss, rc);
+    rc = pm_robot_session(&s, &o, &stop_requested, &sum, err);
+    if (o.calibrate && !rc)
+        print_calibration(&sum);
+    if (!o.calibrate && sum.have_link)
+        print_summary(&sum);
+    if (rc)
+        pm_cli_error(CMD, "%s", err);
+    return rc;
 }

@@ -22,7 +22,7 @@ static void run_help(FILE *f)
             "  --log FILE.tsv         one row per step: step x y heading(deg) E R steering left right o1..oM\n"
             "                         d1..dL (||W^l - W^l_0|| of every layer, recomputed every step)\n"
             "  --save-model FILE      save the network at the end\n"
-            "  --load-model FILE      start from a saved network (shape must match the config)\n"
+            "  --load-model FILE      start from a saved network (refused, naming keys, unless it fits the config)\n"
             "  --help                 this text\n"
             "A run stopped by a signal prints \"interrupted\": true (merge leaves it out); progress shows on a\n"
             "terminal once a run has taken 3 s.\n\n"
@@ -44,14 +44,15 @@ int pm_cmd_run(int argc, char **argv)
     char err[PM_CFG_ERR_MAX];
     pm_run_result res;
     memset(&res, 0, sizeof res);
+    const volatile sig_atomic_t *stop = NULL;
     int rc = pm_run_parse_args(argc, argv, &opt, &json, err);
     if (!rc) {
-        opt.stop = pm_cli_catch_stop_signals();
+        opt.stop = stop = pm_cli_catch_stop_signals();
         rc = pm_run(&opt, &res, err);
     }
     if (rc && !res.rule[0]) {   /* nothing ran */
-        pm_cli_error(cmd, "%s", err);
-        return rc;
+        pm_cli_error(cmd, "%s", err);   /* a signal during set-up ends it too: the shell sees 128 + signal */
+        return stop && *stop ? 128 + *stop : rc;
     }
     /* the result is printed even when the log or model could not be written afterwards (then exit 1) */
     pm_json j;

@@ -1,4 +1,5 @@
 /* primod command-line tool: dispatches to the subcommands in tools/cmd_*.c. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,16 @@ static void usage(FILE *f)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* Results go to stdout: a failed write (full disk, /dev/full, closed pipe) must not pass silently as exit 0/1. */
+static int check_stdout(const char *cmd, int rc)
+{
+    errno = 0;
+    if (!fflush(stdout) && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "primod %s: cannot write the results to stdout: %s\n", cmd, strerror(errno ? errno : EIO));
+    return rc ? rc : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -50,7 +61,7 @@ int main(int argc, char **argv)
     pm_cli_install_notify();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return commands[i].fn(argc - 1, argv + 1);
+            return check_stdout(commands[i].name, commands[i].fn(argc - 1, argv + 1));
     fprintf(stderr, "primod: unknown command '%s' (primod --help lists them)\n", argv[1]);
     return 2;
 }

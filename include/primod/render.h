@@ -38,6 +38,9 @@ int pm_trace_append(pm_trace *t, const pm_runner_step_info *s, const double *dis
  * degrees; lines starting with '#' are comments). Returns 0, or -1 with one line in err (PM_CFG_ERR_MAX bytes):
  * cannot open, missing column, bad number (with the line number), no data rows. Free with pm_trace_destroy. */
 int pm_trace_read_log(const char *path, pm_trace **out, char *err);
+/* Same from memory (data: size bytes; name is used in messages). Files are refused unless regular (or a pipe)
+ * and at most PM_FILE_MAX_LOG bytes with lines of at most PM_FILE_MAX_LOG_LINE bytes (primod/files.h). */
+int pm_trace_read_log_mem(const void *data, size_t size, const char *name, pm_trace **out, char *err);
 
 /* Reads the configuration a `primod run --log` TSV carries in its leading '#' lines (PM_RUN_LOG_MAGIC, then
  * "# config section.key=value" per key) into *cfg, starting from the paper defaults; other '#' lines are

@@ -40,10 +40,29 @@ typedef struct {
  * number of layers). The robot overrides the predictor layout and lost_steps afterwards. */
 void pm_config_loop_config(const pm_config *cfg, int *sizes, pm_loop_config *l);
 
+/* Compares a saved model with the network cfg describes (n_inputs: what the loop feeds it, normally
+ * predictor_rows x predictor_count x filter.n): input count, hidden widths, outputs, activation, bias (the
+ * initialisation and seed no longer matter once a model exists). Returns the number of differences and lists
+ * each, naming the config key and both values, "; "-separated in msg (n bytes; "" when they match). */
+int pm_config_model_diff(const pm_config *cfg, int n_inputs, const pm_net *net, char *msg, size_t n);
+
+/* Loads a model file (a regular file of at most PM_FILE_MAX_MODEL bytes) and, when cfg is not NULL, refuses it
+ * unless pm_config_model_diff finds no difference (against names what cfg is in the message: "config", "log's
+ * configuration"). Returns PM_EXIT_OK with *out set, or PM_EXIT_USAGE / PM_EXIT_FAILURE (no memory) with one
+ * line naming the file in err (PM_CFG_ERR_MAX bytes). */
+int pm_model_load(const char *path, const pm_config *cfg, int n_inputs, const char *against, pm_net **out,
+                  char *err);
+
 /* Builds everything: checks cfg, resolves the track (built-in name or PNG path), places the robot, loads a
  * model (load_model may be NULL). Returns PM_EXIT_OK, or PM_EXIT_USAGE (bad config, track, start, model) /
  * PM_EXIT_FAILURE (no memory) with one line in err (PM_CFG_ERR_MAX bytes). Free with pm_runner_destroy. */
 int pm_runner_create(const pm_config *cfg, const char *load_model, pm_runner **out, char *err);
+/* Same, stoppable: the long parts of the set-up (drawing or loading the track, blurring the sensor maps) poll
+ * *stop (may be NULL; a signal handler's flag) and give up soon after it becomes nonzero: PM_EXIT_FAILURE with
+ * "...: stopped by a signal during set-up" in err. Worlds and sensor maps above PM_SETUP_MAX_BYTES (setup.h) are
+ * refused with PM_EXIT_USAGE naming world.ppu, the image size and the sigmas. */
+int pm_runner_create_ex(const pm_config *cfg, const char *load_model, const volatile sig_atomic_t *stop,
+                        pm_runner **out, char *err);
 void pm_runner_destroy(pm_runner *r);   /* NULL does nothing */
 /* One closed-loop step: sense, loop step (learn, filter, forward, steer), move. Returns 0, or -1 once the run
  * has ended (success with stop_on_success, lost, diverged, max_steps): then nothing happens. */

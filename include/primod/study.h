@@ -42,11 +42,14 @@ typedef struct {
     int runs, ok;                            /* evaluation runs and successes */
     double ok_lo, ok_hi;                     /* Wilson 95% interval of the success rate */
     double step_median, step_q1, step_q3;    /* success step of the successful runs */
-    double ei_median, ei_q1, ei_q3;          /* error integral, all runs */
+    int lost, diverged;                      /* evaluation runs that lost the line / whose learner diverged */
+    int n_ei;                                /* runs in ei: those that neither lost the line nor diverged (a
+                                              * lost run's integral stops early and is not comparable) */
+    double ei_median, ei_q1, ei_q3;          /* error integral of those n_ei runs */
     double ei_ci_lo, ei_ci_hi;               /* distribution-free ~95% interval of that median (order statistics) */
     double final_err;                        /* mean over runs of the last-window mean |E| */
     double *censored;                        /* (runs) success step, or max_steps for a failed run */
-    double *ei;                              /* (runs) error integrals */
+    double *ei;                              /* (n_ei) error integrals of the runs that kept the line */
     int n_layers;
     double layer_rms[PM_RUN_MAX_LAYERS];     /* median over runs of ||W^l - W^l_0|| / sqrt(weights of l) */
     int track_runs[PM_STUDY_MAX_TRACKS], track_ok[PM_STUDY_MAX_TRACKS];

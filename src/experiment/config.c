@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "primod/files.h"
+#include "primod/net.h"
+
 /* ---- default learning rates per rule: THE one place to change them (SPEC §6; keep configs/ in step) ----
  * Each rule's best rate on the study preset (speed 60), from a sweep of one rate per decade (BP 1e-3..10, sign
  * rules 1e-6..1e-1) on seeds 1001-1005 of the paper track, best = most successes, then lowest median error
@@ -62,7 +65,8 @@ static const key_def keys[] = {
     NUM("sensors", "predictor_rows", K_INT, predictor_rows, "3", 1, PM_CFG_MAX_ROWS, "look-ahead rows"),
     NUM("sensors", "predictor_x0", K_DOUBLE, predictor_x0, "11", -100, 1000, "x of the nearest row, units"),
     NUM("sensors", "predictor_dx", K_DOUBLE, predictor_dx, "1", 0, 1000, "x step between rows, units"),
-    NUM("sensors", "predictor_count", K_INT, predictor_count, "48", 1, 10000, "predictor sensors per row"),
+    NUM("sensors", "predictor_count", K_INT, predictor_count, "48", 1, 4096,   /* the simulator's row limit */
+        "predictor sensors per row"),
     NUM("sensors", "predictor_spacing", K_DOUBLE, predictor_spacing, "0.25", 0.001, 100, "lateral spacing, units"),
     NUM("sensors", "predictor_sigma", K_DOUBLE, predictor_sigma, "0.5", 0.01, 10, "predictor footprint sigma"),
     NUM("sensors", "line_threshold", K_DOUBLE, line_threshold, "0.25", 0, 1,
@@ -234,17 +238,22 @@ static int parse_number(const key_def *k, const char *s, int ints, double *out, 
     double x;
     if (ints) {
         long l;
-        if (pm_parse_long(s, &l)) {
+        /* "1e12" is an integer too (the ranges print that way): accepted when the number is integral */
+        if (!pm_parse_long(s, &l))
+            x = (double)l;
+        else if (pm_parse_double(s, &x) || x != floor(x) || fabs(x) > 9e15) {
             snprintf(problem, n, "not an integer");
             return -1;
         }
-        x = (double)l;
     } else if (pm_parse_double(s, &x)) {
         snprintf(problem, n, "not a number");
         return -1;
     }
     if (!in_range(k, x)) {
-        snprintf(problem, n, "out of range [%g, %g]", k->min, k->max);
+        if (ints)
+            snprintf(problem, n, "out of range [%.0f, %.0f]", k->min, k->max);
+        else
+            snprintf(problem, n, "out of range [%g, %g]", k->min, k->max);
         return -1;
     }
     *out = x;
@@ -504,17 +513,40 @@ static int ini_handler_fn(void *user, const char *section, const char *name, con
     return 0;
 }
 
-/* Turns inih's result into a message naming the file and line. */
-static int ini_result(int rc, const ini_ctx *ctx, const char *name, pm_config *cfg, char *err)
+/* Copies line no (from 1) of text into buf (n bytes), without its newline; "" past the end. */
+static void text_line(const char *text, int no, char *buf, size_t n)
+{
+    for (int i = 1; i < no && text; i++) {
+        text = strchr(text, '\n');
+        if (text)
+            text++;
+    }
+    size_t len = text ? strcspn(text, "\r\n") : 0;
+    snprintf(buf, n, "%.*s", (int)(len < n - 1 ? len : n - 1), text ? text : "");
+}
+
+/* Turns inih's result into a message naming the file and line. inih reports the first line with any error,
+ * its own (a bad section header, a line that is no "key = value") or the handler's, so the line itself is looked
+ * at to say which: a bad header is not mistaken for the key errors that follow it. */
+static int ini_result(int rc, const ini_ctx *ctx, const char *text, const char *name, pm_config *cfg, char *err)
 {
     if (rc == 0) {
         *cfg = ctx->cfg;
         return 0;
     }
+    char line[128];
+    text_line(text, rc, line, sizeof line);
+    const char *p = line + strspn(line, " \t");
     if (rc == -1)
         snprintf(err, PM_CFG_ERR_MAX, "%.300s: cannot open: %s", name, strerror(errno));
     else if (rc == -2)
         snprintf(err, PM_CFG_ERR_MAX, "%.300s: out of memory", name);
+    else if (*p == '[')
+        snprintf(err, PM_CFG_ERR_MAX, "%.200s:%d: malformed section header '%.100s' (expected [section])", name, rc,
+                 p);
+    else if (!strpbrk(p, "=:"))
+        snprintf(err, PM_CFG_ERR_MAX, "%.200s:%d: syntax error '%.100s' (expected [section] or key = value)", name,
+                 rc, p);
     else if (ctx->err[0])
         snprintf(err, PM_CFG_ERR_MAX, "%.200s:%d: %.380s", name, rc, ctx->err);
     else
@@ -524,25 +556,11 @@ static int ini_result(int rc, const ini_ctx *ctx, const char *name, pm_config *c
 
 int pm_config_load_file(pm_config *cfg, const char *path, char *err)
 {
-    ini_ctx *ctx = calloc(1, sizeof *ctx);
-    if (!ctx) {
-        snprintf(err, PM_CFG_ERR_MAX, "%.300s: out of memory", path);
+    char *text;
+    if (pm_file_read(path, PM_FILE_MAX_INI, "config file (INI)", &text, NULL, err))
         return -1;
-    }
-    ctx->cfg = *cfg;
-    errno = 0;
-    FILE *f = fopen(path, "r");
-    int rc = f ? ini_parse_file(f, ini_handler_fn, ctx) : -1;
-    if (f && ferror(f)) { /* e.g. a directory: fopen succeeds, every read fails (EISDIR), inih saw no line */
-        snprintf(err, PM_CFG_ERR_MAX, "%.300s: cannot read: %s", path, strerror(errno));
-        fclose(f);
-        free(ctx);
-        return -1;
-    }
-    if (f)
-        fclose(f);
-    int r = ini_result(rc, ctx, path, cfg, err);
-    free(ctx);
+    int r = pm_config_load_string(cfg, text, path, err);
+    free(text);
     return r;
 }
 
@@ -555,9 +573,58 @@ int pm_config_load_string(pm_config *cfg, const char *text, const char *name, ch
     }
     ctx->cfg = *cfg;
     int rc = ini_parse_string(text, ini_handler_fn, ctx);
-    int r = ini_result(rc, ctx, name, cfg, err);
+    int r = ini_result(rc, ctx, text, name, cfg, err);
     free(ctx);
     return r;
+}
+
+/* The limits the parts (pm_filter, pm_net) apply when they are built, checked here so that the message names the
+ * key, its value and the reason instead of the part's bare "invalid argument". Kept equal to the parts' own
+ * constants: PM_NET_MAX_WIDTH / PM_NET_MAX_WEIGHTS (net.h) and the resonator's settling cap (src/core/filter.c). */
+#define PM_CFG_FILTER_SETTLE_MAX 1000000.0   /* PM_FILTER_GAIN_MAX_STEPS of src/core/filter.c */
+
+static int check_parts(const pm_config *cfg, char *err)
+{
+    if (cfg->filter_kind == PM_CFG_FILTER_RESONATOR) {
+        /* pm_resonator_design: the slowest resonator (f = 1/t_max, SPEC §4) must settle within the cap:
+         * s = 2 pi f / (2 q), steps = ceil(16 ln 10 / s) + 10 */
+        double s = 2.0 * acos(-1.0) / cfg->t_max / (2.0 * cfg->q);
+        double steps = ceil(16.0 * log(10.0) / s) + 10.0;
+        if (steps > PM_CFG_FILTER_SETTLE_MAX) {
+            snprintf(err, PM_CFG_ERR_MAX, "[filter] t_max = %g with q = %g: the slowest resonator needs %.0f steps "
+                     "to settle, above the limit of %.0f (lower t_max or q)", cfg->t_max, cfg->q, steps,
+                     PM_CFG_FILTER_SETTLE_MAX);
+            return -1;
+        }
+    }
+    if (cfg->rule == PM_CFG_RULE_REFLEX)
+        return 0;   /* no network is built */
+    long long inputs = (long long)cfg->predictor_rows * cfg->predictor_count * cfg->filter_n;
+    if (inputs > PM_NET_MAX_WIDTH) {
+        snprintf(err, PM_CFG_ERR_MAX, "[filter] n = %d: %d predictor rows x %d sensors x %d filters = %lld network "
+                 "inputs, above the limit of %d (lower [sensors] predictor_rows / predictor_count or [filter] n)",
+                 cfg->filter_n, cfg->predictor_rows, cfg->predictor_count, cfg->filter_n, inputs, PM_NET_MAX_WIDTH);
+        return -1;
+    }
+    long long weights = 0, prev = inputs;
+    int n_hidden = cfg->n_hidden > 0 ? cfg->n_hidden : cfg->hidden_layers;
+    for (int l = 0; l <= n_hidden; l++) {
+        long long n = l == n_hidden ? cfg->outputs : cfg->n_hidden > 0 ? cfg->hidden[l] : cfg->hidden_width;
+        weights += n * (prev + (cfg->bias != 0));
+        prev = n;
+    }
+    if (weights > PM_NET_MAX_WEIGHTS) {
+        char what[PM_CFG_PATH_MAX];
+        if (cfg->n_hidden > 0)
+            pm_config_get(cfg, "network", "hidden", what, sizeof what);
+        else
+            snprintf(what, sizeof what, "%d (hidden_layers = %d)", cfg->hidden_width, cfg->hidden_layers);
+        snprintf(err, PM_CFG_ERR_MAX, "[network] %s = %.200s: the network would have %lld weights (with %lld inputs), "
+                 "above the limit of %ld", cfg->n_hidden > 0 ? "hidden" : "hidden_width", what, weights, inputs,
+                 (long)PM_NET_MAX_WEIGHTS);
+        return -1;
+    }
+    return 0;
 }
 
 int pm_config_check(const pm_config *cfg, char *err)
@@ -584,7 +651,7 @@ int pm_config_check(const pm_config *cfg, char *err)
         snprintf(err, PM_CFG_ERR_MAX, "[run] warmup + window + hold: too large");
         return -1;
     }
-    return 0;
+    return check_parts(cfg, err);
 }
 
 int pm_config_get(const pm_config *cfg, const char *section, const char *key, char *buf, size_t n)
@@ -620,8 +687,9 @@ void pm_config_print_keys(FILE *f)
             snprintf(range, sizeof range, "%s", k->choices);
         else if (k->type == K_BOOL)
             snprintf(range, sizeof range, "true|false");
-        else if (k->type == K_DOUBLE || k->type == K_INT || k->type == K_LONG || k->type == K_DLIST ||
-                 k->type == K_ILIST)
+        else if (k->type == K_INT || k->type == K_LONG || k->type == K_ILIST)
+            snprintf(range, sizeof range, "[%.0f, %.0f]", k->min, k->max);   /* integers print whole */
+        else if (k->type == K_DOUBLE || k->type == K_DLIST)
             snprintf(range, sizeof range, "[%g, %g]", k->min, k->max);
         fprintf(f, "  %-30s %-10s %-22s %s\n", name, *k->def ? k->def : "\"\"", range, k->help);
     }

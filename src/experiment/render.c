@@ -1,14 +1,16 @@
 /* The recorded time course of one run: growing arrays, the TSV log reader, and the per-run pictures (SPEC §6). */
-#define _POSIX_C_SOURCE 200809L  /* getline, mkdir, access */
+#define _POSIX_C_SOURCE 200809L  /* fmemopen, mkdir, access */
 #include "primod/render.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "primod/files.h"
 #include "primod/plot.h"
 
 #define N_SERIES_ARRAYS 8   /* step x y heading error abs_error relevance steering */
@@ -145,21 +147,76 @@ static int parse_row(char *line, int n_cols, double *vals)
     return i == n_cols ? 0 : -1;
 }
 
-static int read_rows(FILE *f, const char *path, const log_columns *c, long line_no, pm_trace *t, char *err)
+/* An open log, read line by line with a bounded line length and total size (PM_FILE_MAX_LOG_LINE,
+ * PM_FILE_MAX_LOG): its '#' header first (read_header), then the column line and rows. */
+typedef struct {
+    FILE *f;
+    const char *path;
+    char *line;          /* the current line (owned, PM_FILE_MAX_LOG_LINE + 2 bytes); after read_header the
+                          * column line */
+    long total;          /* bytes read so far */
+    long line_no;        /* number of the current line, from 1 */
+    int have_line;       /* line holds a line that is not a comment */
+    int magic;           /* the file opened with PM_RUN_LOG_MAGIC: the header carries the configuration */
+    int failed;          /* a read failed (message in err) */
+} log_reader;
+
+static int log_start(log_reader *r, FILE *f, const char *path, char *err)
 {
-    char *line = NULL;
-    size_t cap = 0;
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->f = f;
+    if (!f || !(r->line = malloc(PM_FILE_MAX_LOG_LINE + 2))) {
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: out of memory", path);
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    return 0;
+}
+
+static int log_open(log_reader *r, const char *path, char *err)
+{
+    FILE *f = pm_file_open(path, PM_FILE_MAX_LOG, "run log", NULL, err);
+    return f ? log_start(r, f, path, err) : -1;
+}
+
+static void log_close(log_reader *r)
+{
+    free(r->line);
+    fclose(r->f);
+}
+
+/* Next line into r->line: 1, 0 at the end, -1 (too long, too much, unreadable) with the message in err. */
+static int log_next(log_reader *r, char *err)
+{
+    int got = pm_file_getline(r->f, r->line, PM_FILE_MAX_LOG_LINE + 2, &r->total, PM_FILE_MAX_LOG, r->path,
+                              r->line_no + 1, "run log", err);
+    if (got == 0 && ferror(r->f)) {
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: cannot read: %s", r->path, strerror(errno));
+        got = -1;
+    }
+    if (got < 0)
+        r->failed = 1;
+    if (got > 0)
+        r->line_no++;
+    return got;
+}
+
+static int read_rows(log_reader *r, const log_columns *c, pm_trace *t, char *err)
+{
+    const char *path = r->path;
     double *vals = malloc((size_t)c->n_cols * sizeof *vals);
-    int rc = vals ? 0 : -1;
+    int rc = vals ? 0 : -1, got = 0;
     if (!vals)
         snprintf(err, PM_CFG_ERR_MAX, "out of memory");
     const double rad = acos(-1.0) / 180.0;   /* the log writes the heading in degrees */
-    while (!rc && getline(&line, &cap, f) > 0) {
-        line_no++;
+    while (!rc && (got = log_next(r, err)) > 0) {
+        char *line = r->line;
         if (line[0] == '#' || line[0] == '\n')
             continue;
         if (parse_row(line, c->n_cols, vals)) {
-            snprintf(err, PM_CFG_ERR_MAX, "%.300s:%ld: expected %d numbers separated by tabs", path, line_no,
+            snprintf(err, PM_CFG_ERR_MAX, "%.300s:%ld: expected %d numbers separated by tabs", path, r->line_no,
                      c->n_cols);
             rc = -1;
             break;
@@ -176,7 +233,8 @@ static int read_rows(FILE *f, const char *path, const log_columns *c, long line_
             rc = -1;
         }
     }
-    free(line);
+    if (got < 0)
+        rc = -1;
     free(vals);
     if (!rc && t->n == 0) {
         snprintf(err, PM_CFG_ERR_MAX, "%.300s: no data rows", path);
@@ -208,46 +266,12 @@ static int apply_config_line(const char *path, long line_no, char *line, pm_conf
     return 0;
 }
 
-/* An open log, read line by line: its '#' header first (read_header), then the column line and rows. */
-typedef struct {
-    FILE *f;
-    const char *path;
-    char *line;          /* the current line (owned, getline buffer); after read_header the column line */
-    size_t cap;
-    long line_no;        /* number of the current line, from 1 */
-    int have_line;       /* line holds a line that is not a comment */
-    int magic;           /* the file opened with PM_RUN_LOG_MAGIC: the header carries the configuration */
-} log_reader;
-
-static int log_open(log_reader *r, const char *path, char *err)
-{
-    memset(r, 0, sizeof *r);
-    r->path = path;
-    if (!(r->f = fopen(path, "r"))) {
-        snprintf(err, PM_CFG_ERR_MAX, "%.300s: %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen accepts a directory; reads then fail */
-        snprintf(err, PM_CFG_ERR_MAX, "%.300s: %s", path, strerror(EISDIR));
-        fclose(r->f);
-        return -1;
-    }
-    return 0;
-}
-
-static void log_close(log_reader *r)
-{
-    free(r->line);
-    fclose(r->f);
-}
-
 /* Reads the '#' lines up to the column line; with cfg, applies the configuration they carry (see
  * pm_trace_read_log_config). Returns 0 or -1 with the message in err. */
 static int read_header(log_reader *r, pm_config *cfg, char *err)
 {
-    while (getline(&r->line, &r->cap, r->f) > 0) {
-        r->line_no++;
+    int got;
+    while ((got = log_next(r, err)) > 0) {
         if (r->line[0] != '#') {
             r->have_line = 1;
             return 0;
@@ -264,6 +288,32 @@ static int read_header(log_reader *r, pm_config *cfg, char *err)
             return -1;
         }
     }
+    return got;
+}
+
+/* Reads the trace from an open reader; closes it. */
+static int read_log(log_reader *r, pm_trace **out, char *err)
+{
+    const char *path = r->path;
+    int rc = -1;
+    log_columns c;
+    pm_trace *t = NULL;
+    if (read_header(r, NULL, err))   /* skips the comments: the configuration is pm_trace_read_log_config's */
+        ;
+    else if (!r->have_line)
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: empty log (no header line)", path);
+    else if (parse_header(r->line, &c, err))
+        prefix_path(path, "", err);
+    else if (pm_trace_create(c.n_layers, &t))
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
+    else
+        rc = read_rows(r, &c, t, err);
+    log_close(r);
+    if (rc) {
+        pm_trace_destroy(t);
+        return -1;
+    }
+    *out = t;
     return 0;
 }
 
@@ -272,26 +322,19 @@ int pm_trace_read_log(const char *path, pm_trace **out, char *err)
     log_reader r;
     if (log_open(&r, path, err))
         return -1;
-    read_header(&r, NULL, err);   /* skips the comments (cannot fail without cfg): the configuration is
-                                   * pm_trace_read_log_config's */
-    int rc = -1;
-    log_columns c;
-    pm_trace *t = NULL;
-    if (!r.have_line)
-        snprintf(err, PM_CFG_ERR_MAX, "%.300s: empty log (no header line)", path);
-    else if (parse_header(r.line, &c, err))
-        prefix_path(path, "", err);
-    else if (pm_trace_create(c.n_layers, &t))
-        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
-    else
-        rc = read_rows(r.f, path, &c, r.line_no, t, err);
-    log_close(&r);
-    if (rc) {
-        pm_trace_destroy(t);
+    return read_log(&r, out, err);
+}
+
+int pm_trace_read_log_mem(const void *data, size_t size, const char *name, pm_trace **out, char *err)
+{
+    log_reader r;
+    if (size == 0) {   /* fmemopen refuses an empty buffer */
+        snprintf(err, PM_CFG_ERR_MAX, "%.300s: empty log (no header line)", name);
         return -1;
     }
-    *out = t;
-    return 0;
+    if (log_start(&r, fmemopen((void *)(uintptr_t)data, size, "r"), name, err))
+        return -1;
+    return read_log(&r, out, err);
 }
 
 int pm_trace_read_log_config(const char *path, pm_config *cfg, int *found, char *err)

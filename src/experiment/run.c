@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,27 +43,43 @@ static int is_png_path(const char *track)
     return strchr(track, '/') || (n > 4 && !strcasecmp(track + n - 4, ".png"));
 }
 
-/* Builds the world: a built-in track by name, else a PNG file. */
-static int make_world(const pm_config *cfg, pm_world **out, char *err)
+/* Set-up status -> exit code and message; detail is the library's one-line reason (naming size and limit). */
+static int setup_error(pm_status st, const char *what, const char *detail, char *err)
+{
+    if (st == PM_ERR_CANCELLED)
+        snprintf(err, PM_CFG_ERR_MAX, "%.200s: stopped by a signal during set-up", what);
+    else
+        snprintf(err, PM_CFG_ERR_MAX, "%.200s: %.390s", what, detail[0] ? detail
+                 : st == PM_ERR_IO ? strerror(errno) : pm_status_str(st));
+    return st == PM_ERR_NOMEM || st == PM_ERR_CANCELLED ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
+}
+
+/* Builds the world: a built-in track by name, else a PNG file; within the memory budget, stoppable by *cancel. */
+static int make_world(const pm_config *cfg, volatile sig_atomic_t *cancel, pm_world **out, char *err)
 {
     pm_status st;
+    char detail[400] = "", what[PM_CFG_PATH_MAX + 16];
+    pm_setup opt = {.cancel = cancel, .detail = detail, .detail_size = sizeof detail};
     if (is_png_path(cfg->track)) {
-        st = pm_world_load_png(cfg->track, cfg->ppu, out);
-        if (st == PM_ERR_IO)
-            snprintf(err, PM_CFG_ERR_MAX, "track %.300s: cannot open: %s", cfg->track, strerror(errno));
-        else if (st == PM_ERR_FORMAT)
-            snprintf(err, PM_CFG_ERR_MAX, "track %.300s: not a usable PNG (damaged, too large, or no dark line on light ground)",
-                     cfg->track);
-        else if (st)
-            snprintf(err, PM_CFG_ERR_MAX, "track %.300s: %s", cfg->track, pm_status_str(st));
-        return st == PM_OK ? PM_EXIT_OK : st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
+        st = pm_world_load_png_ex(cfg->track, cfg->ppu, &opt, out);
+        snprintf(what, sizeof what, "track %.300s", cfg->track);
+        if (st == PM_ERR_LIMIT)   /* the texture's size is the image's times world.ppu: name the key too */
+            snprintf(what, sizeof what, "track %.300s at world.ppu = %g", cfg->track, cfg->ppu);
+        return st ? setup_error(st, what, detail, err) : PM_EXIT_OK;
     }
-    st = pm_world_create_builtin(cfg->track, cfg->ppu, out);
+    int w = 0, h = 0;
+    if (!pm_track_size_px(cfg->ppu, &w, &h) && pm_world_estimate_bytes(w, h, NULL) > PM_SETUP_MAX_BYTES) {
+        snprintf(err, PM_CFG_ERR_MAX, "[world] ppu = %g: the %d x %d px texture of track %.100s and one sensor map "
+                 "need %zu MiB, over the %zu MiB budget (lower world.ppu)", cfg->ppu, w, h, cfg->track,
+                 pm_world_estimate_bytes(w, h, NULL) >> 20, PM_SETUP_MAX_BYTES >> 20);
+        return PM_EXIT_USAGE;
+    }
+    st = pm_world_create_builtin_ex(cfg->track, cfg->ppu, &opt, out);
     if (st == PM_OK)
         return PM_EXIT_OK;
-    if (st == PM_ERR_NOMEM) {
-        snprintf(err, PM_CFG_ERR_MAX, "track %.300s: out of memory", cfg->track);
-        return PM_EXIT_FAILURE;
+    if (st != PM_ERR_ARG) {
+        snprintf(what, sizeof what, "track %.200s at world.ppu = %g", cfg->track, cfg->ppu);
+        return setup_error(st, what, detail, err);
     }
     int n;
     const char *const *names = pm_track_names(&n);
@@ -147,22 +164,16 @@ static int load_model(pm_runner *r, const char *path, const int *sizes, int n_la
         snprintf(err, PM_CFG_ERR_MAX, "--load-model: the reflex rule has no network");
         return PM_EXIT_USAGE;
     }
+    /* Refused, not adapted: the run's record and log header print the config, so they must be what runs
+     * (issue 13 item 1). The message names every differing key with both values. */
     pm_net *net = NULL;
-    pm_status st = pm_net_load(path, &net);
-    if (st) {
-        snprintf(err, PM_CFG_ERR_MAX, "model %.300s: %s", path,
-                 st == PM_ERR_IO ? strerror(errno) : pm_status_str(st));
-        return st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
-    }
-    int ok = pm_net_n_inputs(net) == pm_loop_n_inputs(r->loop) && pm_net_n_layers(net) == n_layers;
-    for (int i = 0; ok && i < n_layers; i++)
-        ok = pm_net_layer_size(net, i) == sizes[i];
-    ok = ok && pm_net_has_bias(net) == (r->cfg.bias != 0);
-    if (!ok || pm_loop_replace_net(r->loop, net)) {
-        snprintf(err, PM_CFG_ERR_MAX,
-                 "model %.300s: shape (%d inputs, %d layers, %d outputs) does not match the config "
-                 "(%d inputs, %d layers, %d outputs)", path, pm_net_n_inputs(net), pm_net_n_layers(net),
-                 pm_net_n_outputs(net), pm_loop_n_inputs(r->loop), n_layers, sizes[n_layers - 1]);
+    (void)sizes;
+    (void)n_layers;
+    int rc = pm_model_load(path, &r->cfg, pm_loop_n_inputs(r->loop), "config", &net, err);
+    if (rc)
+        return rc;
+    if (pm_loop_replace_net(r->loop, net)) {
+        snprintf(err, PM_CFG_ERR_MAX, "model %.300s: does not fit the loop", path);
         pm_net_destroy(net);
         return PM_EXIT_USAGE;
     }
@@ -198,6 +209,14 @@ static const char *loop_error(pm_status st)
 
 int pm_runner_create(const pm_config *cfg, const char *model, pm_runner **out, char *err)
 {
+    return pm_runner_create_ex(cfg, model, NULL, out, err);
+}
+
+int pm_runner_create_ex(const pm_config *cfg, const char *model, const volatile sig_atomic_t *stop,
+                        pm_runner **out, char *err)
+{
+    /* pm_setup takes a writable flag pointer but only reads it (setup.h) */
+    volatile sig_atomic_t *cancel = (volatile sig_atomic_t *)(uintptr_t)stop;
     if (pm_config_check(cfg, err))
         return PM_EXIT_USAGE;
     if ((cfg->rule == PM_CFG_RULE_PM || cfg->rule == PM_CFG_RULE_CHAINED) && cfg->predictor_rows < 2) {
@@ -211,15 +230,31 @@ int pm_runner_create(const pm_config *cfg, const char *model, pm_runner **out, c
         return PM_EXIT_FAILURE;
     }
     r->cfg = *cfg;
-    int rc = make_world(cfg, &r->world, err);
+    int rc = make_world(cfg, cancel, &r->world, err);
     if (rc)
         goto fail;
     pm_sim_config sc;
     sim_config(cfg, &sc);
-    pm_status st = pm_sim_create(&sc, r->world, &r->sim);
+    char detail[400] = "";
+    pm_setup opt = {.cancel = cancel, .detail = detail, .detail_size = sizeof detail};
+    int w_px, h_px;
+    double w_units, h_units;
+    pm_world_size(r->world, &w_units, &h_units);
+    w_px = (int)lround(w_units * cfg->ppu), h_px = (int)lround(h_units * cfg->ppu);
+    if (pm_world_estimate_bytes(w_px, h_px, &sc) > PM_SETUP_MAX_BYTES) {
+        /* the blurred maps (one per distinct sigma, SPEC §6) are what grows: name every key that sizes them */
+        int one = cfg->reflex_sigma == cfg->predictor_sigma;
+        snprintf(err, PM_CFG_ERR_MAX, "[world] ppu = %g with [sensors] reflex_sigma = %g and predictor_sigma = %g: "
+                 "the %d x %d px world and its %d sensor map%s need %zu MiB, over the %zu MiB budget "
+                 "(lower world.ppu%s)", cfg->ppu, cfg->reflex_sigma, cfg->predictor_sigma, w_px, h_px, one ? 1 : 2,
+                 one ? "" : "s", pm_world_estimate_bytes(w_px, h_px, &sc) >> 20, PM_SETUP_MAX_BYTES >> 20,
+                 one ? "" : ", or make the two sigmas equal to share one map");
+        rc = PM_EXIT_USAGE;
+        goto fail;
+    }
+    pm_status st = pm_sim_create_ex(&sc, r->world, &opt, &r->sim);
     if (st) {
-        snprintf(err, PM_CFG_ERR_MAX, "simulator: %s (check [robot] and [sensors])", loop_error(st));
-        rc = st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
+        rc = setup_error(st, "simulator ([world] ppu, [robot], [sensors])", detail, err);
         goto fail;
     }
     if ((rc = place_robot(r, err)))
@@ -454,7 +489,7 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
         }
     }
     pm_runner *r;
-    int rc = pm_runner_create(&opt->cfg, opt->load_model, &r, err);
+    int rc = pm_runner_create_ex(&opt->cfg, opt->load_model, opt->stop, &r, err);
     if (rc)
         return rc;
     FILE *log = NULL;
@@ -570,6 +605,13 @@ int pm_run_result_from_json(const pm_jv *v, pm_run_result *res)
         get_number(v, "lost", &lost) || get_number(v, "mean_abs_error", &res->mean_abs_error) ||
         get_number(v, "error_integral", &res->error_integral) ||
         get_number(v, "steps_per_second", &res->steps_per_second))
+        return -1;
+    /* integers in range before the casts (a cast of 1e300 or NaN to long is undefined): a record primod did not
+     * write is refused, not misread */
+    const double max_int = 9007199254740992.0;   /* 2^53: every integer up to it is exact in a double */
+    if (!(seed >= 0 && seed < 9223372036854775808.0) || !(steps >= 0 && steps <= max_int) ||
+        (ss->type == PM_JV_NUMBER && !(ss->number >= 0 && ss->number <= max_int)) ||
+        (ss->type != PM_JV_NUMBER && ss->type != PM_JV_NULL))
         return -1;
     get_number(v, "diverged", &diverged);
     double interrupted = 0;

@@ -130,7 +130,8 @@ static double median_ei(const pm_batch_slot *s, int n, const char *rule, double 
     *runs = *ok = 0;
     for (int i = 0; i < n; i++)
         if (s[i].json && !strcmp(s[i].res.rule, rule) && s[i].res.rate == rate) {
-            buf[m++] = s[i].res.error_integral;
+            if (!s[i].res.lost && !s[i].res.diverged)   /* cut short: a lost run's integral would look good */
+                buf[m++] = s[i].res.error_integral;
             (*runs)++, *ok += s[i].res.success;
         }
     double med = NAN;
@@ -278,13 +279,16 @@ static int analyse_rule(const pm_study_options *o, const pm_batch_slot *s, int n
         return -1;
     }
     double final = 0;
-    r->runs = r->ok = 0;
+    r->runs = r->ok = r->lost = r->diverged = r->n_ei = 0;
     for (int i = 0; i < n; i++) {
         if (!s[i].json || strcmp(s[i].res.rule, r->rule))
             continue;
         /* a failed run is counted at the step cap: it converged no earlier than that (right-censored) */
         r->censored[r->runs] = s[i].res.success ? (double)s[i].res.success_step : (double)o->base.max_steps;
-        r->ei[r->runs] = s[i].res.error_integral;
+        r->lost += s[i].res.lost != 0;
+        r->diverged += s[i].res.diverged != 0;
+        if (!s[i].res.lost && !s[i].res.diverged)   /* a stopped run's integral is cut short: not comparable */
+            r->ei[r->n_ei++] = s[i].res.error_integral;
         final += s[i].res.final_mean_abs_error;
         r->runs++;
         if (s[i].res.success)
@@ -295,9 +299,9 @@ static int analyse_rule(const pm_study_options *o, const pm_batch_slot *s, int n
     if (r->runs)
         pm_stats_wilson(r->ok, r->runs, 0.95, &r->ok_lo, &r->ok_hi);
     quartiles(steps, r->ok, &r->step_median, &r->step_q1, &r->step_q3);
-    quartiles(r->ei, r->runs, &r->ei_median, &r->ei_q1, &r->ei_q3);
-    memcpy(steps, r->ei, (size_t)r->runs * sizeof *steps);
-    median_ci(steps, r->runs, &r->ei_ci_lo, &r->ei_ci_hi);
+    quartiles(r->ei, r->n_ei, &r->ei_median, &r->ei_q1, &r->ei_q3);
+    memcpy(steps, r->ei, (size_t)r->n_ei * sizeof *steps);
+    median_ci(steps, r->n_ei, &r->ei_ci_lo, &r->ei_ci_hi);
     per_track(o, s, n, r, steps);
     depth_profile(o, s, n, r, steps);
     free(steps);

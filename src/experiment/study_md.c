@@ -61,12 +61,12 @@ static comparison compare(const pm_study_rule *a, const pm_study_rule *b)
 {
     comparison c = {NAN, NAN, NAN, NAN};
     double u;
-    if (a->runs < 1 || b->runs < 1)
-        return c;
-    if (!pm_stats_mann_whitney(a->censored, a->runs, b->censored, b->runs, &u, &c.p_step))
+    if (a->runs >= 1 && b->runs >= 1 && !pm_stats_mann_whitney(a->censored, a->runs, b->censored, b->runs, &u,
+                                                                &c.p_step))
         c.prob_step = u / ((double)a->runs * b->runs);
-    if (!pm_stats_mann_whitney(a->ei, a->runs, b->ei, b->runs, &u, &c.p_ei))
-        c.prob_ei = u / ((double)a->runs * b->runs);
+    /* error integrals only of runs that kept the line and stayed finite (pm_study_rule.n_ei) */
+    if (a->n_ei >= 1 && b->n_ei >= 1 && !pm_stats_mann_whitney(a->ei, a->n_ei, b->ei, b->n_ei, &u, &c.p_ei))
+        c.prob_ei = u / ((double)a->n_ei * b->n_ei);
     return c;
 }
 
@@ -141,19 +141,33 @@ static int q_speed(FILE *f, const pm_study_options *o, const pm_study_result *re
                "success in %d/%d runs (95%% CI %.0f–%.0f%%) and BP in %d/%d (%.0f–%.0f%%). ",
             bp->best_rate, pm->best_rate, pm->ok, pm->runs, 100 * pm->ok_lo, 100 * pm->ok_hi, bp->ok, bp->runs,
             100 * bp->ok_lo, 100 * bp->ok_hi);
-    fprintf(f, "P&M's median success step (%s, IQR %s–%s) is %s BP's (%s, IQR %s–%s) — Mann-Whitney p = %s on "
-               "all runs with a failed run counted at the step cap (P(P&M later than BP) = %s). ",
-            num(a, 32, pm->step_median), num(b, 32, pm->step_q1), num(c, 32, pm->step_q3),
-            lower_higher(pm->step_median, bp->step_median), num(d, 32, bp->step_median), num(e, 32, bp->step_q1),
-            num(g, 32, bp->step_q3), pval(h, 32, cmp.p_step), num(i, 32, cmp.prob_step));
+    fprintf(f, "P&M lost the line in %d and diverged in %d of its runs, BP in %d and %d. ", pm->lost, pm->diverged,
+            bp->lost, bp->diverged);
+    if (pm->ok && bp->ok)
+        fprintf(f, "P&M's median success step (%s, IQR %s–%s) is %s BP's (%s, IQR %s–%s) — Mann-Whitney "
+                   "p = %s on all runs with a failed run counted at the step cap (P(P&M later than BP) = %s). ",
+                num(a, 32, pm->step_median), num(b, 32, pm->step_q1), num(c, 32, pm->step_q3),
+                lower_higher(pm->step_median, bp->step_median), num(d, 32, bp->step_median), num(e, 32, bp->step_q1),
+                num(g, 32, bp->step_q3), pval(h, 32, cmp.p_step), num(i, 32, cmp.prob_step));
+    else
+        fprintf(f, "No success steps can be compared: %s (Mann-Whitney p = %s with every "
+                   "failed run counted at the step cap). ", !pm->ok && !bp->ok ? "neither rule had a successful run"
+                   : !pm->ok ? "P&M had no successful run" : "BP had no successful run",
+                pval(h, 32, cmp.p_step));
     double floor_step = o->base.warmup + o->base.window - 1;
     fprintf(f, "%d of P&M's and %d of BP's %d runs succeed at the earliest possible step %.0f, so the success step "
                "saturates there and the error integral (not quantised) separates the rules better: ",
             at_floor(pm, floor_step), at_floor(bp, floor_step), pm->runs, floor_step);
-    fprintf(f, "P&M's median error integral (%s, 95%% CI %s–%s) is %s BP's (%s, 95%% CI %s–%s), p = %s.\n\n",
-            num(a, 32, pm->ei_median), num(b, 32, pm->ei_ci_lo), num(c, 32, pm->ei_ci_hi),
-            lower_higher(pm->ei_median, bp->ei_median), num(d, 32, bp->ei_median), num(e, 32, bp->ei_ci_lo),
-            num(g, 32, bp->ei_ci_hi), pval(h, 32, cmp.p_ei));
+    if (pm->n_ei && bp->n_ei)
+        fprintf(f, "P&M's median error integral (%s, 95%% CI %s–%s, over its %d runs that kept the line and stayed "
+                   "finite) is %s BP's (%s, 95%% CI %s–%s, %d runs), p = %s.\n\n",
+                num(a, 32, pm->ei_median), num(b, 32, pm->ei_ci_lo), num(c, 32, pm->ei_ci_hi), pm->n_ei,
+                lower_higher(pm->ei_median, bp->ei_median), num(d, 32, bp->ei_median), num(e, 32, bp->ei_ci_lo),
+                num(g, 32, bp->ei_ci_hi), bp->n_ei, pval(h, 32, cmp.p_ei));
+    else
+        fprintf(f, "no error integrals can be compared: every run of %s lost the line or diverged (such a run's "
+                   "integral stops early and is left out).\n\n", !pm->n_ei && !bp->n_ei ? "both rules"
+                   : !pm->n_ei ? "P&M" : "BP");
     int ds = direction(cmp.p_step, cmp.prob_step), de = direction(cmp.p_ei, cmp.prob_ei);
     int verdict = ds == de ? ds : ds == 0 ? de : de == 0 ? ds : 0;
     fprintf(f, "Verdict (5%% level, success step and error integral): %s\n\n",
@@ -238,18 +252,29 @@ static int q_depth(FILE *f, const pm_study_result *res)
 
 static void table_rules(FILE *f, const pm_study_result *res)
 {
-    fprintf(f, "| rule | best eta | success | 95%% CI | median success step (IQR) | median error integral (IQR) | "
-               "95%% CI of that median | mean final mean abs E |\n|---|---|---|---|---|---|---|---|\n");
+    int none_ok = 0, none_ei = 0;
+    fprintf(f, "| rule | best eta | success | 95%% CI | lost | diverged | median success step (IQR) | median error "
+               "integral (IQR) | 95%% CI of that median | mean final mean abs E |\n"
+               "|---|---|---|---|---|---|---|---|---|---|\n");
     for (int k = 0; k < PM_STUDY_N_RULES; k++) {
         const pm_study_rule *r = &res->rule[k];
         char a[96], b[96], c[32], d[32], h[32];
-        fprintf(f, "| %s | %g | %d/%d | %.0f–%.0f%% | %s | %s | %s–%s | %s |\n", rule_title(r->rule), r->best_rate,
-                r->ok, r->runs, 100 * r->ok_lo, 100 * r->ok_hi,
+        none_ok |= !r->ok;
+        none_ei |= !r->n_ei;
+        fprintf(f, "| %s | %g | %d/%d | %.0f–%.0f%% | %d | %d | %s | %s | %s%s%s | %s |\n", rule_title(r->rule),
+                r->best_rate, r->ok, r->runs, 100 * r->ok_lo, 100 * r->ok_hi, r->lost, r->diverged,
                 med_iqr(a, sizeof a, r->step_median, r->step_q1, r->step_q3),
                 med_iqr(b, sizeof b, r->ei_median, r->ei_q1, r->ei_q3), num(c, 32, r->ei_ci_lo),
-                num(d, 32, r->ei_ci_hi), num(h, 32, r->final_err));
+                isfinite(r->ei_ci_lo) ? "–" : "", isfinite(r->ei_ci_lo) ? num(d, 32, r->ei_ci_hi) : "",
+                num(h, 32, r->final_err));
     }
-    fprintf(f, "\nEach learning rule against BP (two-sided Mann-Whitney U; success steps with failed runs at the "
+    fprintf(f, "\nError integrals are over the runs that kept the line and stayed finite (a lost or diverged run "
+               "stops early, so its integral is not comparable).");
+    if (none_ok || none_ei)   /* say why a cell holds no number */
+        fprintf(f, " – marks a value that does not exist:%s%s%s.", none_ok ? " no success step where a rule had no "
+                "successful run" : "", none_ok && none_ei ? ";" : "", none_ei ? " no error integral where every run "
+                "of a rule lost the line or diverged" : "");
+    fprintf(f, "\n\nEach learning rule against BP (two-sided Mann-Whitney U; success steps with failed runs at the "
                "step cap):\n\n| rule | p (success step) | P(rule later than BP) | p (error integral) | "
                "P(rule's integral larger) |\n|---|---|---|---|---|\n");
     const pm_study_rule *bp = &res->rule[pm_study_rule_index(res, "bp")];
@@ -261,12 +286,16 @@ static void table_rules(FILE *f, const pm_study_result *res)
         char a[32], b[32], d[32], e[32];
         fprintf(f, "| %s | %s | %s | %s | %s |\n", rule_title(r->rule), pval(a, 32, c.p_step),
                 num(b, 32, c.prob_step), pval(d, 32, c.p_ei), num(e, 32, c.prob_ei));
+        none_ei |= !isfinite(c.p_ei);
     }
+    if (none_ei)
+        fprintf(f, "\n– in the error-integral columns: one side has no run that kept the line and stayed finite.\n");
     fprintf(f, "\n");
 }
 
 static void table_tracks(FILE *f, const pm_study_options *o, const pm_study_result *res)
 {
+    int none = 0;
     fprintf(f, "Per track (successes / runs, median success step of the successful runs):\n\n| rule |");
     for (int t = 0; t < o->n_tracks; t++)
         fprintf(f, " %s |", o->tracks[t]);
@@ -280,14 +309,18 @@ static void table_tracks(FILE *f, const pm_study_options *o, const pm_study_resu
         for (int t = 0; t < o->n_tracks; t++) {
             char a[32];
             fprintf(f, " %d/%d, %s |", r->track_ok[t], r->track_runs[t], num(a, 32, r->track_step[t]));
+            none |= !isfinite(r->track_step[t]);
         }
         fprintf(f, "\n");
     }
+    if (none)
+        fprintf(f, "\n– : no successful run on that track, so no success step.\n");
     fprintf(f, "\n");
 }
 
 static void table_sweep(FILE *f, const pm_study_result *res)
 {
+    int none = 0;
     fprintf(f, "| rule | eta | success (sweep runs) | median error integral |\n|---|---|---|---|\n");
     for (int k = 1; k < PM_STUDY_N_RULES; k++) {
         const pm_study_rule *r = &res->rule[k];
@@ -296,9 +329,11 @@ static void table_sweep(FILE *f, const pm_study_result *res)
             fprintf(f, "| %s | %g%s | %d/%d | %s |\n", rule_title(r->rule), r->rates[j],
                     r->rates[j] == r->best_rate ? " (best)" : "", r->sweep_ok[j], r->sweep_runs[j],
                     num(a, 32, r->sweep_ei[j]));
+            none |= !isfinite(r->sweep_ei[j]);
         }
     }
-    fprintf(f, "\n");
+    fprintf(f, "\nMedian error integral over the sweep runs that kept the line and stayed finite%s.\n\n",
+            none ? "; – where every run at that rate lost the line or diverged" : "");
 }
 
 static void table_depth(FILE *f, const pm_study_result *res)
@@ -379,7 +414,8 @@ static void differences(FILE *f, const pm_study_options *o, const pm_study_resul
 static void figures(FILE *f, const pm_study_options *o, const pm_report_examples *ex)
 {
     fprintf(f, "## Figures\n\n![success steps](boxes_success_step.png)\n\n![error integrals](boxes_error_integral.png)"
-               "\n\n![rate sweep](rate_sweep.png)\n\n![depth](depth.png)\n\n");
+               "\n\n(The error-integral boxes show every run, lost and diverged ones included; the tables leave "
+               "those out.)\n\n![rate sweep](rate_sweep.png)\n\n![depth](depth.png)\n\n");
     fprintf(f, "### Example runs (track `%s`, seed 1, best rates)\n\n", o->tracks[0]);
     const char *names[] = {"reflex", "bp", "pm", "sr", "sign"};
     for (int k = 0; k < PM_STUDY_N_RULES; k++)

@@ -214,6 +214,116 @@ signal)
     rows=$(grep -vc '^#' "$T/s.tsv")
     json_check "$T/s.json" "d['steps'] == $rows - 1 and d['steps'] > 0 and d['success'] is False"
     ;;
+model_mismatch)
+    # issue 13 items 1, 2, 7: a model that disagrees with the config is refused naming every differing key
+    # (the JSON and log header would otherwise claim a setting that did not run), render refuses a model that
+    # does not fit the log, and a model that differs only in bias says so (not "shape (...) does not match (...)"
+    # with two identical shapes)
+    "$PRIMOD" run --quiet --max-steps 20 --save-model "$T/m.pmnet" --log "$T/m.tsv"
+    "$PRIMOD" run --quiet --max-steps 20 --set sensors.predictor_rows=2 --save-model "$T/r2.pmnet"
+    expect_error 2 "network.activation: sigmoid in the model, tanh in the config" \
+        run --load-model "$T/m.pmnet" --set network.activation=tanh --log "$T/b.tsv"
+    [ ! -e "$T/b.tsv" ] || fail "a log was written for a refused model"
+    expect_error 2 "network.bias: false in the model, true in the config" \
+        run --load-model "$T/m.pmnet" --set network.bias=true
+    set +e; "$PRIMOD" run --load-model "$T/m.pmnet" --set network.bias=true 2>"$T/err"; set -e
+    grep -q "inputs\|hidden layers\|outputs\|activation" "$T/err" && fail "bias-only difference names more: $(cat "$T/err")"
+    expect_error 2 "inputs: 720 in the model, 480 from the config (sensors.predictor_rows 2" \
+        run --load-model "$T/m.pmnet" --set sensors.predictor_rows=2
+    expect_error 2 "hidden layers: 10,10,10,10,10,10,10,10,10,10 in the model, 5 from the config" \
+        run --load-model "$T/m.pmnet" --set network.hidden=5
+    "$PRIMOD" run --quiet --max-steps 5 --load-model "$T/m.pmnet" >/dev/null || fail "a matching model is refused"
+    mkdir "$T/pics"
+    expect_error 2 "--model: model $T/r2.pmnet does not match the log's configuration: inputs: 480 in the model, 720" \
+        render --log "$T/m.tsv" --model "$T/r2.pmnet" --out "$T/pics"
+    [ ! -e "$T/pics/first_layer.png" ] || fail "render drew a first layer for a refused model"
+    "$PRIMOD" render --log "$T/m.tsv" --model "$T/m.pmnet" --out "$T/pics" >/dev/null || fail "render refused its own model"
+    [ -s "$T/pics/first_layer.png" ] || fail "no first_layer.png for a fitting model"
+    ;;
+file_limits)
+    # issue 13 item 4: devices are refused at once (they grew to 12 GB or spun forever), oversized files by their
+    # size, pipes by what they deliver
+    expect_error 2 "/dev/zero: a character device, not a regular file (a config file (INI)" run --config /dev/zero
+    mkdir "$T/pics"
+    expect_error 2 "/dev/zero: a character device, not a regular file (a run log" render --log /dev/zero --out "$T/pics"
+    expect_error 2 "/dev/zero: a character device, not a regular file (a model" run --load-model /dev/zero
+    head -c 1100000 /dev/zero | tr '\0' '#' >"$T/big.ini"
+    expect_error 2 "big.ini: 1100000 bytes, larger than the limit of 1048576 bytes for a config file" \
+        run --config "$T/big.ini"
+    mkfifo "$T/pipe.ini"
+    (head -c 2000000 /dev/zero | tr '\0' '#' >"$T/pipe.ini" 2>/dev/null || true) &
+    expect_error 2 "pipe.ini: larger than the limit of 1048576 bytes for a config file" run --config "$T/pipe.ini"
+    wait
+    printf '[robot]\nspeed = 31\n' >"$T/ok.ini"
+    mkfifo "$T/pipe2.ini"
+    (cat "$T/ok.ini" >"$T/pipe2.ini") &
+    "$PRIMOD" run --json --quiet --max-steps 3 --config "$T/pipe2.ini" >"$T/p.json" || fail "a small config pipe is refused"
+    wait
+    json_check "$T/p.json" "d['config']['robot']['speed'] == 31"
+    head -c 70000 /dev/zero | tr '\0' 'x' >"$T/long.tsv"
+    expect_error 2 "long.tsv:1: line longer than the limit of 65536 bytes for a run log" render --log "$T/long.tsv" --out "$T/pics"
+    ;;
+config_errors)
+    # issue 13 items 6, 7: limits of the parts are the keys' limits, errors found when a part is built name
+    # the key, its value and the reason; integer keys take the exponent form their range prints in
+    expect_error 2 "[sensors] predictor_count = 5000: out of range [1, 4096]" run --set sensors.predictor_count=5000
+    expect_error 2 "[network] hidden_width = 100000 (hidden_layers = 10): the network would have" \
+        run --set network.hidden_width=100000
+    expect_error 2 "[network] hidden = 100000,100000: the network would have" run --set network.hidden=100000,100000
+    expect_error 2 "[filter] t_max = 1e+06 with q = 0.51: the slowest resonator needs" run --set filter.t_max=1e6
+    expect_error 2 "[filter] n = 1000: 16 predictor rows x 4096 sensors x 1000 filters" \
+        run --set sensors.predictor_rows=16 --set sensors.predictor_count=4096 --set filter.n=1000
+    "$PRIMOD" run --help | grep -q "run.max_steps  *50000  *\[1, 1000000000000\]" || fail "integer range not printed whole"
+    "$PRIMOD" run --json --quiet --rule reflex --max-steps 1e1 >"$T/e.json" || fail "--max-steps 1e1 refused"
+    json_check "$T/e.json" "d['config']['run']['max_steps'] == 10"
+    expect_error 2 "--max-steps: not an integer: '1.5'" run --max-steps 1.5
+    expect_error 2 "out of range [1, 1000000000000]" run --max-steps 1e13
+    printf '[world\nppu = 4\n' >"$T/hdr.ini"
+    expect_error 2 "hdr.ini:1: malformed section header '[world' (expected [section])" run --config "$T/hdr.ini"
+    printf '[robot]\nspeed = 30\n[world\nppu = 4\n' >"$T/hdr2.ini"
+    expect_error 2 "hdr2.ini:3: malformed section header" run --config "$T/hdr2.ini"
+    printf '[robot]\nspeed 30\n' >"$T/syn.ini"
+    expect_error 2 "syn.ini:2: syntax error 'speed 30'" run --config "$T/syn.ini"
+    ;;
+stdout_full)
+    # issue 13 item 7: a failed write of the results is reported (it exited 1 with no message)
+    [ -c /dev/full ] || exit 0
+    set +e
+    "$PRIMOD" run --json --quiet --rule reflex --max-steps 5 >/dev/full 2>"$T/err"; rc=$?
+    set -e
+    [ "$rc" -eq 1 ] || fail "run --json > /dev/full exited $rc"
+    grep -q "primod run: cannot write the results to stdout: No space left on device" "$T/err" || fail "no message: $(cat "$T/err")"
+    set +e
+    "$PRIMOD" run --rule reflex --max-steps 5 >/dev/full 2>"$T/err"; rc=$?
+    set -e
+    [ "$rc" -eq 1 ] && grep -q "cannot write the results to stdout" "$T/err" || fail "summary to /dev/full: $rc $(cat "$T/err")"
+    ;;
+setup_limits)
+    # issue 13 item 3 (the CLI half): the world-map memory budget is reported naming world.ppu / the sizes /
+    # the sigmas, and SIGINT / SIGTERM end a long set-up within a second with 130 / 143 (it ran for minutes
+    # and ignored both)
+    expect_error 2 "[world] ppu = 64: the 16000 x 16000 px texture of track paper and one sensor map need" \
+        run --ppu 64 --max-steps 5
+    expect_error 2 "[world] ppu = 30 with [sensors] reflex_sigma = 10 and predictor_sigma = 9: the 7500 x 7500 px world and its 2 sensor maps need" \
+        run --ppu 30 --max-steps 5 --set sensors.reflex_sigma=10 --set sensors.predictor_sigma=9
+    for sig in INT TERM; do
+        "$PRIMOD" run --quiet --ppu 36 --max-steps 5 --set sensors.reflex_sigma=10 --set sensors.predictor_sigma=10 \
+            2>"$T/sig.err" &
+        pid=$!
+        sleep 0.5
+        kill -0 $pid 2>/dev/null || fail "set-up finished within 0.5 s: nothing to interrupt"
+        t0=$(date +%s%N)
+        kill -$sig $pid
+        rc=0
+        wait $pid || rc=$?
+        ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+        want=130; [ $sig = TERM ] && want=143
+        [ "$rc" -eq $want ] || fail "SIG$sig during set-up: exit $rc, expected $want ($(cat "$T/sig.err"))"
+        # the plain build exits in about 0.1 s; under ASan freeing the GB-size maps alone takes about a second
+        [ "$ms" -lt 3000 ] || fail "SIG$sig during set-up: took $ms ms to exit"
+        grep -q "stopped by a signal during set-up" "$T/sig.err" || fail "no message: $(cat "$T/sig.err")"
+    done
+    ;;
 *)
     fail "unknown case $CASE"
     ;;

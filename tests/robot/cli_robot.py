@@ -164,6 +164,14 @@ def read_log(path):
     return head, [dict(zip(head, l.split("\t"))) for l in lines[1:]]
 
 
+def junk_path(tmp):
+    """A regular file where a device is expected."""
+    path = os.path.join(tmp, "not-a-device")
+    with open(path, "w") as f:
+        f.write("x")
+    return path
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="primod-robot-cli-")
     frames = os.path.join(tmp, "frames")
@@ -274,6 +282,39 @@ def main():
     check("black = 30, 30, 30, 30, 30, 30, 30, 30" in out[0], "calibrated black is the darkest reading: " + out[0])
     check("white = 220, 220, 220, 220, 220, 220, 220, 220" in out[0], "calibrated white is the brightest reading")
     check(not [g for g in got if g[0] == "M"], "calibration never drives the motors")
+
+    # 6b. issue 13 item 5: no sensor frame at all -> "no sensor frames received", exit 1, no [reflex] lines (it
+    # printed the config's old values and "(calibrated)" with exit 0); a sensor that never moves -> "not enough span".
+    # Ctrl-C comes after 3 s: before its handler is installed (a slow start under sanitizers) it would kill.
+    out = []
+    rc, err, got = run(["--calibrate", "--config", cfg, "--max-steps", "5"],
+                       lambda t, dev: dev["proc"].send_signal(signal.SIGINT) if t > 3 and not dev.get("s")
+                       and not dev.update(s=1) else None, timeout=10, stdout=out)
+    check(rc == 1, "calibration without frames exits 1 (%d: %s)" % (rc, err))
+    check("no sensor frames received" in err, "says no sensor frames: " + err)
+    check("black =" not in out[0] and "(calibrated)" not in err, "prints no calibration: " + out[0] + err)
+
+    def stuck(t, dev):   # sensor 0 (weighted, SPEC §7) always dark, the others sweep
+        s = dev["seq"] & 0xFF
+        vals = sensors_for(3.5 - (dev["seq"] % 8))
+        vals[0] = 30
+        dev_write(dev, frame(0x53, [s] + vals))
+        dev["seq"] += 1
+
+    out = []
+    rc, err, got = run(["--calibrate", "--max-steps", "60"], stuck, stdout=out)
+    check(rc == 1, "calibration with a stuck sensor exits 1 (%d)" % rc)
+    check("not enough span" in err and "sensor 0 (0)" in err and "sensor 1" not in err,
+          "names the stuck sensor only: " + err)
+    check("black =" not in out[0], "prints no calibration with a stuck sensor")
+
+    # 6c. issue 13 item 5: --device must be a serial port (a terminal): /dev/null and a regular file are refused
+    for dev in ["/dev/null", junk_path(tmp)]:
+        r = subprocess.run([PRIMOD, "robot", "--calibrate", "--device", dev, "--max-steps", "1"], capture_output=True,
+                           timeout=10)
+        check(r.returncode == 1 and b"serial device " + dev.encode() in r.stderr and
+              (b"not a terminal" in r.stderr or b"not a character device" in r.stderr),
+              "--device %s refused: %r" % (dev, r.stderr))
 
     # 7. bad usage: exit 2 with a one-line message
     r = subprocess.run([PRIMOD, "robot", "--device", "/dev/null", "--bogus"], capture_output=True)
