@@ -33,12 +33,14 @@ void pm_json_key(pm_json *j, const char *key);
 void pm_json_string(pm_json *j, const char *s);   /* NULL writes null */
 void pm_json_double(pm_json *j, double x);         /* %.17g (round-trip exact); NaN/inf write null */
 void pm_json_long(pm_json *j, long long x);
+void pm_json_ulong(pm_json *j, unsigned long long x);   /* the whole 64-bit range (a seed), exact */
 void pm_json_bool(pm_json *j, int b);
 void pm_json_null(pm_json *j);
 /* Key and value in one call, for the many flat fields of result objects. */
 void pm_json_kv_string(pm_json *j, const char *key, const char *s);
 void pm_json_kv_double(pm_json *j, const char *key, double x);
 void pm_json_kv_long(pm_json *j, const char *key, long long x);
+void pm_json_kv_ulong(pm_json *j, const char *key, unsigned long long x);
 void pm_json_kv_bool(pm_json *j, const char *key, int b);
 /* Writes text verbatim as the next value; the caller vouches that it is one valid JSON value. */
 void pm_json_raw(pm_json *j, const char *text);

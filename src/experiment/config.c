@@ -705,8 +705,7 @@ static void write_json_value(const key_def *k, const pm_config *cfg, pm_json *j)
     case K_LONG: pm_json_long(j, *(const long *)(base + k->off)); break;
     case K_BOOL: pm_json_bool(j, *(const int *)(base + k->off)); break;
     case K_U64:   /* a JSON number (issue 10: pandas sees an integer column); exact integer text, not a double */
-        snprintf(buf, sizeof buf, "%llu", *(const unsigned long long *)(base + k->off));
-        pm_json_raw(j, buf);
+        pm_json_ulong(j, *(const unsigned long long *)(base + k->off));
         break;
     case K_STRING:
     case K_ENUM:

@@ -142,6 +142,12 @@ void pm_json_long(pm_json *j, long long x)
     putf(j, "%lld", x);
 }
 
+void pm_json_ulong(pm_json *j, unsigned long long x)
+{
+    before_item(j);
+    putf(j, "%llu", x);
+}
+
 void pm_json_bool(pm_json *j, int b)
 {
     before_item(j);
@@ -430,6 +436,12 @@ void pm_json_kv_long(pm_json *j, const char *key, long long x)
 {
     pm_json_key(j, key);
     pm_json_long(j, x);
+}
+
+void pm_json_kv_ulong(pm_json *j, const char *key, unsigned long long x)
+{
+    pm_json_key(j, key);
+    pm_json_ulong(j, x);
 }
 
 void pm_json_kv_bool(pm_json *j, const char *key, int b)

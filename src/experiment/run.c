@@ -553,7 +553,7 @@ void pm_run_result_json(const pm_run_result *res, const pm_config *cfg, pm_json 
 {
     pm_json_begin_object(j);
     pm_json_kv_string(j, "rule", res->rule);
-    pm_json_kv_long(j, "seed", (long long)res->seed);
+    pm_json_kv_ulong(j, "seed", res->seed);   /* the whole u64 range (a signed write made 2^64-1 "-1") */
     pm_json_kv_double(j, "rate", res->rate);
     pm_json_kv_string(j, "track", res->track);
     pm_json_kv_long(j, "steps", res->steps);

@@ -85,6 +85,9 @@ json_keys)
     "$PRIMOD" run --json --rule bp --rate 0.5 --seed 7 --preset study --max-steps 10 >"$T/b.json"
     json_check "$T/b.json" 'd["rule"] == "bp" and d["rate"] == 0.5 and d["seed"] == 7 and d["steps"] == 10
         and d["config"]["robot"]["speed"] == 60 and d["success_step"] is None and d["success"] is False'
+    # the largest seed (2^64 - 1) is written as itself, in the record and in the config echo (it was -1)
+    "$PRIMOD" run --json --quiet --seed 18446744073709551615 --max-steps 5 >"$T/c.json"
+    json_check "$T/c.json" 'd["seed"] == 2**64 - 1 and d["config"]["run"]["seed"] == 2**64 - 1'
     ;;
 determinism)
     for i in 1 2; do
