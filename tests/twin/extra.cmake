@@ -6,7 +6,7 @@ if(PRIMOD_BUILD_TWIN)
   # under ASan: simavr's own never-freed IRQ tables are suppressed, nothing of ours (lsan.supp says why)
   set(PM_TWIN_LSAN "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_LIST_DIR}/lsan.supp")
   add_executable(test_twin ${CMAKE_CURRENT_LIST_DIR}/test_twin.c)
-  target_link_libraries(test_twin PRIVATE primod_twin PkgConfig::CMOCKA)
+  target_link_libraries(test_twin PRIVATE primod_twin_static PkgConfig::CMOCKA)
   add_test(NAME twin.test_twin COMMAND test_twin)
   set_tests_properties(twin.test_twin PROPERTIES LABELS twin RUN_SERIAL TRUE TIMEOUT 120
     ENVIRONMENT "PRIMOD_TWIN_FIRMWARE=${PM_TWIN_ELF};${PM_TWIN_LSAN}")
