@@ -8,18 +8,6 @@
 #include "cli_common.h"
 #include "commands.h"
 
-#ifndef PRIMOD_HAVE_TWIN
-int pm_cmd_twin(int argc, char **argv)
-{
-    (void)argc, (void)argv;
-    pm_cli_error("twin", "this primod was built without the twin (needs simavr: apt-get install simavr "
-                         "libsimavr-dev libsimavrparts1 libelf-dev, then rebuild)");
-    return 2;
-}
-#else
-
-#include "primod/twin.h"
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -44,6 +32,23 @@ static void usage(FILE *f)
             "  --calibrate    runs `primod robot --calibrate` while a hand slides the robot across the line\n"
             "  --quiet        do not pass the host's messages on\n");
 }
+
+#ifndef PRIMOD_HAVE_TWIN
+#define NOT_BUILT "this primod was built without the twin (needs simavr: apt-get install simavr libsimavr-dev " \
+                  "libsimavrparts1 libelf-dev, then rebuild)"
+int pm_cmd_twin(int argc, char **argv)
+{
+    if (pm_cli_wants_help(argc, argv)) { /* the man page of a build without the twin says so */
+        usage(stdout);
+        printf("\nNot available here: %s.\n", NOT_BUILT);
+        return 0;
+    }
+    pm_cli_error("twin", "%s", NOT_BUILT);
+    return 2;
+}
+#else
+
+#include "primod/twin.h"
 
 /* SIGINT/SIGTERM end the session early, as its time limit would (the host is stopped, the summary printed). */
 static volatile sig_atomic_t twin_stop;
