@@ -181,8 +181,8 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "python3-numpy, man-db")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "pkgconf, libcairo2-dev, libinih-dev, libv4l-dev, libpng-dev")
 if(PRIMOD_BUILD_TWIN)
-  # libsimavr2 and libelf1 come from dpkg-shlibdeps (libprimod_twin.so and the CLI link them); static users of
-  # libprimod_twin.a need simavr's and libelf's -dev packages.
+  # libsimavr2 (and through it libelf1) comes from dpkg-shlibdeps: libprimod_twin.so and the CLI link it; static
+  # users of libprimod_twin.a need simavr's and libelf's -dev packages.
   string(APPEND CPACK_DEBIAN_PACKAGE_SUGGESTS ", libsimavr-dev, libelf-dev")
 endif()
 set(CPACK_STRIP_FILES OFF)

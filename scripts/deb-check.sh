@@ -20,11 +20,12 @@ echo "== $deb ($(stat -c %s "$deb") bytes)"
 # The Debian dependencies: the shared libraries' packages (dpkg-shlibdeps) and python3.
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-# A build with the robot twin (cmake/twin.cmake) ships libprimod_twin, which needs simavr's and libelf's libraries.
+# A build with the robot twin (cmake/twin.cmake) ships libprimod_twin, which needs simavr's library (libelf1 comes
+# with libsimavr2: the twin calls no libelf function itself, so --as-needed links no libelf.so).
 twin=0
 grep -q '^PRIMOD_BUILD_TWIN:BOOL=ON' CMakeCache.txt && twin=1
 needs=(libc6 libcairo2 libinih1 libpng16-16 libv4l-0 python3)
-[ $twin = 1 ] && needs+=(libsimavr2 libelf1)
+[ $twin = 1 ] && needs+=(libsimavr2)
 for p in "${needs[@]}"; do
   grep -qE "(^|, )$p( |,|$)" <<<"$depends" || fail "Depends lacks $p"
 done
