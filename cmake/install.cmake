@@ -41,6 +41,9 @@ if(PRIMOD_BUILD_TOOLS)
     ${CMAKE_BINARY_DIR}/features-include/primod/features.h COPYONLY)   # rewritten only when it changes
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/primod DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} ${_pm_exclude})
   install(FILES ${CMAKE_BINARY_DIR}/features-include/primod/features.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/primod)
+  foreach(t primod_static primod_shared)   # so that <primod/primod.h> also compiles against the build tree
+    target_include_directories(${t} PUBLIC $<BUILD_INTERFACE:${CMAKE_BINARY_DIR}/features-include>)
+  endforeach()
 else()
   # A core-only build installs the core's headers and a primod.h that includes just them, so that everything an
   # installed header declares is still in an installed library.
