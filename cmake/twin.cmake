@@ -17,14 +17,27 @@ if(PRIMOD_BUILD_TWIN)
     message(FATAL_ERROR "PRIMOD_BUILD_TWIN needs PRIMOD_BUILD_TOOLS and simavr (apt-get install simavr "
       "libsimavr-dev libsimavrparts1 libelf-dev)")
   endif()
+  # An installed layer (cmake/install.cmake): libprimod_twin, static and shared, over libprimod_robot (the frame
+  # format) and libprimod_experiment (inih, JSON). simavr stays behind twin.h's opaque types: its headers are
+  # private, users of the layer need only its shared library (and libelf).
+  pkg_check_modules(SIMAVR REQUIRED IMPORTED_TARGET simavr)
+  pkg_check_modules(LIBELF REQUIRED IMPORTED_TARGET libelf)
   file(GLOB PM_TWIN_SRC CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/twin/*.c)
-  add_library(primod_twin STATIC ${PM_TWIN_SRC})
-  target_include_directories(primod_twin PUBLIC ${PROJECT_SOURCE_DIR}/include)
+  pm_object_lib(pm_twin ${PM_TWIN_SRC})
   # simavr's headers are not written for -Wstrict-prototypes -Werror: SYSTEM keeps their warnings out
-  target_include_directories(primod_twin SYSTEM PRIVATE ${PM_SIMAVR_INCLUDE})
-  target_link_libraries(primod_twin PUBLIC primod_robot_static primod_static ${PM_SIMAVR_LIB} ${PM_ELF_LIB}
-    Threads::Threads)
-  target_link_libraries(primod_cli PRIVATE primod_twin)
+  target_include_directories(pm_twin SYSTEM PRIVATE ${SIMAVR_INCLUDE_DIRS})
+  target_link_libraries(pm_twin PUBLIC pm_loop pm_sim PkgConfig::INIH)
+  # threads as the plain flag (-pthread, or nothing where libc has them): the exported static target then names
+  # no Threads::Threads a user's find_package(primod) would have to recreate
+  pm_layer_libs(primod_twin pm_twin PkgConfig::SIMAVR PkgConfig::LIBELF PkgConfig::INIH ${CMAKE_THREAD_LIBS_INIT})
+  target_link_libraries(primod_twin_static PUBLIC primod_experiment_static primod_robot_static
+    PkgConfig::SIMAVR PkgConfig::LIBELF ${CMAKE_THREAD_LIBS_INIT})
+  target_link_libraries(primod_twin_shared PUBLIC primod_experiment_shared primod_robot_shared)
+  target_include_directories(primod_twin_static INTERFACE $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>)
+  list(APPEND PRIMOD_LAYERS twin)
+  set(PRIMOD_LAYER_twin_PC simavr libelf)
+  set(PRIMOD_LAYER_twin_REQUIRES primod-robot primod-experiment)
+  target_link_libraries(primod_cli PRIVATE primod_twin_static)
   target_compile_definitions(primod_cli PRIVATE PRIMOD_HAVE_TWIN=1)
 
   # The firmware exactly as `make -C firmware` builds it for the board, into <build>/twin/ (next to the primod

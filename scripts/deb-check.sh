@@ -20,7 +20,13 @@ echo "== $deb ($(stat -c %s "$deb") bytes)"
 # The Debian dependencies: the shared libraries' packages (dpkg-shlibdeps) and python3.
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for p in libc6 libcairo2 libinih1 libpng16-16 libv4l-0 python3; do
+# A build with the robot twin (cmake/twin.cmake) ships libprimod_twin, which needs simavr's library (libelf1 comes
+# with libsimavr2: the twin calls no libelf function itself, so --as-needed links no libelf.so).
+twin=0
+grep -q '^PRIMOD_BUILD_TWIN:BOOL=ON' CMakeCache.txt && twin=1
+needs=(libc6 libcairo2 libinih1 libpng16-16 libv4l-0 python3)
+[ $twin = 1 ] && needs+=(libsimavr2)
+for p in "${needs[@]}"; do
   grep -qE "(^|, )$p( |,|$)" <<<"$depends" || fail "Depends lacks $p"
 done
 
@@ -34,12 +40,24 @@ for f in bin/primod include/primod/primod.h lib/pkgconfig/primod.pc lib/pkgconfi
          lib/libprimod_robot.a lib/python3/dist-packages/primod/__init__.py share/man/man1/primod.1; do
   [ -e "$root/$f" ] || fail "not in the package: /usr/$f"
 done
+if [ $twin = 1 ]; then
+  for f in lib/libprimod_twin.so lib/libprimod_twin.a lib/pkgconfig/primod-twin.pc include/primod/twin.h \
+           share/primod/twin/primod.elf share/primod/twin/robot.ini; do
+    [ -e "$root/$f" ] || fail "not in the package: /usr/$f"
+  done
+fi
 
 # The CLI from the tree: its version and a short run with a JSON record.
 "$root/bin/primod" --version | grep -qx "primod $(dpkg-deb -f "$deb" Version)" || fail "primod --version"
 "$root/bin/primod" run --rule pm --max-steps 200 --json --quiet |
   python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["steps"] == 200 and r["rule"] == "pm", r'
 echo "CLI run: ok"
+if [ $twin = 1 ]; then
+  # the twin from the tree: its firmware and robot.ini from share/primod/twin/, the host is the same binary
+  "$root/bin/primod" twin --seconds 2 --json --quiet |
+    python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["steps"] > 0 and r["host_exit"] == 0, r'
+  echo "CLI twin: ok"
+fi
 
 # A man page per command that `primod --help` lists, each readable by man.
 man -l "$root/share/man/man1/primod.1" 2>/dev/null | head -n 8

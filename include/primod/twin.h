@@ -2,9 +2,12 @@
 #ifndef PRIMOD_TWIN_H
 #define PRIMOD_TWIN_H
 
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
+#include "primod/json.h"
 #include "primod/sim.h"
 #include "primod/status.h"
 
@@ -137,6 +140,73 @@ uint32_t pm_twin_adc_millivolts(uint8_t v);
 /* Where the ray through pixel (u + 0.5, v + 0.5) meets the floor, in the robot frame (x forward, y left):
  * 1, or 0 if the ray looks at or above the horizon. */
 int pm_twin_pixel_to_floor(const pm_twin_config *c, int u, int v, double *fx, double *fy);
+
+/* ---- a session: the twin driven by the unchanged `primod robot` host, as `primod twin` runs it ---- */
+
+#define PM_TWIN_ERR_MAX 512   /* bytes of the err argument below */
+#define PM_TWIN_MAX_SETS 32
+#define PM_TWIN_PATH_MAX 4096
+
+/* What a session runs (pm_twin_options_default gives the values in the comments). Paths are borrowed. */
+typedef struct {
+    const char *host;        /* NULL; required: the primod executable whose `robot` command drives the twin as a
+                              * child process ("/proc/self/exe" for the running primod) */
+    const char *track;       /* "paper": built-in track name or a .png */
+    const char *firmware;    /* NULL: primod.elf found next to host: DIR/twin/ (build tree), DIR/../share/primod/twin/ */
+    const char *config;      /* NULL: robot.ini found there; the host gets a copy without the [twin] section */
+    const char *rule, *rate, *seed; /* NULL: the host's defaults; passed on as --rule/--rate/--seed */
+    const char *log;         /* NULL: the host's per-step TSV goes to a temporary file, removed afterwards */
+    double seconds;          /* 20: emulated seconds to run */
+    int calibrate;           /* 0: 1 runs `primod robot --calibrate` while a hand slides the robot across the line */
+    int host_keeps_stdout;   /* 1: the host writes on the caller's stdout; 0: its stdout joins its messages */
+    int host_messages_fd;    /* -1 (dropped), or a descriptor the host's messages (stderr) are copied to as they
+                              * come; they are also read for the host's summary line either way */
+    const char *sets[PM_TWIN_MAX_SETS]; /* "twin.KEY=VALUE" overrides of the config's [twin] section */
+    int n_sets;
+    /* speedup and the three fault times are taken from here (defaults of pm_twin_config_default); every other
+     * field comes from the config's [twin] section (and its shared [serial]/[camera] keys) and sets */
+    pm_twin_config twin;
+    const volatile sig_atomic_t *stop; /* NULL; once *stop is nonzero the session ends as at its time limit */
+} pm_twin_options;
+
+/* What a session measured: the twin's statistics and what the host logged and reported. */
+typedef struct {
+    int ran;                 /* 1 once the emulator and the host ran (the fields below are then meaningful) */
+    int calibrate;
+    char track[PM_TWIN_PATH_MAX];
+    pm_twin_stats twin;
+    const char *fault;       /* "kill-host", "hang-firmware", "unplug" or NULL (a static string) */
+    int fault_resumes;       /* the host should drive again after the fault (hang-firmware, unplug) */
+    /* the host's log: steps, steps that learned, steps without a fresh camera frame, sum of |E| per half */
+    long steps, learned_steps, late_camera_steps;
+    double error_half[2];
+    long steps_half[2];
+    /* the host's own link counters (its last "primod robot: N steps ...; link: ..." line) */
+    int host_summary;        /* 1 if that line was found */
+    unsigned long link_frames, link_bad_crc, link_bad_length, link_missed, link_stalls, link_reconnects;
+    int host_exit;           /* the host's exit status (128 + signal if killed), -1 if unknown */
+} pm_twin_summary;
+
+/* Fills o with the defaults above (no host). */
+void pm_twin_options_default(pm_twin_options *o);
+/* Parses `primod twin`'s argv (argv[0] ignored; "--opt=value" too) into o, starting from the defaults: --track,
+ * --firmware, --seconds, --speedup, --rule, --rate, --seed, --config, --log, --kill-host-at, --hang-firmware-at,
+ * --unplug-at, --set, --calibrate, --quiet (sets *quiet), --json (sets *json: also host_keeps_stdout = 0).
+ * 0, or 2 (PM_EXIT_USAGE) with one line in err (PM_TWIN_ERR_MAX bytes); prints nothing, --help is the caller's.
+ * o's strings point into argv; host and host_messages_fd are left for the caller. */
+int pm_twin_parse_args(int argc, char **argv, pm_twin_options *o, int *json, int *quiet, char *err);
+/* Runs one session: resolves firmware and config, builds the world, the twin and the host's config, starts the
+ * emulator, runs the host against the twin's pty and camera pipe, injects the scheduled fault, stops the host
+ * (SIGTERM, then SIGKILL) after o->seconds, collects the summary and removes every temporary file. Returns 0;
+ * 2 (usage: bad option value, config, track, firmware; nothing ran) or 1 (failure: no memory, a pipe or process,
+ * the emulated MCU crashed, the host failed) with one line in err. s->ran says whether s holds a run (also
+ * after some failures of 1). Not thread-safe: one twin per process; the caller's SIGCHLD must not be ignored. */
+int pm_twin_session_run(const pm_twin_options *o, pm_twin_summary *s, char *err);
+/* Appends the summary as one JSON object (the fields of docs/robot.md: seconds, frames, learned_steps,
+ * on_line_fraction, lost, error_integral_halves, link {...}, fault_stop_ms, resumed, ...). */
+void pm_twin_summary_json(const pm_twin_summary *s, pm_json *j);
+/* Writes the human summary (several lines) to f. */
+void pm_twin_summary_print(const pm_twin_summary *s, FILE *f);
 
 #ifdef __cplusplus
 }
