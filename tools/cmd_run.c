@@ -63,10 +63,10 @@ int pm_cmd_run(int argc, char **argv)
         printf("%s\n", pm_json_text(&j));
     else if (!json && opt.progress)   /* progress is on unless --quiet */
         pm_run_result_print(&res, stdout);
-    int bad = (json && j.failed) || fflush(stdout);
+    int no_memory = json && j.failed;   /* a failed write of stdout: main's check says so, with the reason */
     pm_json_free(&j);
-    if (rc || bad) {
-        pm_cli_error(cmd, "%s", rc ? err : "cannot write the result");
+    if (rc || no_memory) {
+        pm_cli_error(cmd, "%s", rc ? err : "out of memory");
         return rc ? rc : 1;
     }
     if (opt.stop && *opt.stop) {   /* the summary above covers the steps taken; the shell sees 128 + signal */

@@ -8,6 +8,10 @@
 
 #include "primod/net.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Size limits per kind of file, in bytes. Each is far above what primod itself writes for that kind: an INI file
  * of every key is ~3 KB, a run record ~3 KB, a run log ~150 bytes per step (50,000 steps: ~8 MB), and a model
  * of the largest network net.h allows holds 2 x PM_NET_MAX_WEIGHTS doubles plus a header below 2 KB. */
@@ -34,5 +38,9 @@ int pm_file_read(const char *path, long max_bytes, const char *what, char **text
  * path and the 1-based line_no) when the line is longer than cap - 1 bytes or *total exceeds max_bytes. */
 int pm_file_getline(FILE *f, char *buf, size_t cap, long *total, long max_bytes, const char *path, long line_no,
                     const char *what, char *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #include "primod/link.h"
 #include "primod/reflex.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Everything the robot needs: its own sections, plus the network/learning/filter/run keys of the shared key
  * table (pm_config), so that a model trained here and one trained in simulation mean the same thing. */
 typedef struct {
@@ -70,5 +74,9 @@ int pm_robot_check_device(const char *path, char *err);
  * model). err (PM_CFG_ERR_MAX bytes) holds one line when the result is not 0. sum is filled in every case. */
 int pm_robot_session(const pm_robot_settings *s, const pm_robot_options *o, const volatile sig_atomic_t *stop,
                      pm_robot_summary *sum, char *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

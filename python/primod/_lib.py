@@ -58,6 +58,7 @@ def tools_lib() -> ctypes.CDLL:
     """The experiment layer libprimod_experiment.so (primod.run, compare, sweep), loaded on first use."""
     if "tools" not in _libs:
         lib()   # its libprimod.so.0 dependency is then the one already loaded, also outside the loader's path
+        _libs["robot"] = ctypes.CDLL(_find("primod_robot"))   # likewise libprimod_robot.so.0 (the robot session)
         t = ctypes.CDLL(_find("primod_experiment"))
         t.pm_capi_run_json.argtypes = [c_int, POINTER(c_char_p), POINTER(c_void_p), ctypes.c_char_p, c_size_t]
         t.pm_capi_run_json.restype = c_int

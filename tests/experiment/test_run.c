@@ -535,11 +535,13 @@ static void test_run_stop_marks_interrupted(void **state)
     assert_int_equal(pm_run(&opt, &res, err), PM_EXIT_OK);
     assert_int_equal(res.steps, 50);
     assert_int_equal(res.interrupted, 0);
+    /* a stop already requested ends the set-up itself (issue 13: signals honoured during set-up): nothing ran,
+     * so there is no record to mark; a stop during the steps is checked through the CLI (cli.batch_signals) */
     stop = SIGTERM;
-    assert_int_equal(pm_run(&opt, &res, err), PM_EXIT_OK);
+    memset(&res, 0, sizeof res);
+    assert_int_not_equal(pm_run(&opt, &res, err), PM_EXIT_OK);
     assert_int_equal(res.steps, 0);
-    assert_int_equal(res.interrupted, 1);
-    assert_string_equal(res.rule, "pm");   /* the run took place (res filled) */
+    assert_int_equal(res.interrupted, 0);
 }
 
 /* Issue 10 (3): a rule or a grid value given twice runs once. */
