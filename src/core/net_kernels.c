@@ -395,28 +395,26 @@ static inline int finish_deltas(double *restrict d, const double *restrict y, in
 }
 
 /* s[j] = sum_k W[k][j] * dk[k] for j < n (column j of W (n_up, cols) row-major against dk): a running sum per j in
- * k ascending order, ten columns (five pairs, the paper's width) then two then one per pass over the rows, so the
- * rows are read contiguously and the sums stay in registers; lanes are columns, the same bits as a scalar loop. */
-static void matvec_transposed(double *restrict s, const double *restrict w, int n_up, int cols,
+ * k ascending order, ten columns (quad, quad, pair: the paper's width) then two then one per pass over the rows, so
+ * the rows are read contiguously and the sums stay in registers; lanes are columns, the same bits as a scalar loop
+ * (and in both clones: the AVX2 one holds a quad in one register). */
+PM_WIDE_KERNEL static void matvec_transposed(double *restrict s, const double *restrict w, int n_up, int cols,
                               const double *restrict dk, int n)
 {
     int j = 0;
-    for (; j + 10 <= n; j += 10) {
-        pair s0 = pair_splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0;
+    for (; j + 10 <= n; j += 10) { /* columns j..j+9 as quad, quad, pair */
+        quad s0 = quad_splat(0), s1 = s0;
+        pair s2 = pair_splat(0);
         for (int k = 0; k < n_up; k++) {
             const double *row = w + (long)k * cols + j;
-            const pair d = pair_splat(dk[k]);
-            s0 = pair_add(s0, pair_mul(pair_load(row), d));
-            s1 = pair_add(s1, pair_mul(pair_load(row + 2), d));
-            s2 = pair_add(s2, pair_mul(pair_load(row + 4), d));
-            s3 = pair_add(s3, pair_mul(pair_load(row + 6), d));
-            s4 = pair_add(s4, pair_mul(pair_load(row + 8), d));
+            const quad d = quad_splat(dk[k]);
+            s0 = quad_add(s0, quad_mul(quad_load(row), d));
+            s1 = quad_add(s1, quad_mul(quad_load(row + 4), d));
+            s2 = pair_add(s2, pair_mul(pair_load(row + 8), pair_splat(dk[k])));
         }
-        pair_store(s + j, s0);
-        pair_store(s + j + 2, s1);
-        pair_store(s + j + 4, s2);
-        pair_store(s + j + 6, s3);
-        pair_store(s + j + 8, s4);
+        quad_store(s + j, s0);
+        quad_store(s + j + 4, s1);
+        pair_store(s + j + 8, s2);
     }
     for (; j + 2 <= n; j += 2) {
         pair s0 = pair_splat(0);
@@ -575,23 +573,22 @@ PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const 
 
 /* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i, and
  * if bias, W[j][n] += c[j] (bias input 1) on every row, as before the rows were fused (+ 0 turns a -0 bias into +0).
- * The paper's width n = 10 keeps y in five registers across the rows. */
-static void update_dense(double *restrict w, int rows, int cols, const double *restrict c, const double *restrict y,
+ * The paper's width n = 10 keeps y in registers (quad, quad, pair) across the rows; each weight gets one multiply
+ * and one add whatever the lane width, so both clones give the same bits. */
+PM_WIDE_KERNEL static void update_dense(double *restrict w, int rows, int cols, const double *restrict c, const double *restrict y,
                          int n, int bias)
 {
     const int n2 = n & ~1;
     if (n == 10) {
-        const pair y0 = pair_load(y), y1 = pair_load(y + 2), y2 = pair_load(y + 4), y3 = pair_load(y + 6),
-                   y4 = pair_load(y + 8);
+        const quad y0 = quad_load(y), y1 = quad_load(y + 4);
+        const pair y2 = pair_load(y + 8);
         for (int j = 0; j < rows; j++) {
             double *r = w + (long)j * cols;
             if (c[j] != 0) {
-                const pair cj = pair_splat(c[j]);
-                pair_store(r, pair_add(pair_load(r), pair_mul(cj, y0)));
-                pair_store(r + 2, pair_add(pair_load(r + 2), pair_mul(cj, y1)));
-                pair_store(r + 4, pair_add(pair_load(r + 4), pair_mul(cj, y2)));
-                pair_store(r + 6, pair_add(pair_load(r + 6), pair_mul(cj, y3)));
-                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(cj, y4)));
+                const quad cj = quad_splat(c[j]);
+                quad_store(r, quad_add(quad_load(r), quad_mul(cj, y0)));
+                quad_store(r + 4, quad_add(quad_load(r + 4), quad_mul(cj, y1)));
+                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_splat(c[j]), y2)));
             }
             if (bias)
                 r[10] += c[j];
