@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "primod/setup.h"
 #include "primod/status.h"
 
 #ifdef __cplusplus
@@ -126,6 +127,24 @@ void pm_net_reset(pm_net *net);
  * absurd sizes) and never allocates more than the file's declared, validated sizes. *out set only on PM_OK. */
 pm_status pm_net_save(const pm_net *net, const char *path);
 pm_status pm_net_load(const char *path, pm_net **out);
+/* pm_net_load with options (setup.h): opt->detail gets a message naming the file and the reason or limit;
+ * opt->cancel is polled while reading. Besides the statuses above: PM_ERR_IO for a path that is not a regular file
+ * (a directory, FIFO or device: opened without blocking, then refused); PM_ERR_LIMIT for a file larger than
+ * PM_NET_MAX_FILE bytes; PM_ERR_CANCELLED. opt NULL: same as pm_net_load. */
+pm_status pm_net_load_ex(const char *path, const pm_setup *opt, pm_net **out);
+
+/* Largest model file: the header of PM_NET_MAX_LAYERS layers plus PM_NET_MAX_WEIGHTS weights and initial weights.
+ * A valid file is always exactly as long as its header says; this bounds the read before the header is parsed. */
+#define PM_NET_MAX_FILE (64L + 4L * PM_NET_MAX_LAYERS + 16L * PM_NET_MAX_WEIGHTS + 4L)
+
+/* Compares what determines a trained network (a model file records all of it: input count, layer count, every
+ * layer's width, activation, bias; init, seed and scales are irrelevant once trained) between net and a requested
+ * config want (n_layers 0 = the paper shape, as in pm_net_create). PM_OK if they agree; PM_ERR_ARG if they differ,
+ * and then diff (if not NULL) gets every difference, "; "-separated, e.g.
+ *   "activation: model sigmoid, config tanh; bias: model off, config on; layer 3 width: model 10, config 12"
+ * (layers count from 1 = the first hidden layer; the last is the output layer), truncated to size bytes. Field
+ * names: "inputs", "layers", "layer N width", "activation", "bias". PM_ERR_ARG with diff "" for NULL net/want. */
+pm_status pm_net_check_config(const pm_net *net, const pm_net_config *want, char *diff, size_t size);
 /* The same to and from memory: *size is the buffer capacity in, bytes used out (save: PM_ERR_ARG if too small,
  * with *size set to the bytes needed). */
 pm_status pm_net_save_mem(const pm_net *net, void *buf, size_t *size);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "primod/setup.h"
 #include "primod/status.h"
 
 #ifdef __cplusplus
@@ -24,27 +25,43 @@ const char *const *pm_track_names(int *n);
 /* Draws a built-in track at ppu pixels per unit (4 in the paper preset); each is 250 x 250 units with a line
  * 2.75 units wide. "paper": a rounded square whose top side is pushed 120 units inward by a U-shaped bay (the
  * reflex alone follows it at speed 30 and 60); "oval"; "figure8" (crosses itself); "zigzag" (unrounded 90- and
- * 45-degree corners); "s-curves". PM_ERR_ARG for NULL, an unknown name or ppu not in (0, 64]; PM_ERR_NOMEM.
- * Free with pm_world_destroy. */
-pm_status pm_world_create_builtin(const char *name, double ppu, pm_world **out);
+ * 45-degree corners); "s-curves". PM_ERR_ARG for NULL, an unknown name or ppu not in (0, 64]; PM_ERR_LIMIT if the
+ * texture and one sensor map would exceed the memory budget (pm_world_estimate_bytes; about ppu 37 with the
+ * default 1 GiB); PM_ERR_NOMEM; PM_ERR_CANCELLED. Free with pm_world_destroy. */
+pm_status pm_world_create_builtin_ex(const char *name, double ppu, const pm_setup *opt, pm_world **out);
+pm_status pm_world_create_builtin(const char *name, double ppu, pm_world **out);  /* _ex with opt NULL */
 
-/* Loads a track from a PNG file (any bit depth / colour type, converted to grey 0..1; alpha is ignored): a dark
- * line on light ground. PM_ERR_IO if the file cannot be opened; PM_ERR_FORMAT if it is not a PNG, is damaged or
- * truncated, is larger than 16384 px a side, or has no line (no pixel darker than PM_WORLD_LINE_GREY, or no
- * light pixel at all);
- * PM_ERR_ARG for NULL or a bad ppu; PM_ERR_NOMEM. The start pose is guessed: on the middle of the line nearest
- * the image's bottom centre, heading along it, counter-clockwise about the image centre. */
-pm_status pm_world_load_png(const char *path, double ppu, pm_world **out);
+/* Texture size in pixels of every built-in track at ppu: ceil(250 ppu) a side. PM_ERR_ARG for NULL or a bad ppu. */
+pm_status pm_track_size_px(double ppu, int *w_px, int *h_px);
+
+/* Loads a track from a PNG file (any bit depth / colour type, converted to grey 0..1; transparency, from an alpha
+ * channel or a tRNS chunk, is composited over white): a dark line on light ground. The file must be a regular file
+ * of at most PM_WORLD_MAX_PNG_FILE bytes, at most PM_WORLD_MAX_SIDE px a side (checked from its header before any
+ * pixel is allocated) and within the memory budget (pm_world_estimate_bytes with one sensor map).
+ * Statuses (opt->detail gets the specific message): PM_ERR_IO if the file cannot be opened or read, or is not a
+ * regular file; PM_ERR_LIMIT if the file or the image is too large; PM_ERR_FORMAT if it is not a PNG, is damaged or
+ * truncated, or has no line (no pixel darker than PM_WORLD_LINE_GREY, or no light pixel at all); PM_ERR_ARG for NULL
+ * or a bad ppu; PM_ERR_NOMEM; PM_ERR_CANCELLED. The start pose is guessed: on the middle of the line nearest the
+ * image's bottom centre, heading along it, counter-clockwise about the image centre. */
+pm_status pm_world_load_png_ex(const char *path, double ppu, const pm_setup *opt, pm_world **out);
+pm_status pm_world_load_png(const char *path, double ppu, pm_world **out);  /* _ex with opt NULL */
 
 /* Same as pm_world_load_png from n bytes in memory (the bytes are not kept). */
+pm_status pm_world_load_png_mem_ex(const void *data, size_t n, double ppu, const pm_setup *opt, pm_world **out);
 pm_status pm_world_load_png_mem(const void *data, size_t n, double ppu, pm_world **out);
+
+/* Largest PNG file (bytes) and texture side (px) accepted: a track is a line drawing, which compresses to a few MB
+ * even at the largest side; the side bounds every texture (PNG, pixels, built-in). */
+#define PM_WORLD_MAX_PNG_FILE (256L << 20)
+#define PM_WORLD_MAX_SIDE 16384
 
 /* A PNG track must have at least one pixel with grey below this, or it is refused ("track has no line"). */
 #define PM_WORLD_LINE_GREY 0.5
 
 /* Copies a w x h grey texture (row-major, row 0 = top, values in [0, 1]); any content is accepted (all white
  * too: tests use it). PM_ERR_ARG for NULL, w or h < 1 or > 16384, a value outside [0, 1], bad ppu;
- * PM_ERR_NONFINITE for NaN/inf pixels; PM_ERR_NOMEM. The world has no start pose. */
+ * PM_ERR_NONFINITE for NaN/inf pixels; PM_ERR_LIMIT over the default memory budget; PM_ERR_NOMEM. The world has
+ * no start pose. */
 pm_status pm_world_from_pixels(const float *grey, int w, int h, double ppu, pm_world **out);
 
 /* Frees the world; NULL does nothing. Every pm_sim using it must be destroyed first. */
@@ -111,12 +128,24 @@ typedef struct {
 /* Reading over pure white, 1/(1+e^-1); predictor value = this - reading, clipped at 0 (0 exactly on white). */
 #define PM_SIM_WHITE_READING 0.7310585786300049
 
+/* Memory budget (SPEC §6 pre-blurs the texture once per footprint sigma): bytes that a w_px x h_px world and a sim
+ * with config c on it take together: the float texture, one double map per distinct sigma (reflex_sigma ==
+ * predictor_sigma shares one), and the sim's small arrays. c NULL counts one map, the least any sim needs: the
+ * world loaders refuse a texture whose estimate with c NULL exceeds the budget, pm_sim_create_ex one whose
+ * estimate with its config does. 4 + 8 + 8 bytes a pixel: 1 GiB holds about 53.7 M pixels with two maps (a
+ * 250-unit built-in track up to ppu 29), 89 M with one (ppu 37). SIZE_MAX for sizes outside [1, 16384]. A config
+ * layer calls it before creating anything to name the parameter (ppu, image size, sigmas) that is too large. */
+size_t pm_world_estimate_bytes(int w_px, int h_px, const pm_sim_config *c);
+
 /* Creates a sim on world w (borrowed: it must outlive the sim) with a copy of config c, blurring the texture
- * once per distinct footprint sigma. The robot starts at the world's start pose if it has one, else at the
- * world's centre heading +x. PM_ERR_ARG for NULL or a bad config (non-positive dt, wheel distance, speed
- * limit, sigmas, spacing, row sizes; negative noise); PM_ERR_NONFINITE for NaN/inf fields; PM_ERR_NOMEM.
- * Free with pm_sim_destroy. */
-pm_status pm_sim_create(const pm_sim_config *c, const pm_world *w, pm_sim **out);
+ * once per distinct footprint sigma (SPEC §6). The robot starts at the world's start pose if it has one, else at
+ * the world's centre heading +x. PM_ERR_ARG for NULL or a bad config (non-positive dt, wheel distance, speed
+ * limit, sigmas, spacing, row sizes; negative noise; a footprint 3 sigma wider than PM_WORLD_MAX_SIDE px);
+ * PM_ERR_NONFINITE for NaN/inf fields; PM_ERR_LIMIT if pm_world_estimate_bytes(w, c) exceeds the budget;
+ * PM_ERR_NOMEM; PM_ERR_CANCELLED (opt->cancel raised during the blur). The blur costs O(pixels) whatever the
+ * sigma: a direct truncated kernel up to 32 px radius, a recursive (IIR) Gaussian beyond. Free with pm_sim_destroy. */
+pm_status pm_sim_create_ex(const pm_sim_config *c, const pm_world *w, const pm_setup *opt, pm_sim **out);
+pm_status pm_sim_create(const pm_sim_config *c, const pm_world *w, pm_sim **out);  /* _ex with opt NULL */
 
 /* Frees the sim (not its world); NULL does nothing. */
 void pm_sim_destroy(pm_sim *s);

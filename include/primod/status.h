@@ -14,7 +14,9 @@ typedef enum {
     PM_ERR_NOMEM,     /* an allocation failed (only at creation or load time) */
     PM_ERR_IO,        /* a file could not be opened, read, written or renamed */
     PM_ERR_FORMAT,    /* a file is truncated, damaged, foreign or of an unknown version */
-    PM_ERR_NONFINITE  /* an input, error, rate or relevance is NaN or infinite */
+    PM_ERR_NONFINITE, /* an input, error, rate or relevance is NaN or infinite */
+    PM_ERR_LIMIT,     /* a size or memory limit would be exceeded (image, file, world maps); nothing allocated */
+    PM_ERR_CANCELLED  /* the caller's cancel flag was raised during a long set-up; nothing kept */
 } pm_status;
 
 /* One-line English message for a status; never NULL, static storage. Unknown codes get a generic message. */

@@ -8,8 +8,8 @@ the library's own (pm_status_str). Works with numpy arrays when numpy is install
 from __future__ import annotations
 
 from ._arrays import HAVE_NUMPY
-from .errors import (ArgumentError, FileFormatError, FileIOError, NoMemoryError, NonFiniteError, PrimodError,
-                     RunError, status_str)
+from .errors import (ArgumentError, CancelledError, FileFormatError, FileIOError, LimitError, NoMemoryError,
+                     NonFiniteError, PrimodError, RunError, status_str)
 from .filter import FilterBank, Resonator, resonator_design
 from .loop import Loop, Step
 from .net import Net
@@ -19,4 +19,4 @@ from .sim import WHITE_READING, Reading, Sim, World, track_names
 __version__ = "0.1.0"
 __all__ = ["Net", "FilterBank", "Resonator", "resonator_design", "Loop", "Step", "World", "Sim", "Reading",
            "track_names", "run", "run_args", "PrimodError", "ArgumentError", "NonFiniteError", "FileFormatError",
-           "FileIOError", "NoMemoryError", "RunError", "status_str", "WHITE_READING", "HAVE_NUMPY"]
+           "FileIOError", "NoMemoryError", "LimitError", "CancelledError", "RunError", "status_str", "WHITE_READING", "HAVE_NUMPY"]

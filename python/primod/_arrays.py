@@ -13,22 +13,48 @@ HAVE_NUMPY = np is not None
 ArrayLike = Union[Sequence[float], Any]
 
 
-class DoubleBuffer:
-    """A contiguous float64 copy of x (length n checked) and a ctypes pointer to it; keeps the memory alive."""
+def _bad(what: str, message: str):
+    from .errors import ArgumentError, ERR_ARG  # late import: errors imports _lib, which is light
+    return ArgumentError(ERR_ARG, message)
 
-    def __init__(self, x: ArrayLike, n: int, what: str):
+
+class DoubleBuffer:
+    """A contiguous float64 copy of x and a ctypes pointer to it; keeps the memory alive. The shape is checked
+    exactly: (n,) by default, or shape (e.g. (rows, cols)); anything else (a 2-D array for a vector, a wrong length,
+    ragged rows, strings) raises ArgumentError (a ValueError) instead of being flattened silently."""
+
+    def __init__(self, x: ArrayLike, n: int, what: str, shape: tuple = None):
+        want = tuple(shape) if shape else (n,)
         if np is not None:
-            arr = np.ascontiguousarray(x, dtype=np.float64).ravel()
-            if arr.size != n:
-                raise ValueError("%s: expected %d values, got %d" % (what, n, arr.size))
+            try:
+                arr = np.asarray(x, dtype=np.float64)
+            except (TypeError, ValueError) as e:
+                raise _bad(what, "%s: expected numbers of shape %s (%s)" % (what, want, e)) from None
+            if arr.shape != want:
+                raise _bad(what, "%s: expected shape %s (%d values), got shape %s" % (what, want, n, arr.shape))
+            arr = np.ascontiguousarray(arr).ravel()
             self._keep = arr
             self.ptr = arr.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
         else:
-            vals = [float(v) for v in x]
-            if len(vals) != n:
-                raise ValueError("%s: expected %d values, got %d" % (what, n, len(vals)))
-            self._keep = (ctypes.c_double * n)(*vals)
+            vals = _flatten(x, want, what)
+            self._keep = (ctypes.c_double * max(n, 1))(*vals)
             self.ptr = ctypes.cast(self._keep, ctypes.POINTER(ctypes.c_double))
+
+
+def _flatten(x: Any, shape: tuple, what: str) -> list:
+    """Nested sequences of exactly shape as a flat list of floats (no numpy)."""
+    import numbers
+    if len(shape) == 0:
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            raise _bad(what, "%s: expected a number, got %r" % (what, x))
+        return [float(x)]
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or len(x) != shape[0]:
+        got = len(x) if hasattr(x, "__len__") else type(x).__name__
+        raise _bad(what, "%s: expected shape %s, got length %s at depth %d" % (what, shape, got, 0))
+    out = []
+    for v in x:
+        out.extend(_flatten(v, shape[1:], what))
+    return out
 
 
 def out_buffer(n: int) -> ctypes.Array:

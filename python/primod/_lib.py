@@ -125,6 +125,11 @@ class SimReading(Structure):
                 ("line_seen", c_int)]
 
 
+class Setup(Structure):
+    """pm_setup (setup.h): memory budget, cancel flag, error-detail buffer (not in STRUCTS: no capi sizeof)."""
+    _fields_ = [("max_bytes", c_size_t), ("cancel", c_void_p), ("detail", c_void_p), ("detail_size", c_size_t)]
+
+
 STRUCTS = {"pm_net_config": NetConfig, "pm_filter_config": FilterConfig, "pm_success_config": SuccessConfig,
            "pm_loop_config": LoopConfig, "pm_loop_input": LoopInput, "pm_loop_output": LoopOutput,
            "pm_sim_config": SimConfig, "pm_sim_reading": SimReading}
@@ -158,6 +163,7 @@ _SIGS: dict[str, tuple] = {
     "pm_net_reset": (None, [_P]),
     "pm_net_save": (c_int, [_P, c_char_p]),
     "pm_net_load": (c_int, [c_char_p, POINTER(_P)]),
+    "pm_net_load_ex": (c_int, [c_char_p, POINTER(Setup), POINTER(_P)]),
     "pm_net_save_mem": (c_int, [_P, c_void_p, POINTER(c_size_t)]),
     "pm_net_load_mem": (c_int, [c_void_p, c_size_t, POINTER(_P)]),
     # filter.h
@@ -195,6 +201,9 @@ _SIGS: dict[str, tuple] = {
     "pm_track_names": (POINTER(c_char_p), [c_int_p]),
     "pm_world_create_builtin": (c_int, [c_char_p, c_double, POINTER(_P)]),
     "pm_world_load_png": (c_int, [c_char_p, c_double, POINTER(_P)]),
+    "pm_world_load_png_ex": (c_int, [c_char_p, c_double, POINTER(Setup), POINTER(_P)]),
+    "pm_world_create_builtin_ex": (c_int, [c_char_p, c_double, POINTER(Setup), POINTER(_P)]),
+    "pm_world_load_png_mem_ex": (c_int, [c_void_p, c_size_t, c_double, POINTER(Setup), POINTER(_P)]),
     "pm_world_load_png_mem": (c_int, [c_void_p, c_size_t, c_double, POINTER(_P)]),
     "pm_world_from_pixels": (c_int, [POINTER(c_float), c_int, c_int, c_double, POINTER(_P)]),
     "pm_world_destroy": (None, [_P]),

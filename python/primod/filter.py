@@ -7,7 +7,7 @@ from typing import NamedTuple
 from . import _lib
 from ._handle import Handle
 from ._arrays import ArrayLike, DoubleBuffer, out_buffer, to_array
-from .errors import check
+from .errors import check, finite, size
 
 KINDS = {"resonator": 0, "delay": 1}
 
@@ -39,8 +39,10 @@ class FilterBank(Handle):
                  t_max: float = 10.0, q: float = 0.51):
         if kind not in KINDS:
             raise ValueError("unknown filter kind '%s' (resonator or delay)" % kind)
-        cfg = _lib.FilterConfig(n_signals=int(n_signals), n_filters=int(n_filters), kind=KINDS[kind],
-                                t_min=float(t_min), t_max=float(t_max), q=float(q))
+        w = "pm_filter_create"
+        cfg = _lib.FilterConfig(n_signals=size(n_signals, "n_signals", w), n_filters=size(n_filters, "n_filters", w),
+                                kind=KINDS[kind], t_min=finite(t_min, "t_min", w), t_max=finite(t_max, "t_max", w),
+                                q=finite(q, "q", w))
         h = ctypes.c_void_p()
         check(_lib.lib().pm_filter_create(ctypes.byref(cfg), ctypes.byref(h)), "pm_filter_create")
         super().__init__(h.value)

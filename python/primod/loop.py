@@ -7,7 +7,7 @@ from typing import Any, NamedTuple, Optional, Sequence, Union
 from . import _lib
 from ._handle import Handle
 from ._arrays import ArrayLike, DoubleBuffer, to_array
-from .errors import check
+from .errors import check, finite, size
 from .filter import KINDS
 from .net import ACTIVATIONS, INITS, Net, _enum
 
@@ -45,32 +45,36 @@ class Loop(Handle):
                  output_mix: Optional[Sequence[float]] = None, **fields: Any):
         cfg = _lib.LoopConfig()
         _lib.lib().pm_loop_config_paper(ctypes.byref(cfg))
-        cfg.n_predictors, cfg.n_rows, cfg.row_len = int(n_predictors), int(n_rows), int(row_len)
+        w = "pm_loop_create"
+        cfg.n_predictors, cfg.n_rows = size(n_predictors, "n_predictors", w), size(n_rows, "n_rows", w)
+        cfg.row_len = size(row_len, "row_len", w)
         if filter_kind not in KINDS:
             raise ValueError("unknown filter kind '%s' (resonator or delay)" % filter_kind)
-        cfg.filter.kind, cfg.filter.n_filters = KINDS[filter_kind], int(n_filters)
-        cfg.filter.t_min, cfg.filter.t_max, cfg.filter.q = float(t_min), float(t_max), float(q)
-        sizes_list = [int(h) for h in hidden] + [int(outputs)]
+        cfg.filter.kind, cfg.filter.n_filters = KINDS[filter_kind], size(n_filters, "n_filters", w)
+        cfg.filter.t_min, cfg.filter.t_max = finite(t_min, "t_min", w), finite(t_max, "t_max", w)
+        cfg.filter.q = finite(q, "q", w)
+        sizes_list = [size(h, "hidden width", w) for h in hidden] + [size(outputs, "outputs", w)]
         sizes = (ctypes.c_int * len(sizes_list))(*sizes_list)
         cfg.net.n_layers, cfg.net.layer_sizes = len(sizes_list), sizes
         cfg.net.activation = _enum(ACTIVATIONS, activation, "activation")
-        cfg.net.seed, cfg.net.use_bias = int(seed), 1 if bias else 0
+        cfg.net.seed, cfg.net.use_bias = size(seed, "seed", w), 1 if bias else 0
         cfg.net.init = _enum(INITS, init, "init")
         cfg.rule = _enum(LOOP_RULES, rule, "rule")
         if rate is not None:
-            cfg.rate = float(rate)
+            cfg.rate = finite(rate, "rate", w)
         mix_list = list(output_mix) if output_mix is not None else ([1.0, 2.0] if outputs == 2 else [1.0] * outputs)
         if len(mix_list) != outputs:
             raise ValueError("output_mix needs %d values (one per output), got %d" % (outputs, len(mix_list)))
-        mix = (ctypes.c_double * max(len(mix_list), 1))(*[float(c) for c in mix_list])
+        mix = (ctypes.c_double * max(len(mix_list), 1))(*[finite(c, "output_mix", w) for c in mix_list])
         cfg.output_mix = ctypes.cast(mix, ctypes.POINTER(ctypes.c_double))
         success = {"warmup", "window", "hold", "threshold"}
         scalars = {"dead_band", "speed", "net_gain", "relevance_threshold", "lost_steps", "learn"}
         for k, v in fields.items():
             if k in success:
-                setattr(cfg.success, k, v)
+                setattr(cfg.success, k, finite(v, k, w) if k == "threshold" else size(v, k, w))
             elif k in scalars:
-                setattr(cfg, k, int(v) if k in ("lost_steps", "learn") else float(v))
+                setattr(cfg, k, size(v, k, w) if k == "lost_steps" else int(bool(v)) if k == "learn"
+                        else finite(v, k, w))
             else:
                 raise TypeError("Loop: unknown keyword '%s'" % k)
         h = ctypes.c_void_p()

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import ctypes
+import numbers
 import os
 from typing import Sequence, Union
 
 from . import _lib
 from ._handle import Handle
 from ._arrays import ArrayLike, DoubleBuffer, to_array
-from .errors import check
+from .errors import check, finite, size, with_detail
 
 ACTIVATIONS = {"sigmoid": 0, "tanh": 1, "linear": 2, "relu": 3}
 RULES = {"bp": 0, "pm": 1, "chained": 2, "sat": 3}
@@ -35,10 +36,11 @@ class Net(Handle):
     def __init__(self, n_inputs: int = 720, layers: Sequence[int] = (10,) * 10 + (2,), *,
                  activation: Union[str, int] = "sigmoid", seed: int = 0, bias: bool = False,
                  init: Union[str, int] = "paper", init_scale: float = 0.0, first_layer_scale: float = 0.0):
-        if len(layers) == 0:
-            raise ValueError("Net: at least one layer (the output layer) is needed")
-        sizes = (ctypes.c_int * max(len(layers), 1))(*[int(s) for s in layers])
-        cfg = _lib.NetConfig(n_inputs=int(n_inputs), n_layers=len(layers), layer_sizes=sizes,
+        if isinstance(layers, (str, bytes)) or not hasattr(layers, "__len__") or len(layers) == 0:
+            raise ValueError("Net: layers must be a non-empty sequence of widths (the last is the output layer)")
+        n_inputs = size(n_inputs, "n_inputs", "Net")
+        sizes = (ctypes.c_int * max(len(layers), 1))(*[size(s, "layer width", "Net") for s in layers])
+        cfg = _lib.NetConfig(n_inputs=n_inputs, n_layers=len(layers), layer_sizes=sizes,
                              activation=_enum(ACTIVATIONS, activation, "activation"), seed=int(seed),
                              use_bias=1 if bias else 0, init=_enum(INITS, init, "init"),
                              init_scale=float(init_scale), first_layer_scale=float(first_layer_scale))
@@ -58,9 +60,8 @@ class Net(Handle):
     @classmethod
     def load(cls, path: Union[str, os.PathLike]) -> "Net":
         """Loads a model file written by save() or `primod run --save-model`. FileIOError / FileFormatError."""
-        h = ctypes.c_void_p()
-        check(_lib.lib().pm_net_load(os.fsencode(path), ctypes.byref(h)), "pm_net_load %s" % os.fspath(path))
-        return cls._wrap(h.value)
+        return cls._wrap(with_detail(_lib.lib().pm_net_load_ex, os.fsencode(path), where="pm_net_load",
+                                     filename=os.fspath(path)))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Net":
@@ -132,13 +133,18 @@ class Net(Handle):
         """One learning step (SPEC §3) on the last forward pass: dw = rate * relevance * phi(delta) * y.
         error is a number broadcast to every output or a vector (n_outputs,). rule: "bp", "pm", "chained", "sat"
         (saturation-aware prime, SPEC §9).
-        ArgumentError before any forward pass; NonFiniteError for NaN/inf (net unchanged)."""
+        NonFiniteError for NaN/inf error, rate or relevance (checked first: net unchanged); ArgumentError before
+        any forward pass or for an error vector of the wrong shape."""
         r = _enum(RULES, rule, "rule")
-        if isinstance(error, (int, float)):
-            st = _lib.lib().pm_net_learn(self.handle, r, float(error), float(rate), float(relevance))
+        rate = finite(rate, "rate", "pm_net_learn")
+        relevance = finite(relevance, "relevance", "pm_net_learn")
+        if isinstance(error, numbers.Real):
+            st = _lib.lib().pm_net_learn(self.handle, r, finite(error, "error", "pm_net_learn"), rate, relevance)
         else:
             buf = DoubleBuffer(error, self.n_outputs, "errors")
-            st = _lib.lib().pm_net_learn_vec(self.handle, r, buf.ptr, float(rate), float(relevance))
+            for i in range(self.n_outputs):
+                finite(buf.ptr[i], "errors[%d]" % i, "pm_net_learn")
+            st = _lib.lib().pm_net_learn_vec(self.handle, r, buf.ptr, rate, relevance)
         check(st, "pm_net_learn")
 
     # ---- weights ----
@@ -177,7 +183,7 @@ class Net(Handle):
         layer = self._layer_index(layer)
         rows = _lib.lib().pm_net_layer_size(self.handle, layer)
         cols = self.layer_inputs(layer) + (1 if self.has_bias else 0)
-        buf = DoubleBuffer(weights, rows * cols, "weights")
+        buf = DoubleBuffer(weights, rows * cols, "weights", (rows, cols))
         vals = [buf.ptr[i] for i in range(rows * cols)]
         if any(v != v or v in (float("inf"), float("-inf")) for v in vals):
             check(5, "set_layer_weights")

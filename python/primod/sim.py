@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, Optional, Union
 from . import _lib
 from ._handle import Handle
 from ._arrays import np, out_buffer, to_array
-from .errors import check
+from .errors import check, with_detail
 
 WHITE_READING = 0.7310585786300049  # PM_SIM_WHITE_READING: 1/(1+e^-1)
 
@@ -45,20 +45,23 @@ class World(Handle):
     @classmethod
     def builtin(cls, name: str = "paper", ppu: float = 4.0) -> "World":
         """A built-in track (see track_names()). ArgumentError for an unknown name or bad ppu."""
-        return cls._make(_lib.lib().pm_world_create_builtin, name.encode(), float(ppu),
-                         where="pm_world_create_builtin %s" % name)
+        return cls(with_detail(_lib.lib().pm_world_create_builtin_ex, name.encode(), float(ppu),
+                               where="pm_world_create_builtin %s" % name))
 
     @classmethod
     def from_png(cls, path: Union[str, os.PathLike], ppu: float = 4.0) -> "World":
-        """A track from a PNG file (dark line on light ground). FileIOError / FileFormatError."""
-        return cls._make(_lib.lib().pm_world_load_png, os.fsencode(path), float(ppu),
-                         where="pm_world_load_png %s" % os.fspath(path))
+        """A track from a PNG file (dark line on light ground; transparency counts as white). FileIOError (cannot
+        open or read, not a regular file), FileFormatError (not a PNG, damaged, no dark line), LimitError (file or
+        image too large); the message is the library's specific one and names the file."""
+        return cls(with_detail(_lib.lib().pm_world_load_png_ex, os.fsencode(path), float(ppu),
+                               where="pm_world_load_png", filename=os.fspath(path)))
 
     @classmethod
     def from_png_bytes(cls, data: bytes, ppu: float = 4.0) -> "World":
         """A track from PNG bytes in memory."""
         buf = ctypes.create_string_buffer(bytes(data), len(data))
-        return cls._make(_lib.lib().pm_world_load_png_mem, buf, len(data), float(ppu), where="pm_world_load_png_mem")
+        return cls(with_detail(_lib.lib().pm_world_load_png_mem_ex, buf, len(data), float(ppu),
+                               where="pm_world_load_png_mem"))
 
     @classmethod
     def from_array(cls, grey: Any, ppu: float = 4.0) -> "World":

@@ -1,6 +1,8 @@
 /* Model files: a versioned, explicitly little-endian, CRC-checked binary image of a network, saved atomically. */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, fsync, fdopen, fchmod */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 #include "crc32.h"
 #include "net_internal.h"
+#include "setup_internal.h"
 
 /* Format version 1, every integer little-endian, every double as its IEEE-754 bits in a little-endian u64:
  *
@@ -306,44 +309,143 @@ fail_unlink:
     return PM_ERR_IO;
 }
 
-pm_status pm_net_load(const char *path, pm_net **out)
+pm_status pm_net_load_ex(const char *path, const pm_setup *opt, pm_net **out)
 {
     if (path == NULL || out == NULL)
         return PM_ERR_ARG;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return PM_ERR_IO;
+    /* non-blocking open: a FIFO named by mistake is refused below instead of waiting for a writer forever */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return pm_setup_fail_(opt, PM_ERR_IO, "model %s: cannot open: %s", path, strerror(errno));
+    struct stat sb = {0};
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        pm_status st = pm_setup_fail_(opt, PM_ERR_IO, "model %s: %s", path,
+                                      S_ISDIR(sb.st_mode) ? "is a directory, not a model file"
+                                                          : "not a regular file (a model must be a file)");
+        close(fd);
+        return st;
+    }
+    if (sb.st_size > PM_NET_MAX_FILE) {
+        close(fd);
+        return pm_setup_fail_(opt, PM_ERR_LIMIT, "model %s: file is %lld bytes, over the %ld MiB limit of a model "
+                              "(%d layers, %ld weights)", path, (long long)sb.st_size, PM_NET_MAX_FILE >> 20,
+                              PM_NET_MAX_LAYERS, PM_NET_MAX_WEIGHTS);
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (f == NULL) {
+        close(fd);
+        return pm_setup_fail_(opt, PM_ERR_NOMEM, "model %s: out of memory", path);
+    }
     pm_status st = PM_ERR_FORMAT;
+    const char *why = "not a primod model file, or an unknown version, or damaged (bad header)";
     unsigned char head[HEADER_MAX];
     size_t got = fread(head, 1, sizeof head, f);
     header h;
     unsigned char *buf = NULL;
     if (ferror(f)) {
         st = PM_ERR_IO;
+        why = "read error";
         goto done;
     }
     if (parse_header(head, got, &h) != PM_OK)
         goto done;
     /* the file must be exactly as long as its validated header says, before we allocate that much */
-    if (fseek(f, 0, SEEK_END) != 0) {
-        st = PM_ERR_IO;
+    if ((uint64_t)sb.st_size != h.total || h.total > (uint64_t)(SIZE_MAX / 2)) {
+        why = (uint64_t)sb.st_size < h.total ? "truncated (shorter than its header says)"
+                                             : "damaged (longer than its header says)";
         goto done;
     }
-    long len = ftell(f);
-    if (len < 0 || (uint64_t)len != h.total || h.total > (uint64_t)(SIZE_MAX / 2))
-        goto done;
     buf = malloc((size_t)h.total);
     if (buf == NULL) {
         st = PM_ERR_NOMEM;
+        why = "out of memory";
         goto done;
     }
-    if (fseek(f, 0, SEEK_SET) != 0 || fread(buf, 1, (size_t)h.total, f) != (size_t)h.total) {
-        st = PM_ERR_IO;
-        goto done;
+    for (size_t pos = 0; pos < (size_t)h.total;) { /* in 1 MiB chunks, polling the cancel flag */
+        if (pm_setup_cancelled_(opt)) {
+            st = PM_ERR_CANCELLED;
+            why = "cancelled while reading";
+            goto done;
+        }
+        size_t chunk = (size_t)h.total - pos > (1u << 20) ? (1u << 20) : (size_t)h.total - pos;
+        if ((pos == 0 && fseek(f, 0, SEEK_SET) != 0) || fread(buf + pos, 1, chunk, f) != chunk) {
+            st = PM_ERR_IO;
+            why = "read error";
+            goto done;
+        }
+        pos += chunk;
     }
     st = pm_net_load_mem(buf, (size_t)h.total, out);
+    why = st == PM_ERR_FORMAT ? "damaged (checksum mismatch or non-finite weights)" : pm_status_str(st);
 done:
     free(buf);
     fclose(f);
+    if (st)
+        pm_setup_fail_(opt, st, "model %s: %s", path, why);
     return st;
+}
+
+pm_status pm_net_load(const char *path, pm_net **out)
+{
+    return pm_net_load_ex(path, NULL, out);
+}
+
+/* ---- comparing a model with a config ---------------------------------------------------------------------------- */
+
+static const char *const ACT_NAMES[] = {"sigmoid", "tanh", "linear", "relu"};
+
+static const char *act_name(pm_activation a)
+{
+    return (unsigned)a <= PM_ACT_RELU ? ACT_NAMES[a] : "unknown";
+}
+
+/* Appends "; "-separated formatted text to diff (size bytes, may be NULL); counts the differences in *n. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void add_diff(char *diff, size_t size, int *n, const char *fmt, ...)
+{
+    if (diff != NULL && size > 0) {
+        size_t used = strlen(diff);
+        if (*n > 0 && used + 2 < size) {
+            memcpy(diff + used, "; ", 3);
+            used += 2;
+        }
+        va_list ap;
+        va_start(ap, fmt);
+        if (used < size)
+            vsnprintf(diff + used, size - used, fmt, ap);
+        va_end(ap);
+    }
+    (*n)++;
+}
+
+pm_status pm_net_check_config(const pm_net *net, const pm_net_config *want, char *diff, size_t size)
+{
+    if (diff != NULL && size > 0)
+        diff[0] = '\0';
+    if (net == NULL || want == NULL)
+        return PM_ERR_ARG;
+    static const int paper[] = {10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 2}; /* net.h: the all-zero preset */
+    int n_in = want->n_inputs, n_layers = want->n_layers;
+    const int *sizes = want->layer_sizes;
+    if (n_layers == 0) {
+        n_in = 720;
+        n_layers = (int)(sizeof paper / sizeof paper[0]);
+        sizes = paper;
+    }
+    int n = 0;
+    if (n_in != net->n_inputs)
+        add_diff(diff, size, &n, "inputs: model %d, config %d", net->n_inputs, n_in);
+    if (n_layers != net->n_layers)
+        add_diff(diff, size, &n, "layers: model %d, config %d", net->n_layers, n_layers);
+    for (int l = 0; sizes != NULL && l < n_layers && l < net->n_layers; l++)
+        if (sizes[l] != net->sizes[l])
+            add_diff(diff, size, &n, "layer %d width: model %d, config %d", l + 1, net->sizes[l], sizes[l]);
+    if (want->activation != net->cfg.activation)
+        add_diff(diff, size, &n, "activation: model %s, config %s", act_name(net->cfg.activation),
+                 act_name(want->activation));
+    if ((want->use_bias != 0) != (net->bias != 0))
+        add_diff(diff, size, &n, "bias: model %s, config %s", net->bias ? "on" : "off", want->use_bias ? "on" : "off");
+    return n == 0 ? PM_OK : PM_ERR_ARG;
 }

@@ -10,6 +10,8 @@ const char *pm_status_str(pm_status s)
     case PM_ERR_IO: return "input/output error";
     case PM_ERR_FORMAT: return "bad file format (truncated, damaged, foreign or unknown version)";
     case PM_ERR_NONFINITE: return "non-finite value (NaN or infinity) refused";
+    case PM_ERR_LIMIT: return "size or memory limit exceeded";
+    case PM_ERR_CANCELLED: return "cancelled";
     }
     return "unknown status code";
 }

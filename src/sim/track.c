@@ -1,6 +1,7 @@
 /* Built-in tracks (SPEC §6): closed curves rasterised as antialiased dark lines on a white 250 x 250 world. */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/world_internal.h"
@@ -153,7 +154,15 @@ static void track_vertex(const track_def *t, int i, double *x, double *y)
     }
 }
 
-pm_status pm_world_create_builtin(const char *name, double ppu, pm_world **out)
+pm_status pm_track_size_px(double ppu, int *w_px, int *h_px)
+{
+    if (!w_px || !h_px || !pm_world_ppu_ok_(ppu))
+        return PM_ERR_ARG;
+    *w_px = *h_px = (int)ceil(TRACK_WORLD * ppu);
+    return PM_OK;
+}
+
+pm_status pm_world_create_builtin_ex(const char *name, double ppu, const pm_setup *opt, pm_world **out)
 {
     if (!name || !out || !pm_world_ppu_ok_(ppu))
         return PM_ERR_ARG;
@@ -164,24 +173,45 @@ pm_status pm_world_create_builtin(const char *name, double ppu, pm_world **out)
     if (!t)
         return PM_ERR_ARG;
     int side = (int)ceil(TRACK_WORLD * ppu);
+    char what[64];
+    snprintf(what, sizeof what, "track '%s' at ppu %g", t->name, ppu);
     pm_world *w;
-    pm_status st = pm_world_alloc_(side, side, ppu, t->name, &w);
+    pm_status st = pm_world_alloc_(side, side, ppu, t->name, opt, what, &w);
     if (st)
         return st;
-    size_t n = (size_t)side * (size_t)side;
-    for (size_t i = 0; i < n; i++)
-        w->px[i] = FLT_MAX;  /* the pixel array first holds distances to the line, then grey */
+    /* the pixel array first holds distances to the line, then grey; filled row by row, polling the cancel flag
+     * (first touching a 300 MB texture alone takes about a second) */
+    for (int y = 0; y < side; y++) {
+        if (pm_setup_cancelled_(opt)) {
+            pm_world_destroy(w);
+            return pm_setup_fail_(opt, PM_ERR_CANCELLED, "%s: cancelled while drawing", what);
+        }
+        float *row = &w->px[(size_t)y * (size_t)side];
+        for (int x = 0; x < side; x++)
+            row[x] = FLT_MAX;
+    }
     int nv = t->curve ? TRACK_SAMPLES : ZIGZAG_N;
     double hw = 0.5 * TRACK_WIDTH, reach = hw + 1.0 / ppu;
     double ax, ay, bx, by;
     track_vertex(t, 0, &ax, &ay);
     for (int i = 1; i <= nv; i++) {
+        /* each segment touches at most (0.2 units + 2 reach) ^ 2 pixels, ~200 x 200 at ppu 64: poll per segment */
+        if (pm_setup_cancelled_(opt)) {
+            pm_world_destroy(w);
+            return pm_setup_fail_(opt, PM_ERR_CANCELLED, "%s: cancelled while drawing", what);
+        }
         track_vertex(t, i, &bx, &by);
         segment_distance(w->px, side, side, ppu, ax, ay, bx, by, reach);
         ax = bx;
         ay = by;
     }
-    distance_to_grey(w->px, n, ppu, hw);
+    for (int y = 0; y < side; y++) {
+        if (pm_setup_cancelled_(opt)) {
+            pm_world_destroy(w);
+            return pm_setup_fail_(opt, PM_ERR_CANCELLED, "%s: cancelled while drawing", what);
+        }
+        distance_to_grey(&w->px[(size_t)y * (size_t)side], (size_t)side, ppu, hw);
+    }
     /* Start: vertex 0, heading along the first segment (the direction of travel). */
     track_vertex(t, 0, &ax, &ay);
     track_vertex(t, 1, &bx, &by);
@@ -191,4 +221,9 @@ pm_status pm_world_create_builtin(const char *name, double ppu, pm_world **out)
     w->start_heading = atan2(by - ay, bx - ax);
     *out = w;
     return PM_OK;
+}
+
+pm_status pm_world_create_builtin(const char *name, double ppu, pm_world **out)
+{
+    return pm_world_create_builtin_ex(name, ppu, NULL, out);
 }

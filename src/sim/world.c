@@ -1,5 +1,6 @@
 /* The ground texture of the line-follower world: allocation, copying from pixels, accessors. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "sim/world_internal.h"
@@ -9,10 +10,29 @@ int pm_world_ppu_ok_(double ppu)
     return isfinite(ppu) && ppu > 0.0 && ppu <= 64.0;
 }
 
-pm_status pm_world_alloc_(int w, int h, double ppu, const char *name, pm_world **out)
+size_t pm_world_estimate_bytes(int w_px, int h_px, const pm_sim_config *c)
+{
+    if (w_px < 1 || h_px < 1 || w_px > PM_WORLD_MAX_SIDE || h_px > PM_WORLD_MAX_SIDE)
+        return SIZE_MAX;
+    size_t npx = (size_t)w_px * (size_t)h_px;  /* <= 2^28: no overflow below */
+    size_t maps = c && c->reflex_sigma != c->predictor_sigma ? 2 : 1;
+    size_t bytes = sizeof(pm_world) + npx * sizeof(float) + maps * npx * sizeof(double);
+    if (c && c->n_rows > 0 && c->row_len > 0 && c->n_rows <= 64 && c->row_len <= 4096)  /* sim arrays */
+        bytes += 2 * (size_t)c->n_rows * (size_t)c->row_len * sizeof(double);
+    return bytes + PM_SIM_SCRATCH_LINES * (size_t)(w_px > h_px ? w_px : h_px) * sizeof(double);  /* blur scratch */
+}
+
+pm_status pm_world_alloc_(int w, int h, double ppu, const char *name, const pm_setup *opt, const char *what,
+                          pm_world **out)
 {
     if (!out || w < 1 || h < 1 || w > PM_WORLD_MAX_SIDE || h > PM_WORLD_MAX_SIDE || !pm_world_ppu_ok_(ppu))
         return PM_ERR_ARG;
+    /* Refuse before allocating what could never be used: every sim on the world needs one blurred map too. */
+    size_t need = pm_world_estimate_bytes(w, h, NULL), budget = pm_setup_budget_(opt);
+    if (need > budget)
+        return pm_setup_fail_(opt, PM_ERR_LIMIT,
+                              "%s is %d x %d px: its texture and sensor map need %llu MiB, over the %llu MiB budget",
+                              what, w, h, pm_setup_mib_(need), pm_setup_mib_(budget));
     pm_world *wd = malloc(sizeof *wd + (size_t)w * (size_t)h * sizeof(float));
     if (!wd)
         return PM_ERR_NOMEM;
@@ -39,7 +59,7 @@ pm_status pm_world_from_pixels(const float *grey, int w, int h, double ppu, pm_w
             return PM_ERR_ARG;
     }
     pm_world *wd;
-    pm_status st = pm_world_alloc_(w, h, ppu, "pixels", &wd);
+    pm_status st = pm_world_alloc_(w, h, ppu, "pixels", NULL, "pixel texture", &wd);
     if (st)
         return st;
     for (size_t i = 0; i < n; i++)

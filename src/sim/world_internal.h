@@ -2,10 +2,11 @@
 #ifndef PRIMOD_SIM_WORLD_INTERNAL_H
 #define PRIMOD_SIM_WORLD_INTERNAL_H
 
+#include "core/setup_internal.h"
 #include "primod/sim.h"
 
-/* Largest texture side in pixels (PNG tracks, pixels, built-ins at high ppu): keeps allocations bounded. */
-#define PM_WORLD_MAX_SIDE 16384
+/* Lines (of max(w, h) doubles) of blur scratch a sim allocates: line, tmp and a block of 16 columns (sim.c). */
+#define PM_SIM_SCRATCH_LINES 18
 
 struct pm_world {
     int w, h;            /* texture size in pixels */
@@ -20,8 +21,10 @@ struct pm_world {
 int pm_world_ppu_ok_(double ppu);
 
 /* Allocates an uninitialised w x h world (one allocation, pixels included). PM_ERR_ARG for sizes outside
- * [1, PM_WORLD_MAX_SIDE] or a bad ppu, PM_ERR_NOMEM. */
-pm_status pm_world_alloc_(int w, int h, double ppu, const char *name, pm_world **out);
+ * [1, PM_WORLD_MAX_SIDE] or a bad ppu; PM_ERR_LIMIT (opt->detail written, beginning with what) if the texture and one
+ * sensor map exceed opt's budget; PM_ERR_NOMEM. what names the texture in messages, e.g. "PNG" or "track 'oval'". */
+pm_status pm_world_alloc_(int w, int h, double ppu, const char *name, const pm_setup *opt, const char *what,
+                          pm_world **out);
 
 /* Gives a world without a start pose a guessed one (used for PNG tracks): on the middle of the line nearest the
  * image's bottom centre, heading along the line's local direction, counter-clockwise about the texture centre.

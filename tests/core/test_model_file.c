@@ -398,6 +398,99 @@ static void files_round_trip_and_atomic_save(void **state)
     pm_net_destroy(net);
 }
 
+
+/* A model file records everything that determines the network (issue 13); pm_net_check_config names each field in
+ * which a loaded net and a requested config differ, and nothing else (init, seed and scales do not count). */
+static void config_differences_are_named(void **state)
+{
+    (void)state;
+    pm_net *net = small_trained_net(); /* 5 inputs, layers 4 3 2, tanh, bias */
+    size_t n;
+    unsigned char *buf = save_to_buffer(net, &n);
+    pm_net *loaded = NULL;
+    assert_int_equal(pm_net_load_mem(buf, n, &loaded), PM_OK);
+    free(buf);
+    int sizes[] = {4, 3, 2};
+    pm_net_config want = {.n_inputs = 5, .n_layers = 3, .layer_sizes = sizes, .activation = PM_ACT_TANH,
+                          .use_bias = 1, .init = PM_INIT_PAPER, .seed = 99}; /* init and seed differ: irrelevant */
+    char diff[256];
+    assert_int_equal(pm_net_check_config(loaded, &want, diff, sizeof diff), PM_OK);
+    assert_string_equal(diff, "");
+    want.use_bias = 0; /* only the bias differs: the case whose message used to list two identical shapes */
+    assert_int_equal(pm_net_check_config(loaded, &want, diff, sizeof diff), PM_ERR_ARG);
+    assert_string_equal(diff, "bias: model on, config off");
+    want.use_bias = 1;
+    want.activation = PM_ACT_SIGMOID;
+    sizes[1] = 12;
+    assert_int_equal(pm_net_check_config(loaded, &want, diff, sizeof diff), PM_ERR_ARG);
+    assert_string_equal(diff, "layer 2 width: model 3, config 12; activation: model tanh, config sigmoid");
+    want.activation = PM_ACT_TANH;
+    sizes[1] = 3;
+    want.n_inputs = 720;
+    want.n_layers = 2;
+    assert_int_equal(pm_net_check_config(loaded, &want, diff, sizeof diff), PM_ERR_ARG);
+    assert_string_equal(diff, "inputs: model 5, config 720; layers: model 3, config 2");
+    /* n_layers 0 is the paper preset: 720 inputs, 10 x 10, 2 outputs, sigmoid, no bias */
+    pm_net_config paper = {0};
+    assert_int_equal(pm_net_check_config(loaded, &paper, diff, sizeof diff), PM_ERR_ARG);
+    assert_string_equal(diff, "inputs: model 5, config 720; layers: model 3, config 11; layer 1 width: model 4, "
+                              "config 10; layer 2 width: model 3, config 10; layer 3 width: model 2, config 10; "
+                              "activation: model tanh, config sigmoid; bias: model on, config off");
+    /* truncation keeps a terminated string */
+    char tiny[8];
+    assert_int_equal(pm_net_check_config(loaded, &paper, tiny, sizeof tiny), PM_ERR_ARG);
+    assert_string_equal(tiny, "inputs:");
+    assert_int_equal(pm_net_check_config(NULL, &paper, diff, sizeof diff), PM_ERR_ARG);
+    pm_net_destroy(loaded);
+    pm_net_destroy(net);
+}
+
+/* Only regular files are read, bounded by PM_NET_MAX_FILE, with messages naming the file: a FIFO used to block
+ * forever in fopen (alarm turns a hang into a failure), a huge sparse file is refused from its size. */
+static void only_bounded_regular_model_files_are_read(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pm_model_hostile_XXXXXX", path[96], msg[512];
+    assert_non_null(mkdtemp(dir));
+    pm_setup opt = {.detail = msg, .detail_size = sizeof msg};
+    pm_net *net = NULL;
+    snprintf(path, sizeof path, "%s/missing.pmnet", dir);
+    assert_int_equal(pm_net_load_ex(path, &opt, &net), PM_ERR_IO);
+    assert_non_null(strstr(msg, "missing.pmnet: cannot open: No such file"));
+    assert_int_equal(pm_net_load_ex(dir, &opt, &net), PM_ERR_IO);
+    assert_non_null(strstr(msg, "is a directory"));
+    snprintf(path, sizeof path, "%s/fifo.pmnet", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(20);
+    assert_int_equal(pm_net_load(path, &net), PM_ERR_IO);
+    alarm(0);
+    assert_int_equal(pm_net_load_ex(path, &opt, &net), PM_ERR_IO);
+    assert_non_null(strstr(msg, "fifo.pmnet: not a regular file"));
+    unlink(path);
+    snprintf(path, sizeof path, "%s/huge.pmnet", dir);
+    pm_net *small = small_trained_net();
+    assert_int_equal(pm_net_save(small, path), PM_OK);
+    assert_int_equal(truncate(path, PM_NET_MAX_FILE + 1), 0); /* sparse */
+    assert_int_equal(pm_net_load(path, &net), PM_ERR_LIMIT);
+    assert_int_equal(pm_net_load_ex(path, &opt, &net), PM_ERR_LIMIT);
+    assert_non_null(strstr(msg, "huge.pmnet: file is"));
+    assert_non_null(strstr(msg, "MiB limit of a model"));
+    assert_int_equal(pm_net_save(small, path), PM_OK);
+    assert_int_equal(truncate(path, 200), 0);
+    assert_int_equal(pm_net_load_ex(path, &opt, &net), PM_ERR_FORMAT);
+    assert_non_null(strstr(msg, "huge.pmnet: truncated"));
+    volatile sig_atomic_t stop = 1;
+    pm_setup cancel = {.cancel = &stop};
+    assert_int_equal(pm_net_save(small, path), PM_OK);
+    assert_int_equal(pm_net_load_ex(path, &cancel, &net), PM_ERR_CANCELLED);
+    assert_null(net);
+    assert_int_equal(pm_net_load_ex(path, &opt, &net), PM_OK);
+    pm_net_destroy(net);
+    pm_net_destroy(small);
+    unlink(path);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +502,8 @@ int main(void)
         cmocka_unit_test(absurd_sizes_are_refused_without_allocation),
         cmocka_unit_test(foreign_data_is_refused),
         cmocka_unit_test(files_round_trip_and_atomic_save),
+        cmocka_unit_test(config_differences_are_named),
+        cmocka_unit_test(only_bounded_regular_model_files_are_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -34,9 +35,11 @@ static int make_tmpdir(void **state)
 static int remove_tmpdir(void **state)
 {
     (void)state;
-    const char *names[] = {"a.png", "trunc.png", "text.png", "white.png", "black.png", "empty.png", "paper.png"};
+    const char *names[] = {"a.png",   "trunc.png", "text.png", "white.png", "black.png", "empty.png",
+                           "paper.png", "alpha.png", "huge.png", "fifo.png", "sparse.png"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         unlink(tmp_path(names[i]));
+    rmdir(tmp_path("dir.png"));
     return rmdir(tmpdir);
 }
 
@@ -246,6 +249,247 @@ static void bad_files_are_refused(void **state)
     assert_null(w);
 }
 
+
+/* ---- hostile input, round two (issue 13) ------------------------------------------------------------------------ */
+
+/* Writes a W x H 8-bit image of colour type color from raw samples: sample(px, py, c) for each channel; palette
+ * (n_pal entries) and tRNS (n_trns alphas, palette or grey) when given. */
+typedef unsigned (*sample_fn)(int px, int py, int c);
+
+static int write_raw_png(const char *path, int color, int channels, sample_fn sample, const png_color *pal, int n_pal,
+                         const unsigned char *trns, int n_trns, const png_color_16 *trns_grey)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    unsigned char row[W * 4];
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        fclose(f);
+        return -1;
+    }
+    png_init_io(png, f);
+    png_set_IHDR(png, info, W, H, 8, color, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (pal)
+        png_set_PLTE(png, info, pal, n_pal);
+    if (trns || trns_grey)
+        png_set_tRNS(png, info, trns, n_trns, trns_grey);
+    png_write_info(png, info);
+    for (int py = 0; py < H; py++) {
+        for (int px = 0; px < W; px++)
+            for (int c = 0; c < channels; c++)
+                row[px * channels + c] = (unsigned char)sample(px, py, c);
+        png_write_row(png, row);
+    }
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    return fclose(f);
+}
+
+/* The image of the transparency tests: fully transparent black ground (colour 0, alpha 0: what drawing programs
+ * store), the opaque black marks of dark_marks, and at (20, 10) black at alpha 128. */
+static unsigned alpha_of(int px, int py)
+{
+    return dark_marks(px, py) ? 255u : (px == 20 && py == 10) ? 128u : 0u;
+}
+
+static unsigned rgba_sample(int px, int py, int c)
+{
+    return c == 3 ? alpha_of(px, py) : 0u;
+}
+
+static unsigned ga_sample(int px, int py, int c)
+{
+    return c == 1 ? alpha_of(px, py) : 0u;
+}
+
+/* palette: index 0 opaque black (line), 1 transparent black (ground), 2 black at alpha 128 */
+static unsigned pal_sample(int px, int py, int c)
+{
+    (void)c;
+    return dark_marks(px, py) ? 0u : (px == 20 && py == 10) ? 2u : 1u;
+}
+
+/* grey + tRNS: grey 200 is the transparent colour; the marks are 0 (opaque black) */
+static unsigned grey_trns_sample(int px, int py, int c)
+{
+    (void)c;
+    return dark_marks(px, py) ? 0u : 200u;
+}
+
+/* A dark line on a transparent background is a track (issue 13): transparency, from an alpha channel or a tRNS
+ * chunk, is composited over white. Expected greys follow from "over white" alone: g a / 255 + (1 - a / 255), so
+ * opaque black 0, transparent 1, black at alpha 128: 127/255. */
+static void transparent_ground_is_white(void **state)
+{
+    (void)state;
+    const png_color pal[3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
+    const unsigned char pal_alpha[3] = {255, 0, 128};
+    const png_color_16 grey_key = {0, 0, 0, 0, 200};
+    for (int k = 0; k < 4; k++) {
+        int ok = k == 0   ? write_raw_png(tmp_path("alpha.png"), PNG_COLOR_TYPE_RGB_ALPHA, 4, rgba_sample, NULL, 0,
+                                          NULL, 0, NULL)
+                 : k == 1 ? write_raw_png(tmp_path("alpha.png"), PNG_COLOR_TYPE_GRAY_ALPHA, 2, ga_sample, NULL, 0,
+                                          NULL, 0, NULL)
+                 : k == 2 ? write_raw_png(tmp_path("alpha.png"), PNG_COLOR_TYPE_PALETTE, 1, pal_sample, pal, 3,
+                                          pal_alpha, 3, NULL)
+                          : write_raw_png(tmp_path("alpha.png"), PNG_COLOR_TYPE_GRAY, 1, grey_trns_sample, NULL, 0,
+                                          NULL, 0, &grey_key);
+        assert_int_equal(ok, 0);
+        pm_world *w = NULL;
+        assert_int_equal(pm_world_load_png(tmp_path("alpha.png"), 4.0, &w), PM_OK);
+        const float *g = pm_world_pixels(w);
+        for (int py = 0; py < H; py++)
+            for (int px = 0; px < W; px++) {
+                float want = dark_marks(px, py) ? 0.0f : 1.0f;
+                if (px == 20 && py == 10 && k < 3)
+                    want = 127.0f / 255.0f;
+                else if (px == 20 && py == 10)
+                    want = 1.0f;  /* grey + tRNS has no partial transparency: the grey-200 key is transparent */
+                assert_float_equal(g[py * W + px], want, 1e-6);
+            }
+        pm_world_destroy(w);
+    }
+}
+
+/* Bit-by-bit CRC-32 (PNG's polynomial 0xEDB88320), independent of the library's and zlib's. */
+static uint32_t crc32_bits(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int b = 0; b < 8; b++)
+            c = c & 1 ? (c >> 1) ^ 0xedb88320u : c >> 1;
+    }
+    return c ^ 0xffffffffu;
+}
+
+static void be32_put(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16), p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* A PNG whose IHDR declares w x h 8-bit grey, followed by one tiny IDAT (a stored zlib stream of 2 bytes: the first
+ * row's filter byte and one sample) and IEND: a few dozen bytes claiming a huge image. Returns the length. */
+static size_t huge_header_png(unsigned char *b, uint32_t w, uint32_t h)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    memcpy(b, sig, 8);
+    size_t n = 8;
+    be32_put(b + n, 13);
+    memcpy(b + n + 4, "IHDR", 4);
+    be32_put(b + n + 8, w);
+    be32_put(b + n + 12, h);
+    const unsigned char rest[5] = {8, 0, 0, 0, 0};  /* depth 8, grey, deflate, filter 0, no interlace */
+    memcpy(b + n + 16, rest, 5);
+    be32_put(b + n + 21, crc32_bits(b + n + 4, 17));
+    n += 25;
+    const unsigned char z[] = {0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, 0x00, 0xff}; /* stored block, no adler */
+    be32_put(b + n, sizeof z);
+    memcpy(b + n + 4, "IDAT", 4);
+    memcpy(b + n + 8, z, sizeof z);
+    be32_put(b + n + 8 + sizeof z, crc32_bits(b + n + 4, 4 + sizeof z));
+    n += 12 + sizeof z;
+    be32_put(b + n, 0);
+    memcpy(b + n + 4, "IEND", 4);
+    be32_put(b + n + 8, crc32_bits(b + n + 4, 4));
+    return n + 12;
+}
+
+/* Dimensions are checked from the header before anything is allocated for the image: a tiny file declaring
+ * 16384 x 16384 (at the side limit, but 3 GiB of texture and map, over the 1 GiB budget) or 16385 x 1 (over the
+ * side limit) is refused at once with PM_ERR_LIMIT and a message stating the size and the limit. */
+static void huge_dimensions_are_refused_from_the_header(void **state)
+{
+    (void)state;
+    unsigned char b[128];
+    char msg[256] = "";
+    pm_setup opt = {.detail = msg, .detail_size = sizeof msg};
+    pm_world *w = NULL;
+    size_t n = huge_header_png(b, 16384, 16384);
+    assert_int_equal(pm_world_load_png_mem(b, n, 4.0, &w), PM_ERR_LIMIT);
+    assert_int_equal(pm_world_load_png_mem_ex(b, n, 4.0, &opt, &w), PM_ERR_LIMIT);
+    assert_non_null(strstr(msg, "16384 x 16384 px"));
+    assert_non_null(strstr(msg, "1024 MiB budget"));
+    write_bytes(tmp_path("huge.png"), b, n);
+    assert_int_equal(pm_world_load_png_ex(tmp_path("huge.png"), 4.0, &opt, &w), PM_ERR_LIMIT);
+    assert_non_null(strstr(msg, tmp_path("huge.png")));  /* the file is named */
+    n = huge_header_png(b, 16385, 1);
+    assert_int_equal(pm_world_load_png_mem_ex(b, n, 4.0, &opt, &w), PM_ERR_LIMIT);
+    assert_non_null(strstr(msg, "16385 x 1 px, over the limit of 16384 px a side"));
+    /* a raised budget lets the header through: the tiny IDAT then fails as truncated data, still no 1 GiB read */
+    n = huge_header_png(b, 4000, 4000);
+    assert_int_equal(pm_world_load_png_mem_ex(b, n, 4.0, &opt, &w), PM_ERR_FORMAT);
+    assert_non_null(strstr(msg, "damaged or truncated PNG"));
+    assert_null(w);
+}
+
+/* Each kind of failure has its own message (issue 13: not "damaged, too large, or no dark line" for all). */
+static void failures_have_specific_messages(void **state)
+{
+    (void)state;
+    char msg[512] = "";
+    pm_setup opt = {.detail = msg, .detail_size = sizeof msg};
+    pm_world *w = NULL;
+    assert_int_equal(pm_world_load_png_ex(tmp_path("missing.png"), 4.0, &opt, &w), PM_ERR_IO);
+    assert_non_null(strstr(msg, "missing.png: cannot open: No such file"));
+    const char text[] = "this is not a PNG file at all\n";
+    write_bytes(tmp_path("text.png"), text, sizeof text - 1);
+    assert_int_equal(pm_world_load_png_ex(tmp_path("text.png"), 4.0, &opt, &w), PM_ERR_FORMAT);
+    assert_non_null(strstr(msg, "text.png: not a PNG file"));
+    assert_int_equal(write_png(tmp_path("a.png"), PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE, W, H, grey_marks), 0);
+    static unsigned char buf[65536];
+    FILE *f = fopen(tmp_path("a.png"), "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    buf[n / 2] ^= 0x5a;
+    assert_int_equal(pm_world_load_png_mem_ex(buf, n, 4.0, &opt, &w), PM_ERR_FORMAT);
+    assert_non_null(strstr(msg, "damaged or truncated PNG"));
+    assert_int_equal(write_png(tmp_path("white.png"), PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE, W, H, grey_none), 0);
+    assert_int_equal(pm_world_load_png_ex(tmp_path("white.png"), 4.0, &opt, &w), PM_ERR_FORMAT);
+    assert_non_null(strstr(msg, "no dark line"));
+    assert_int_equal(write_png(tmp_path("black.png"), PNG_COLOR_TYPE_GRAY, 8, PNG_INTERLACE_NONE, W, H, grey_all), 0);
+    assert_int_equal(pm_world_load_png_ex(tmp_path("black.png"), 4.0, &opt, &w), PM_ERR_FORMAT);
+    assert_non_null(strstr(msg, "no light ground"));
+    /* success leaves the message alone */
+    strcpy(msg, "untouched");
+    assert_int_equal(pm_world_load_png_ex(tmp_path("a.png"), 4.0, &opt, &w), PM_OK);
+    assert_string_equal(msg, "untouched");
+    pm_world_destroy(w);
+}
+
+/* Only regular files of at most PM_WORLD_MAX_PNG_FILE bytes are read: a directory and a FIFO are refused at once
+ * (the FIFO used to block forever waiting for a writer; alarm turns a hang into a failure), a 300 MiB sparse file
+ * is refused from its size without reading it. */
+static void only_bounded_regular_files_are_read(void **state)
+{
+    (void)state;
+    char msg[512] = "";
+    pm_setup opt = {.detail = msg, .detail_size = sizeof msg};
+    pm_world *w = NULL;
+    assert_int_equal(mkdir(tmp_path("dir.png"), 0700), 0);
+    assert_int_equal(pm_world_load_png_ex(tmp_path("dir.png"), 4.0, &opt, &w), PM_ERR_IO);
+    assert_non_null(strstr(msg, "not a regular file"));
+    assert_int_equal(mkfifo(tmp_path("fifo.png"), 0600), 0);
+    alarm(20);
+    assert_int_equal(pm_world_load_png(tmp_path("fifo.png"), 4.0, &w), PM_ERR_IO);
+    assert_int_equal(pm_world_load_png_ex(tmp_path("fifo.png"), 4.0, &opt, &w), PM_ERR_IO);
+    alarm(0);
+    assert_non_null(strstr(msg, "fifo.png: not a regular file"));
+    unsigned char b[128];
+    size_t n = huge_header_png(b, 100, 100);
+    write_bytes(tmp_path("sparse.png"), b, n);
+    assert_int_equal(truncate(tmp_path("sparse.png"), 300L << 20), 0);  /* sparse: costs no disk */
+    assert_int_equal(pm_world_load_png(tmp_path("sparse.png"), 4.0, &w), PM_ERR_LIMIT);
+    assert_int_equal(pm_world_load_png_ex(tmp_path("sparse.png"), 4.0, &opt, &w), PM_ERR_LIMIT);
+    assert_non_null(strstr(msg, "over the 256 MiB limit for PNG tracks"));
+    assert_null(w);
+}
+
 /* The paper track saved as an 8-bit PNG (1000 x 1000 at ppu 4) loads back with a guessed start on its bottom
  * straight (y = 20 through x = 125, the point nearest the image's bottom centre), heading +x (counter-clockwise),
  * and the pure reflex follows it from there for 20,000 steps at speed 30. */
@@ -287,6 +531,10 @@ int main(void)
         cmocka_unit_test(png_pixel_maps_to_documented_world_point),
         cmocka_unit_test(bad_files_are_refused),
         cmocka_unit_test(paper_png_gets_a_followable_start),
+        cmocka_unit_test(transparent_ground_is_white),
+        cmocka_unit_test(huge_dimensions_are_refused_from_the_header),
+        cmocka_unit_test(failures_have_specific_messages),
+        cmocka_unit_test(only_bounded_regular_files_are_read),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
