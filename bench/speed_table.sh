@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the README's speed table ("Speed and default rates") from fresh runs of the benchmark programs:
-# bench_net (learn + forward and forward only, paper network, also with all-zero inputs), bench_closed_loop (whole step, P&M) and bench_sim
-# (sensors + kinematics). Each cell is "median (fastest)" in µs; run it on a quiet machine.
+# bench_net (learn + forward and forward only, paper network, also with all-zero inputs), bench_closed_loop (whole
+# step, P&M) and bench_sim (sensors + kinematics). Each cell is "median (fastest)" in µs; run it on a quiet machine.
 #   bench/speed_table.sh [build-dir]
 set -euo pipefail
 dir=${1:-build}
