@@ -97,6 +97,16 @@ int main(void)
             printf("%-20s %9ld %5s %10.3f (%7.3f) %10.0f %10.3f (%7.3f)\n", sh->name, pm_net_n_weights(net),
                    r ? "P&M" : "BP", us, best, 1e6 / us, fwd, fwd_best);
         }
+        if (sh->n_inputs == 720) { /* the paper net's fixed cost: every input exactly 0 (nothing to gather) */
+            double *zeros = calloc((size_t)sh->n_inputs * N_PATTERNS, sizeof(double));
+            if (zeros == NULL)
+                return 1;
+            double us = time_steps(net, zeros, sh->n_inputs, 1, PM_RULE_PRIME_MODULATE, 1e-5, &best);
+            fwd = time_steps(net, zeros, sh->n_inputs, 0, PM_RULE_BACKPROP, 0, &fwd_best);
+            printf("%-20s %9ld %5s %10.3f (%7.3f) %10.0f %10.3f (%7.3f)\n", "paper, zero inputs", pm_net_n_weights(net),
+                   "P&M", us, best, 1e6 / us, fwd, fwd_best);
+            free(zeros);
+        }
         free(inputs);
         pm_net_destroy(net);
     }

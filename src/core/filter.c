@@ -182,9 +182,30 @@ static inline double resonator_one(double b0, double a1, double a2, double x, do
 #if defined(__clang__)
 #pragma clang diagnostic ignored "-Wunknown-warning-option" /* a Clang without -Wpsabi has no such warning */
 #endif
-#pragma GCC diagnostic ignored "-Wpsabi"   /* 32-byte vectors never cross a call here (no vector arguments) */
+#pragma GCC diagnostic ignored "-Wpsabi"   /* 32-byte vectors cross no real call here (resonator_quad is always inlined) */
 typedef double pm_f4 __attribute__((vector_size(32)));
 typedef int64_t pm_m4 __attribute__((vector_size(32)));   /* lane masks of pm_f4 comparisons (0 or -1) */
+/* Four outputs q..q+3 of a block (out o, state y1 / y2, coefficients rb0 / ra1 / ra2 at the same offsets) from
+ * their inputs xv: resonator_one lane-wise. */
+__attribute__((always_inline)) static inline void resonator_quad(double *restrict o, const double *y1,
+                                                                 const double *y2, const double *rb0,
+                                                                 const double *ra1, const double *ra2, pm_f4 xv,
+                                                                 pm_m4 *bad)
+{
+    pm_f4 c0, c1, c2, u1, u2;
+    memcpy(&c0, rb0, sizeof c0);
+    memcpy(&c1, ra1, sizeof c1);
+    memcpy(&c2, ra2, sizeof c2);
+    memcpy(&u1, y1, sizeof u1);
+    memcpy(&u2, y2, sizeof u2);
+    const pm_f4 v = c0 * xv - c1 * u1 - c2 * u2;
+    *bad |= v * 0.0 != 0.0;   /* NaN != 0: true for inf / NaN outputs */
+    const pm_m4 decayed = (xv == 0.0) & (u1 < PM_RESONATOR_DECAYED) & (u1 > -PM_RESONATOR_DECAYED) &
+                          (u2 < PM_RESONATOR_DECAYED) & (u2 > -PM_RESONATOR_DECAYED);
+    const pm_f4 r = (pm_f4)((pm_m4)v & ~decayed);   /* decayed lanes: +0.0 */
+    memcpy(o, &r, sizeof r);
+}
+
 /* Compiled for the baseline and for AVX2 on x86-64 GCC (chosen at load time); both do the same lane-wise IEEE
  * operations as resonator_one, so the same bits. No FMA ("avx2" does not enable it; -std=c11 implies
  * -ffp-contract=off), no AVX-512 (valgrind). */
@@ -192,8 +213,10 @@ typedef int64_t pm_m4 __attribute__((vector_size(32)));   /* lane masks of pm_f4
 __attribute__((target_clones("avx2", "default")))
 #endif
 /* resonator_one for the first n_blocks * 4 signals, four outputs at a time: a block of 4 signals is 4N outputs,
- * a whole number of 4-lane vectors whose coefficients are f->rep. The inputs are first spread over out
- * (out[p*N + k] = x[p]) and then replaced by the outputs in place. Returns 1 if any output is not finite. */
+ * a whole number of 4-lane vectors whose coefficients are f->rep. Each vector's inputs are the block's signals
+ * x[p] repeated N times (output order p*N + k): with the paper's N = 5 they are built in registers from the four
+ * signals; otherwise they are first spread over out (out[p*N + k] = x[p]) and then replaced by the outputs in place.
+ * Returns 1 if any output is not finite. */
 static int resonator_blocks(const pm_filter *f, const double *restrict x, double *restrict out, int n_blocks)
 {
     const int nf = f->cfg.n_filters, w = 4 * nf;
@@ -202,23 +225,22 @@ static int resonator_blocks(const pm_filter *f, const double *restrict x, double
     for (int b = 0; b < n_blocks; b++) {
         double *o = out + (size_t)b * w;
         const double *y1 = f->y1 + (size_t)b * w, *y2 = f->y2 + (size_t)b * w;
+        if (nf == 5) {   /* outputs p0 x5, p1 x5, p2 x5, p3 x5 in five vectors */
+            const double s0 = x[4 * b], s1 = x[4 * b + 1], s2 = x[4 * b + 2], s3 = x[4 * b + 3];
+            const pm_f4 xv[5] = {{s0, s0, s0, s0}, {s0, s1, s1, s1}, {s1, s1, s2, s2}, {s2, s2, s2, s3},
+                                 {s3, s3, s3, s3}};
+            for (int q = 0; q < 5; q++)
+                resonator_quad(o + 4 * q, y1 + 4 * q, y2 + 4 * q, rb0 + 4 * q, ra1 + 4 * q, ra2 + 4 * q, xv[q],
+                               &bad);
+            continue;
+        }
         for (int p = 0; p < 4; p++)
             for (int k = 0; k < nf; k++)
                 o[p * nf + k] = x[4 * b + p];
         for (int q = 0; q < w; q += 4) {
-            pm_f4 xv, c0, c1, c2, u1, u2;
+            pm_f4 xv;
             memcpy(&xv, o + q, sizeof xv);
-            memcpy(&c0, rb0 + q, sizeof c0);
-            memcpy(&c1, ra1 + q, sizeof c1);
-            memcpy(&c2, ra2 + q, sizeof c2);
-            memcpy(&u1, y1 + q, sizeof u1);
-            memcpy(&u2, y2 + q, sizeof u2);
-            const pm_f4 v = c0 * xv - c1 * u1 - c2 * u2;
-            bad |= v * 0.0 != 0.0;   /* NaN != 0: true for inf / NaN outputs */
-            const pm_m4 decayed = (xv == 0.0) & (u1 < PM_RESONATOR_DECAYED) & (u1 > -PM_RESONATOR_DECAYED) &
-                                  (u2 < PM_RESONATOR_DECAYED) & (u2 > -PM_RESONATOR_DECAYED);
-            const pm_f4 r = (pm_f4)((pm_m4)v & ~decayed);   /* decayed lanes: +0.0 */
-            memcpy(o + q, &r, sizeof r);
+            resonator_quad(o + q, y1 + q, y2 + q, rb0 + q, ra1 + q, ra2 + q, xv, &bad);
         }
     }
     return (bad[0] | bad[1] | bad[2] | bad[3]) != 0;

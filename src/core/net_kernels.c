@@ -183,14 +183,63 @@ PM_WIDE_KERNEL static double matvec_sparse_t(double *restrict v, const double *r
     return xmax;
 }
 
+#if defined(__GNUC__)
+typedef uint64_t quad_u __attribute__((vector_size(32)));
+typedef int64_t quad_m __attribute__((vector_size(32))); /* lane masks of quad comparisons (0 or -1) */
+/* The sigmoid of four neurons at once, y[0..4) = 1 / (1 + e^-v) - 0.5 in place, each lane doing exactly the
+ * operations of the scalar 1.0 / (1.0 + pm_exp(-v)) - 0.5 on the common path of pm_exp (pm_exp_scaled_ with bias 0,
+ * |v| < 708): the same multiplies, adds and table values in the same order, so the same bits, one vector instruction
+ * where the scalar chain had four (the chain of ten sigmoid layers is serial, SPEC §2). Returns 0 without writing
+ * if some lane is outside the common path (then the caller takes the scalar pm_exp, which handles it). */
+static inline int sigmoid4(double *y)
+{
+    const quad v = quad_load(y), x = -v;
+    const quad_m in_range = (x > -708.0) & (x < 708.0); /* false for NaN too, as in pm_exp */
+    if ((in_range[0] & in_range[1] & in_range[2] & in_range[3]) == 0)
+        return 0;
+    const quad shift = quad_splat(0x1.8p52);
+    const quad z = x * quad_splat(0x1.71547652b82fep+5) + shift;
+    quad_u zb;
+    memcpy(&zb, &z, sizeof zb);
+    const quad kd = z - shift;
+    const quad r = (x - kd * quad_splat(0x1.62e42feep-6)) - kd * quad_splat(0x1.a39ef35793c76p-38);
+    const quad_u tab = {pm_exp_table_[zb[0] & 31u], pm_exp_table_[zb[1] & 31u], pm_exp_table_[zb[2] & 31u],
+                        pm_exp_table_[zb[3] & 31u]};
+    const quad_u sb = tab + (zb << 47);
+    quad scale;
+    memcpy(&scale, &sb, sizeof scale);
+    const quad p = r + (r * r) * (0x1p-1 + r * (0x1.5555555555555p-3 + r * (0x1.5555555555555p-5 +
+                                   r * (0x1.1111111111111p-7 + r * 0x1.6c16c16c16c17p-10))));
+    const quad e = scale + scale * p;
+    quad_store(y, 1.0 / (1.0 + e) - 0.5);
+    return 1;
+}
+#define PM_HAVE_SIGMOID4 1
+#endif
+
+/* The sigmoid layer: four neurons per vector step where every lane is on pm_exp's common path, the rest (tails,
+ * extreme or non-finite v) one by one; both give the bits of the scalar expression. Compiled for AVX2 too (one
+ * register per quad; the baseline uses two SSE2 registers), the same lane-wise IEEE operations in both clones. */
+PM_WIDE_KERNEL static void activate_sigmoid(double *restrict y, int n)
+{
+    int j = 0;
+#ifdef PM_HAVE_SIGMOID4
+    for (; j + 4 <= n; j += 4)
+        if (!sigmoid4(y + j))
+            for (int q = j; q < j + 4; q++)
+                y[q] = 1.0 / (1.0 + pm_exp(-y[q])) - 0.5;
+#endif
+    for (; j < n; j++)
+        y[j] = 1.0 / (1.0 + pm_exp(-y[j])) - 0.5;
+}
+
 /* Overwrites y[j] = f(v[j]) in place (SPEC §2 table). The sigmoid uses pm_exp (pm_math.h: the same bits on every
  * CPU); extreme v give exactly -0.5 (e^-v = inf) or +0.5 (e^-v = 0), NaN stays NaN. */
 static void activate(double *restrict y, int n, pm_activation act)
 {
     switch (act) {
     case PM_ACT_SIGMOID:
-        for (int j = 0; j < n; j++)
-            y[j] = 1.0 / (1.0 + pm_exp(-y[j])) - 0.5;
+        activate_sigmoid(y, n);
         break;
     case PM_ACT_TANH:
         for (int j = 0; j < n; j++)
@@ -249,26 +298,56 @@ static int list_nonzero_scalar(int *restrict idx, const double *restrict in, int
 
 #if defined(__SSE2__) && defined(__GNUC__)
 #include <emmintrin.h>
+/* nz_packed_[m]: positions of the set bits of m, ascending, then padding; nz_count_[m]: number of set bits */
+static const int nz_packed_[16][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0},
+                                      {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
+                                      {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0},
+                                      {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
+static const unsigned char nz_count_[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
+#include <immintrin.h>
+/* The same list with one AVX compare per four inputs (_CMP_NEQ_UQ: unordered or unequal, like cmpneq below) and
+ * eight inputs per iteration; taken when the CPU has AVX2 (the list is the same, only the instructions differ). */
+__attribute__((target("avx2"))) static int list_nonzero_avx2(int *restrict idx, const double *restrict in, int n)
+{
+    const __m256d zero = _mm256_setzero_pd();
+    int k = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const int m0 = _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(in + i), zero, _CMP_NEQ_UQ));
+        const int m1 = _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(in + i + 4), zero, _CMP_NEQ_UQ));
+        _mm_storeu_si128((__m128i *)(void *)(idx + k),
+                         _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m0]),
+                                       _mm_set1_epi32(i)));
+        k += nz_count_[m0];
+        _mm_storeu_si128((__m128i *)(void *)(idx + k),
+                         _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m1]),
+                                       _mm_set1_epi32(i + 4)));
+        k += nz_count_[m1];
+    }
+    return list_nonzero_scalar(idx, in, i, k, n);
+}
+#define PM_HAVE_NZ_AVX2 1
+#endif
+
 /* Groups of four inputs: two SSE2 compares give a 4-bit mask of the nonzeros (cmpneq is unordered-or-unequal: NaN
  * counts as nonzero, -0 == +0 as zero, like nonzero()), and one 16-byte store writes the group's indexes packed
  * from a table (slots past the count are overwritten by the next group; k <= i keeps them inside idx[0..n)). */
 static int list_nonzero(int *restrict idx, const double *restrict in, int n)
 {
-    /* packed[m]: positions of the set bits of m, ascending, then padding; count[m]: number of set bits */
-    static const int packed[16][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0},
-                                      {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
-                                      {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0},
-                                      {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
-    static const unsigned char count[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+#ifdef PM_HAVE_NZ_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        return list_nonzero_avx2(idx, in, n);
+#endif
     const __m128d zero = _mm_setzero_pd();
     int k = 0, i = 0;
     for (; i + 4 <= n; i += 4) {
         const int m = _mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(in + i), zero)) |
                       _mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(in + i + 2), zero)) << 2;
-        const __m128i pos = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)packed[m]),
+        const __m128i pos = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m]),
                                           _mm_set1_epi32(i));
         _mm_storeu_si128((__m128i *)(void *)(idx + k), pos);
-        k += count[m];
+        k += nz_count_[m];
     }
     return list_nonzero_scalar(idx, in, i, k, n);
 }
@@ -346,28 +425,26 @@ static inline int finish_deltas(double *restrict d, const double *restrict y, in
 }
 
 /* s[j] = sum_k W[k][j] * dk[k] for j < n (column j of W (n_up, cols) row-major against dk): a running sum per j in
- * k ascending order, ten columns (five pairs, the paper's width) then two then one per pass over the rows, so the
- * rows are read contiguously and the sums stay in registers; lanes are columns, the same bits as a scalar loop. */
-static void matvec_transposed(double *restrict s, const double *restrict w, int n_up, int cols,
+ * k ascending order, ten columns (quad, quad, pair: the paper's width) then two then one per pass over the rows, so
+ * the rows are read contiguously and the sums stay in registers; lanes are columns, the same bits as a scalar loop
+ * (and in both clones: the AVX2 one holds a quad in one register). */
+PM_WIDE_KERNEL static void matvec_transposed(double *restrict s, const double *restrict w, int n_up, int cols,
                               const double *restrict dk, int n)
 {
     int j = 0;
-    for (; j + 10 <= n; j += 10) {
-        pair s0 = pair_splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0;
+    for (; j + 10 <= n; j += 10) { /* columns j..j+9 as quad, quad, pair */
+        quad s0 = quad_splat(0), s1 = s0;
+        pair s2 = pair_splat(0);
         for (int k = 0; k < n_up; k++) {
             const double *row = w + (long)k * cols + j;
-            const pair d = pair_splat(dk[k]);
-            s0 = pair_add(s0, pair_mul(pair_load(row), d));
-            s1 = pair_add(s1, pair_mul(pair_load(row + 2), d));
-            s2 = pair_add(s2, pair_mul(pair_load(row + 4), d));
-            s3 = pair_add(s3, pair_mul(pair_load(row + 6), d));
-            s4 = pair_add(s4, pair_mul(pair_load(row + 8), d));
+            const quad d = quad_splat(dk[k]);
+            s0 = quad_add(s0, quad_mul(quad_load(row), d));
+            s1 = quad_add(s1, quad_mul(quad_load(row + 4), d));
+            s2 = pair_add(s2, pair_mul(pair_load(row + 8), pair_splat(dk[k])));
         }
-        pair_store(s + j, s0);
-        pair_store(s + j + 2, s1);
-        pair_store(s + j + 4, s2);
-        pair_store(s + j + 6, s3);
-        pair_store(s + j + 8, s4);
+        quad_store(s + j, s0);
+        quad_store(s + j + 4, s1);
+        pair_store(s + j + 8, s2);
     }
     for (; j + 2 <= n; j += 2) {
         pair s0 = pair_splat(0);
@@ -526,23 +603,22 @@ PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const 
 
 /* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i, and
  * if bias, W[j][n] += c[j] (bias input 1) on every row, as before the rows were fused (+ 0 turns a -0 bias into +0).
- * The paper's width n = 10 keeps y in five registers across the rows. */
-static void update_dense(double *restrict w, int rows, int cols, const double *restrict c, const double *restrict y,
+ * The paper's width n = 10 keeps y in registers (quad, quad, pair) across the rows; each weight gets one multiply
+ * and one add whatever the lane width, so both clones give the same bits. */
+PM_WIDE_KERNEL static void update_dense(double *restrict w, int rows, int cols, const double *restrict c, const double *restrict y,
                          int n, int bias)
 {
     const int n2 = n & ~1;
     if (n == 10) {
-        const pair y0 = pair_load(y), y1 = pair_load(y + 2), y2 = pair_load(y + 4), y3 = pair_load(y + 6),
-                   y4 = pair_load(y + 8);
+        const quad y0 = quad_load(y), y1 = quad_load(y + 4);
+        const pair y2 = pair_load(y + 8);
         for (int j = 0; j < rows; j++) {
             double *r = w + (long)j * cols;
             if (c[j] != 0) {
-                const pair cj = pair_splat(c[j]);
-                pair_store(r, pair_add(pair_load(r), pair_mul(cj, y0)));
-                pair_store(r + 2, pair_add(pair_load(r + 2), pair_mul(cj, y1)));
-                pair_store(r + 4, pair_add(pair_load(r + 4), pair_mul(cj, y2)));
-                pair_store(r + 6, pair_add(pair_load(r + 6), pair_mul(cj, y3)));
-                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(cj, y4)));
+                const quad cj = quad_splat(c[j]);
+                quad_store(r, quad_add(quad_load(r), quad_mul(cj, y0)));
+                quad_store(r + 4, quad_add(quad_load(r + 4), quad_mul(cj, y1)));
+                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_splat(c[j]), y2)));
             }
             if (bias)
                 r[10] += c[j];

@@ -1,0 +1,74 @@
+/* Fixed-work driver for instruction counts (valgrind --tool=callgrind): runs N steps of one hot path, no timing. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "primod/loop.h"
+#include "primod/net.h"
+#include "primod/rng.h"
+#include "primod/sim.h"
+
+/* Usage: bench_count loop|net|netzero STEPS. Instructions per step = the difference of two counts (e.g. STEPS 2000
+ * and 12000) divided by the difference of the steps, so set-up costs (the world, the net) cancel:
+ *   valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bench_count loop 2000   (and 12000)
+ * loop: the closed loop (pm_sim_sense + pm_loop_step + pm_sim_step), paper preset, P&M, from the start pose;
+ * net: learn (P&M, rate 1e-5) + forward of the paper net on bench_net's inputs (~70 % zeros); netzero: the same
+ * with all-zero inputs. Prints a checksum of the final state (the same bits before and after an optimisation). */
+int main(int argc, char **argv)
+{
+    if (argc != 3)
+        return 2;
+    const long steps = atol(argv[2]);
+    double check = 0;
+    if (strcmp(argv[1], "loop") == 0) {
+        pm_world *w = NULL;
+        pm_sim_config sc;
+        pm_sim_config_paper(&sc);
+        pm_loop_config lc;
+        pm_loop_config_paper(&lc);
+        lc.rule = PM_LOOP_PM;
+        lc.rate = 1e-5;
+        pm_sim *s = NULL;
+        pm_loop *l = NULL;
+        if (pm_world_create_builtin("paper", 4.0, &w) != PM_OK || pm_sim_create(&sc, w, &s) != PM_OK ||
+            pm_loop_create(&lc, &l) != PM_OK)
+            return 1;
+        double x, y, h, pred[144];
+        pm_world_start_pose(w, &x, &y, &h);
+        pm_sim_set_pose(s, x, y, h);
+        for (long n = 0; n < steps; n++) {
+            pm_sim_reading rd;
+            pm_loop_output out;
+            pm_sim_sense(s, &rd, pred);
+            pm_loop_input in = {.error = rd.error, .predictors = pred, .line_seen = rd.line_seen};
+            if (pm_loop_step(l, &in, &out) != PM_OK || pm_sim_step(s, out.left, out.right) != PM_OK)
+                return 1;
+            check += out.left - out.right;
+        }
+        pm_loop_destroy(l);
+        pm_sim_destroy(s);
+        pm_world_destroy(w);
+    } else {
+        const int zero = strcmp(argv[1], "netzero") == 0;
+        pm_net_config cfg = {.n_layers = 0, .seed = 1}; /* paper shape */
+        pm_net *net;
+        if (pm_net_create(&cfg, &net) != PM_OK)
+            return 1;
+        enum { N_PATTERNS = 64, N_IN = 720 };
+        static double inputs[N_PATTERNS * N_IN];
+        pm_rng rng;
+        pm_rng_seed(&rng, 7);
+        for (int i = 0; i < N_PATTERNS * N_IN && !zero; i++)
+            inputs[i] = pm_rng_uniform(&rng) < 0.7 ? 0.0 : 0.25 * (1.0 - pm_rng_uniform(&rng));
+        pm_net_forward(net, inputs);
+        for (long s = 0; s < steps; s++) {
+            pm_net_learn(net, PM_RULE_PRIME_MODULATE, (s & 1) ? 0.3 : -0.25, 1e-5, 1.5);
+            pm_net_forward(net, inputs + (size_t)(s % N_PATTERNS) * N_IN);
+        }
+        check = pm_net_outputs(net)[0] + pm_net_weight_distance(net, -1);
+        pm_net_destroy(net);
+    }
+    printf("%.17g\n", check);
+    return 0;
+}
