@@ -10,10 +10,19 @@
 /* A weight bound above which learn checks every new weight exactly instead of trusting the running bound. */
 #define SAFE_BOUND 1e300
 
-/* 1 if v is NaN or +-inf (branch-free so it can be or-ed over a loop). */
-static inline int not_finite(double v) { return !(fabs(v) <= DBL_MAX); }
+/* Every helper here is inlined, also at -O0: the 16/32-byte vectors they take and return by value must never
+ * cross a call between the AVX2 clone of a kernel and a baseline-compiled helper (the two pass them differently,
+ * GCC's -Wpsabi note; a Debug build crashed in quad_load called from the AVX2 update_sparse_t). */
+#if defined(__GNUC__)
+#define PM_KINLINE __attribute__((always_inline)) static inline
+#else
+#define PM_KINLINE static inline
+#endif
 
-static inline double sign_of(double v) { return (double)((v > 0) - (v < 0)); } /* sign(0) = 0 (SPEC §3) */
+/* 1 if v is NaN or +-inf (branch-free so it can be or-ed over a loop). */
+PM_KINLINE int not_finite(double v) { return !(fabs(v) <= DBL_MAX); }
+
+PM_KINLINE double sign_of(double v) { return (double)((v > 0) - (v < 0)); } /* sign(0) = 0 (SPEC §3) */
 
 /* Two or four doubles processed together. With GCC / Clang these are vector types (2 lanes: SSE2, NEON; 4 lanes:
  * one AVX register, or two SSE2 registers when the compiler lowers it on the baseline), elsewhere structs. Either
@@ -21,20 +30,20 @@ static inline double sign_of(double v) { return (double)((v > 0) - (v < 0)); } /
  * width: the kernels use lanes for neurons, never to split one neuron's sum, so every sum keeps its order. */
 #if defined(__GNUC__)
 /* GCC and Clang warn that a 32-byte vector passed by value would use another ABI without AVX; these helpers are
- * static inline and always inlined, so no call ever crosses an ABI boundary with one. */
+ * PM_KINLINE and always inlined, so no call ever crosses an ABI boundary with one. */
 #if defined(__clang__)
 #pragma clang diagnostic ignored "-Wunknown-warning-option" /* a Clang without -Wpsabi has no such warning */
 #endif
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef double pair __attribute__((vector_size(16)));
 typedef double quad __attribute__((vector_size(32)));
-static inline pair pair_splat(double x) { return (pair){x, x}; }
-static inline pair pair_add(pair a, pair b) { return a + b; }
-static inline pair pair_mul(pair a, pair b) { return a * b; }
-static inline double pair_sum(pair a) { return a[0] + a[1]; }
-static inline quad quad_splat(double x) { return (quad){x, x, x, x}; }
-static inline quad quad_add(quad a, quad b) { return a + b; }
-static inline quad quad_mul(quad a, quad b) { return a * b; }
+PM_KINLINE pair pair_splat(double x) { return (pair){x, x}; }
+PM_KINLINE pair pair_add(pair a, pair b) { return a + b; }
+PM_KINLINE pair pair_mul(pair a, pair b) { return a * b; }
+PM_KINLINE double pair_sum(pair a) { return a[0] + a[1]; }
+PM_KINLINE quad quad_splat(double x) { return (quad){x, x, x, x}; }
+PM_KINLINE quad quad_add(quad a, quad b) { return a + b; }
+PM_KINLINE quad quad_mul(quad a, quad b) { return a * b; }
 #else
 typedef struct {
     double v[2];
@@ -42,34 +51,34 @@ typedef struct {
 typedef struct {
     double v[4];
 } quad;
-static inline pair pair_splat(double x) { return (pair){{x, x}}; }
-static inline pair pair_add(pair a, pair b) { return (pair){{a.v[0] + b.v[0], a.v[1] + b.v[1]}}; }
-static inline pair pair_mul(pair a, pair b) { return (pair){{a.v[0] * b.v[0], a.v[1] * b.v[1]}}; }
-static inline double pair_sum(pair a) { return a.v[0] + a.v[1]; }
-static inline quad quad_splat(double x) { return (quad){{x, x, x, x}}; }
-static inline quad quad_add(quad a, quad b)
+PM_KINLINE pair pair_splat(double x) { return (pair){{x, x}}; }
+PM_KINLINE pair pair_add(pair a, pair b) { return (pair){{a.v[0] + b.v[0], a.v[1] + b.v[1]}}; }
+PM_KINLINE pair pair_mul(pair a, pair b) { return (pair){{a.v[0] * b.v[0], a.v[1] * b.v[1]}}; }
+PM_KINLINE double pair_sum(pair a) { return a.v[0] + a.v[1]; }
+PM_KINLINE quad quad_splat(double x) { return (quad){{x, x, x, x}}; }
+PM_KINLINE quad quad_add(quad a, quad b)
 {
     return (quad){{a.v[0] + b.v[0], a.v[1] + b.v[1], a.v[2] + b.v[2], a.v[3] + b.v[3]}};
 }
-static inline quad quad_mul(quad a, quad b)
+PM_KINLINE quad quad_mul(quad a, quad b)
 {
     return (quad){{a.v[0] * b.v[0], a.v[1] * b.v[1], a.v[2] * b.v[2], a.v[3] * b.v[3]}};
 }
 #endif
-static inline pair pair_load(const double *p)
+PM_KINLINE pair pair_load(const double *p)
 {
     pair r;
     memcpy(&r, p, sizeof r); /* unaligned-safe */
     return r;
 }
-static inline void pair_store(double *p, pair v) { memcpy(p, &v, sizeof v); }
-static inline quad quad_load(const double *p)
+PM_KINLINE void pair_store(double *p, pair v) { memcpy(p, &v, sizeof v); }
+PM_KINLINE quad quad_load(const double *p)
 {
     quad r;
     memcpy(&r, p, sizeof r);
     return r;
 }
-static inline void quad_store(double *p, quad v) { memcpy(p, &v, sizeof v); }
+PM_KINLINE void quad_store(double *p, quad v) { memcpy(p, &v, sizeof v); }
 
 /* The wide input-layer kernels are compiled twice on x86-64 GCC (glibc picks one at load time by the CPU): the
  * baseline (SSE2) and AVX2, where a quad is one register. Both do the same lane-wise IEEE operations in the same
@@ -128,7 +137,7 @@ static void matvec_dense(double *restrict v, const double *restrict w, int rows,
 }
 
 /* One input of a ten-neuron block of matvec_sparse_t: (s0, s1, s2) += a[0..10) * xm, *xmax = max(*xmax, |xm|). */
-static inline void acc10(quad *s0, quad *s1, pair *s2, double *xmax, const double *a, double xm)
+PM_KINLINE void acc10(quad *s0, quad *s1, pair *s2, double *xmax, const double *a, double xm)
 {
     *xmax = fabs(xm) > *xmax ? fabs(xm) : *xmax;
     const quad xi = quad_splat(xm);
@@ -191,7 +200,7 @@ typedef int64_t quad_m __attribute__((vector_size(32))); /* lane masks of quad c
  * |v| < 708): the same multiplies, adds and table values in the same order, so the same bits, one vector instruction
  * where the scalar chain had four (the chain of ten sigmoid layers is serial, SPEC §2). Returns 0 without writing
  * if some lane is outside the common path (then the caller takes the scalar pm_exp, which handles it). */
-static inline int sigmoid4(double *y)
+PM_KINLINE int sigmoid4(double *y)
 {
     const quad v = quad_load(y), x = -v;
     const quad_m in_range = (x > -708.0) & (x < 708.0); /* false for NaN too, as in pm_exp */
@@ -255,7 +264,7 @@ static void activate(double *restrict y, int n, pm_activation act)
 }
 
 /* f'(v) written in terms of the output y = f(v) (SPEC §2 table). */
-static inline double deriv(double y, pm_activation act)
+PM_KINLINE double deriv(double y, pm_activation act)
 {
     switch (act) {
     case PM_ACT_SIGMOID: return (0.5 + y) * (0.5 - y);
@@ -270,7 +279,7 @@ static inline double deriv(double y, pm_activation act)
 
 /* 1 unless *p is +0 or -0 (the sign bit is shifted out): an integer test is cheaper than a floating compare with
  * its NaN case, and NaN / inf count as nonzero, as load_input requires. */
-static inline int nonzero(const double *p)
+PM_KINLINE int nonzero(const double *p)
 {
     uint64_t bits;
     memcpy(&bits, p, sizeof bits);
@@ -406,7 +415,7 @@ pm_status pm_net_forward(pm_net *net, const double *inputs)
 
 /* Replaces the sums d[j] by delta_j = f'(v_j) * d[j] (or its sign for the chained rule) for j < n, y the layer's
  * outputs; returns 1 if any delta is not finite. */
-static inline int finish_deltas(double *restrict d, const double *restrict y, int n, pm_activation f, int chained)
+PM_KINLINE int finish_deltas(double *restrict d, const double *restrict y, int n, pm_activation f, int chained)
 {
     int bad = 0;
     if (f == PM_ACT_SIGMOID && !chained) { /* the common case without the per-neuron switches (same arithmetic) */
@@ -557,7 +566,7 @@ static int all_zero(const double *c, int n)
 }
 
 /* One input of a ten-neuron block of update_sparse_t: a[0..10) += (c0, c1, c2) * xm. */
-static inline void upd10(double *a, quad c0, quad c1, pair c2, double xm)
+PM_KINLINE void upd10(double *a, quad c0, quad c1, pair c2, double xm)
 {
     const quad xi = quad_splat(xm);
     quad_store(a, quad_add(quad_load(a), quad_mul(c0, xi)));
