@@ -56,11 +56,17 @@ typedef enum {
     PM_LOOP_PM,          /* "pm":      PM_RULE_PRIME_MODULATE, R = road curvature 1 + |k2 - k1| (paper) */
     PM_LOOP_SR,          /* "sr":      PM_RULE_PRIME_MODULATE, R = |E(n)| (sign and relevance) */
     PM_LOOP_SIGN,        /* "sign":    PM_RULE_PRIME_MODULATE, R = 1 (sign only, ablation) */
-    PM_LOOP_CHAINED      /* "chained": PM_RULE_CHAINED_SIGN, R = road curvature (experimental variant) */
+    PM_LOOP_CHAINED,     /* "chained": PM_RULE_CHAINED_SIGN, R = road curvature (experimental variant) */
+    /* SPEC §9 "beyond the paper" variants: */
+    PM_LOOP_SAT,         /* "sat":     PM_RULE_SATURATION_PRIME, R = road curvature */
+    PM_LOOP_SATSIGN,     /* "satsign": PM_RULE_SATURATION_PRIME, R = 1 */
+    PM_LOOP_MOTION       /* "motion":  PM_RULE_PRIME_MODULATE, R = line motion 1 + |k(n) - k(n-1)| of the nearest
+                          * row (pm_relevance_motion); needs n_rows >= 1 */
 } pm_loop_rule;
-#define PM_LOOP_N_RULES 6
+#define PM_LOOP_N_RULES 9
 
-/* Short lower-case name of a rule ("reflex", "bp", "pm", "sr", "sign", "chained"); "unknown" for a bad value. */
+/* Short lower-case name of a rule ("reflex", "bp", "pm", "sr", "sign", "chained", "sat", "satsign", "motion");
+ * "unknown" for a bad value. */
 const char *pm_loop_rule_name(pm_loop_rule r);
 /* Parses a name of pm_loop_rule_name (exact, lower case). PM_ERR_ARG for NULL or an unknown name (*out untouched). */
 pm_status pm_loop_rule_parse(const char *name, pm_loop_rule *out);
@@ -75,7 +81,8 @@ typedef struct {
     int n_predictors;            /* predictor signals p(n) per step, >= 1 (paper 144 = 3 rows x 48) */
     int n_rows, row_len;         /* the first n_rows * row_len predictors form look-ahead rows, row-major, row 0
                                   * nearest (paper 3 x 48); curvature relevance uses rows 0 and 1 and needs
-                                  * n_rows >= 2. n_rows = 0: no rows; then "pm"/"chained" need relevance_given. */
+                                  * n_rows >= 2 ("motion" reads row 0 and needs n_rows >= 1). n_rows = 0: no
+                                  * rows; then "pm"/"chained"/"sat"/"motion" need relevance_given. */
     pm_filter_config filter;     /* front end; n_signals is overwritten with n_predictors */
     pm_net_config net;           /* n_inputs is overwritten with the filter's outputs; if net.n_layers == 0 the
                                   * paper shape (10 hidden layers of 10, 2 outputs) is used. layer_sizes is
@@ -128,7 +135,7 @@ typedef struct {
 
 /* One closed-loop step in SPEC §5 order: (1) read in; (2) if learning and a forward pass happened before, learn
  * with the dead-banded E(n) on the previous forward's activations at rate * R(n); (3) filter p(n) -> x(n);
- * (4) forward; (5) steering and wheel speeds. PM_ERR_ARG for NULL, or "pm"/"chained" without rows and without
+ * (4) forward; (5) steering and wheel speeds. PM_ERR_ARG for NULL, or a row-cue rule without rows and without
  * relevance_given; PM_ERR_NONFINITE for a non-finite E, predictor or given relevance, or if filtering, the
  * weight update, the forward pass or the steering would overflow. On any error the loop is exactly as before,
  * with one exception: an overflowing forward pass (linear/relu nets with huge weights) or steering (|E| near

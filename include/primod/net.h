@@ -16,8 +16,16 @@ typedef struct pm_net pm_net;
 typedef enum { PM_ACT_SIGMOID = 0, PM_ACT_TANH, PM_ACT_LINEAR, PM_ACT_RELU } pm_activation;
 
 /* Learning rules (SPEC §3). dw = eta * R * phi(delta) * y, with phi = identity (BP) or sign (P&M).
- * PM_RULE_CHAINED_SIGN is the experimental variant where the sign is taken at every layer before it is passed down. */
-typedef enum { PM_RULE_BACKPROP = 0, PM_RULE_PRIME_MODULATE, PM_RULE_CHAINED_SIGN } pm_rule;
+ * PM_RULE_CHAINED_SIGN is the experimental variant where the sign is taken at every layer before it is passed down.
+ * PM_RULE_SATURATION_PRIME (SPEC §9 "beyond the paper"): the deltas are P&M's (back-propagated with the weights
+ * before the update), but the prime of neuron j is weighted by its own local slope,
+ *     dw_ji = eta * R * sign(delta_j) * f'(v_j) * y_i,
+ * so a saturating neuron (sigmoid: |y| -> 0.5, f' -> 0; tanh: |y| -> 1) stops growing its weights, where P&M's
+ * sign(delta_j) keeps them growing at full strength (the bang-bang endings of SPEC §9). The magnitude of delta
+ * from the layers above still never reaches the synapse: only the neuron's own f' does, so the update size does
+ * not depend on depth (for sigmoid f' <= 1/4, for linear f' = 1: then it equals P&M). */
+typedef enum { PM_RULE_BACKPROP = 0, PM_RULE_PRIME_MODULATE, PM_RULE_CHAINED_SIGN, PM_RULE_SATURATION_PRIME } pm_rule;
+#define PM_N_RULES 4
 
 /* Weight initialisation (SPEC §2).
  * PM_INIT_PAPER: U[0, init_scale) (default 1), first layer U[0, first_layer_scale) (default 0.001); biases 0.

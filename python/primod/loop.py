@@ -11,7 +11,7 @@ from .errors import check
 from .filter import KINDS
 from .net import ACTIVATIONS, INITS, Net, _enum
 
-LOOP_RULES = {"reflex": 0, "bp": 1, "pm": 2, "sr": 3, "sign": 4, "chained": 5}
+LOOP_RULES = {"reflex": 0, "bp": 1, "pm": 2, "sr": 3, "sign": 4, "chained": 5, "sat": 6, "satsign": 7, "motion": 8}
 
 
 class Step(NamedTuple):
@@ -31,7 +31,7 @@ class Loop(Handle):
     Loop(n_predictors=144, n_rows=3, row_len=48, rule="pm", rate=1e-5, hidden=(10,)*10, outputs=2, ...).
     Keywords: n_predictors, n_rows, row_len, filter_kind ("resonator"/"delay"), n_filters, t_min, t_max, q,
     hidden (hidden-layer widths), outputs, activation, seed, bias, init, rule ("reflex", "bp", "pm", "sr",
-    "sign", "chained"), rate, dead_band, speed, net_gain, output_mix (one per output), relevance_threshold,
+    "sign", "chained", "sat", "satsign", "motion"), rate, dead_band, speed, net_gain, output_mix (one per output), relevance_threshold,
     warmup, window, hold, threshold (success, SPEC §6), lost_steps, learn. Context manager; close().
     """
     _destroy, _what = "pm_loop_destroy", "loop"

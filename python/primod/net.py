@@ -11,7 +11,7 @@ from ._arrays import ArrayLike, DoubleBuffer, to_array
 from .errors import check
 
 ACTIVATIONS = {"sigmoid": 0, "tanh": 1, "linear": 2, "relu": 3}
-RULES = {"bp": 0, "pm": 1, "chained": 2}
+RULES = {"bp": 0, "pm": 1, "chained": 2, "sat": 3}
 INITS = {"paper": 0, "symmetric": 1, "zero": 2}
 
 
@@ -130,7 +130,8 @@ class Net(Handle):
     def learn(self, error: Union[float, ArrayLike], rate: float, relevance: float = 1.0,
               rule: Union[str, int] = "pm") -> None:
         """One learning step (SPEC §3) on the last forward pass: dw = rate * relevance * phi(delta) * y.
-        error is a number broadcast to every output or a vector (n_outputs,). rule: "bp", "pm", "chained".
+        error is a number broadcast to every output or a vector (n_outputs,). rule: "bp", "pm", "chained", "sat"
+        (saturation-aware prime, SPEC §9).
         ArgumentError before any forward pass; NonFiniteError for NaN/inf (net unchanged)."""
         r = _enum(RULES, rule, "rule")
         if isinstance(error, (int, float)):

@@ -591,13 +591,22 @@ static void apply_update(pm_net *net)
 static double make_coef(pm_net *net, const double *delta, pm_rule rule, double rate, double relevance)
 {
     const double scale = rate * relevance;
+    const pm_activation f = net->cfg.activation;
     double worst = 0;
     for (int l = 0; l < net->n_layers; l++) {
         const double *d = delta + net->a_off[l];
+        const double *yl = net->act[net->cur] + net->a_off[l]; /* the layer's own outputs, for f'(v_j) */
         double *c = net->coef + net->a_off[l];
         double cmax = 0; /* max |c_j|, in the same pass (max_abs's semantics: a NaN c_j is not taken) */
-        for (int j = 0; j < net->sizes[l]; j++) { /* BP: phi = identity; P&M: sign; chained: d is already a sign */
-            c[j] = scale * (rule == PM_RULE_PRIME_MODULATE ? sign_of(d[j]) : d[j]);
+        for (int j = 0; j < net->sizes[l]; j++) {
+            /* BP: phi = identity; P&M: sign; chained: d is already a sign; saturation-aware prime:
+             * phi_j = sign(delta_j) * f'(v_j), the prime fades as neuron j saturates (SPEC §9, net.h) */
+            double phi = d[j];
+            if (rule == PM_RULE_PRIME_MODULATE)
+                phi = sign_of(d[j]);
+            else if (rule == PM_RULE_SATURATION_PRIME)
+                phi = sign_of(d[j]) * deriv(yl[j], f);
+            c[j] = scale * phi;
             const double a = fabs(c[j]);
             cmax = a > cmax ? a : cmax;
         }
@@ -623,7 +632,7 @@ static double make_coef(pm_net *net, const double *delta, pm_rule rule, double r
 /* Shared body of pm_net_learn and pm_net_learn_vec; errors has stride estride (0 = broadcast). */
 static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estride, double rate, double relevance)
 {
-    if (net == NULL || errors == NULL || !net->has_forward || (unsigned)rule > PM_RULE_CHAINED_SIGN)
+    if (net == NULL || errors == NULL || !net->has_forward || (unsigned)rule > PM_RULE_SATURATION_PRIME)
         return PM_ERR_ARG;
     /* the product too: rate * R = inf with a zero delta would make the coefficient inf * 0 = NaN (silent NaN) */
     int bad = not_finite(rate) | not_finite(relevance) | not_finite(rate * relevance);

@@ -1,4 +1,4 @@
-/* Relevance signals R(n) that modulate P&M learning (SPEC §3): road curvature, rectified error, constant. */
+/* Relevance signals R(n) that modulate P&M learning (SPEC §3, §9): road curvature, line motion, rectified error, constant. */
 #include "primod/relevance.h"
 
 #include <math.h>
@@ -35,6 +35,12 @@ pm_status pm_relevance_curvature(const double *row1, const double *row2, int n, 
     const int k2 = pm_relevance_argmax(row2, n, threshold);
     *out = (k1 < 0 || k2 < 0) ? 1.0 : 1.0 + fabs((double)(k2 - k1));
     return PM_OK;
+}
+
+double pm_relevance_motion(int k_prev, int k_now)
+{
+    /* SPEC §9 variant: R = 1 + |k(n) - k(n-1)|; without a line at either step there is no motion to read: R = 1. */
+    return (k_prev < 0 || k_now < 0) ? 1.0 : 1.0 + fabs((double)k_now - (double)k_prev);
 }
 
 double pm_relevance_rectified(double error)

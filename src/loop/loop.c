@@ -13,7 +13,8 @@
 static const int paper_layer_sizes[PAPER_HIDDEN + 1] = {10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 2};
 static const double paper_output_mix[2] = {1.0, 2.0};
 
-static const char *const rule_names[PM_LOOP_N_RULES] = {"reflex", "bp", "pm", "sr", "sign", "chained"};
+static const char *const rule_names[PM_LOOP_N_RULES] = {"reflex", "bp", "pm", "sr", "sign", "chained",
+                                                         "sat", "satsign", "motion"};
 
 struct pm_loop {
     pm_loop_config cfg;   /* as created; output_mix points to mix; filter and net parts are re-read on demand */
@@ -27,6 +28,7 @@ struct pm_loop {
     double abs_sum;       /* sum of |E| over all steps */
     double integral;      /* sum of |E| up to the success declaration */
     long unseen;          /* consecutive steps with line_seen == 0 */
+    int k_prev;           /* "motion": argmax of row 0 at the previous step, -1 if none (or no previous step) */
     double *x;            /* (n_inputs) filtered inputs x(n) of the last step (fixed address) */
     double *x_next;       /* (n_inputs) staged x(n) of the step in progress, fed to the forward pass */
     double *mix;          /* (n_outputs) output mix c_m */
@@ -79,13 +81,15 @@ static pm_rule net_rule(pm_loop_rule r)
     switch (r) {
     case PM_LOOP_BP: return PM_RULE_BACKPROP;
     case PM_LOOP_CHAINED: return PM_RULE_CHAINED_SIGN;
+    case PM_LOOP_SAT:
+    case PM_LOOP_SATSIGN: return PM_RULE_SATURATION_PRIME;
     default: return PM_RULE_PRIME_MODULATE;
     }
 }
 
 static int uses_curvature(pm_loop_rule r)
 {
-    return r == PM_LOOP_PM || r == PM_LOOP_CHAINED;
+    return r == PM_LOOP_PM || r == PM_LOOP_CHAINED || r == PM_LOOP_SAT;
 }
 
 /* Checks everything the loop itself interprets; filter, net and success configs are checked by their creators. */
@@ -167,6 +171,7 @@ pm_status pm_loop_create(const pm_loop_config *cfg, pm_loop **out)
         l->mix[m] = cfg->output_mix[m];
     l->cfg.output_mix = n_outputs ? l->mix : NULL;
     l->cfg.learn = cfg->learn != 0;
+    l->k_prev = -1;
     *out = l;
     return PM_OK;
 fail:
@@ -186,12 +191,20 @@ void pm_loop_destroy(pm_loop *l)
     free(l);
 }
 
-/* R(n) for this step (SPEC §3): the caller's value if given, else the rule's own signal. */
-static pm_status step_relevance(const pm_loop *l, const pm_loop_input *in, double *r)
+/* R(n) for this step (SPEC §3): the caller's value if given, else the rule's own signal. *k gets the argmax of
+ * row 0 (-1 without rows), which the line-motion cue compares with the previous step's (SPEC §9). */
+static pm_status step_relevance(const pm_loop *l, const pm_loop_input *in, double *r, int *k)
 {
+    *k = l->cfg.n_rows >= 1 ? pm_relevance_argmax(in->predictors, l->cfg.row_len, l->cfg.relevance_threshold) : -1;
     if (in->relevance_given) {
         *r = in->relevance;
         return isfinite(*r) ? PM_OK : PM_ERR_NONFINITE;
+    }
+    if (l->cfg.rule == PM_LOOP_MOTION) {
+        if (l->cfg.n_rows < 1)
+            return PM_ERR_ARG;   /* no row to watch and no R given */
+        *r = pm_relevance_motion(l->k_prev, *k);
+        return PM_OK;
     }
     if (l->cfg.rule == PM_LOOP_SR) {
         *r = pm_relevance_rectified(in->error);
@@ -215,7 +228,8 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
     if (!isfinite(in->error) || !pm_all_finite(in->predictors, l->cfg.n_predictors))
         return PM_ERR_NONFINITE;
     double r;
-    pm_status st = step_relevance(l, in, &r);
+    int k_now;
+    pm_status st = step_relevance(l, in, &r, &k_now);
     if (st)
         return st;
     /* (3, staged) x(n) computed without committing the filter state: the learn or forward below may refuse. */
@@ -260,6 +274,7 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
     l->abs_sum += a;
     l->steps++;
     l->unseen = in->line_seen ? 0 : l->unseen + 1;
+    l->k_prev = k_now;
 
     out->steering = s;
     out->left = left;
@@ -365,6 +380,7 @@ void pm_loop_reset(pm_loop *l)
     l->abs_sum = 0.0;
     l->integral = 0.0;
     l->unseen = 0;
+    l->k_prev = -1;
     for (int i = 0; i < l->n_inputs; i++)
         l->x[i] = 0.0;
 }

@@ -1,5 +1,5 @@
 /* A plain reference network written from SPEC §2-3 (forward, deltas with the pre-update weights, BP / P&M /
- * chained-sign updates), shared by the tests that compare pm_net's fast paths with it value by value. */
+ * chained-sign / saturation-aware-prime updates), shared by the tests that compare pm_net's fast paths with it value by value. */
 #ifndef PRIMOD_TEST_NET_REFERENCE_H
 #define PRIMOD_TEST_NET_REFERENCE_H
 
@@ -142,7 +142,12 @@ static void ref_learn(ref_net *r, pm_rule rule, const double *err, double rate, 
     for (int l = 0; l < r->L; l++) {
         const int n = r->fan[l], cols = ref_cols(r, l);
         for (int j = 0; j < r->size[l]; j++) {
-            const double c = scale * (rule == PM_RULE_PRIME_MODULATE ? sgn(r->d[l][j]) : r->d[l][j]);
+            double phi = r->d[l][j]; /* BP; chained: d is already a sign */
+            if (rule == PM_RULE_PRIME_MODULATE)
+                phi = sgn(r->d[l][j]);
+            else if (rule == PM_RULE_SATURATION_PRIME) /* sign(delta_j) * f'(v_j) of the neuron itself */
+                phi = sgn(r->d[l][j]) * ref_fprime(r->y[l + 1][j], r->act);
+            const double c = scale * phi;
             double *row = r->w[l] + (long)j * cols;
             for (int i = 0; i < n; i++)
                 row[i] += c * r->y[l][i];

@@ -579,7 +579,7 @@ static void bad_calls_leave_the_net_unchanged(void **state)
         const double ev[2] = {0.1, bad[k]};
         assert_int_equal(pm_net_learn_vec(net, PM_RULE_BACKPROP, ev, 0.1, 1), PM_ERR_NONFINITE);
     }
-    assert_int_equal(pm_net_learn(net, (pm_rule)3, 0.5, 0.1, 1), PM_ERR_ARG);
+    assert_int_equal(pm_net_learn(net, (pm_rule)PM_N_RULES, 0.5, 0.1, 1), PM_ERR_ARG);
     assert_int_equal(pm_net_learn(NULL, PM_RULE_BACKPROP, 0.5, 0.1, 1), PM_ERR_ARG);
     assert_int_equal(pm_net_learn_vec(net, PM_RULE_BACKPROP, NULL, 0.1, 1), PM_ERR_ARG);
     /* an update that would overflow a weight: finite rate and error, infinite result */

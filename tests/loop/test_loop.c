@@ -8,6 +8,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "primod/loop.h"
@@ -72,7 +73,7 @@ static int nets_equal(const pm_net *a, const pm_net *b)
 static void rule_names_round_trip(void **state)
 {
     (void)state;
-    const char *names[] = {"reflex", "bp", "pm", "sr", "sign", "chained"};
+    const char *names[] = {"reflex", "bp", "pm", "sr", "sign", "chained", "sat", "satsign", "motion"};
     for (int r = 0; r < PM_LOOP_N_RULES; r++) {
         assert_string_equal(pm_loop_rule_name((pm_loop_rule)r), names[r]);
         pm_loop_rule back = PM_LOOP_N_RULES;
@@ -227,7 +228,7 @@ static void check_learning_order(pm_loop_rule rule, pm_rule net_rule, double dea
     pm_rng rng;
     pm_rng_seed(&rng, 5);
     double p[NP], e, x[NI];
-    int curv_seen = 0;
+    int curv_seen = 0, k_prev = -1;
     for (int n = 0; n < 200; n++) {
         sensors(&rng, &e, p);
         if (n % 10 == 3)
@@ -235,10 +236,21 @@ static void check_learning_order(pm_loop_rule rule, pm_rule net_rule, double dea
         double r = 1.0;
         if (rule == PM_LOOP_SR)
             r = fabs(e);
-        if (rule == PM_LOOP_PM || rule == PM_LOOP_CHAINED) {
+        if (rule == PM_LOOP_PM || rule == PM_LOOP_CHAINED || rule == PM_LOOP_SAT) {
             assert_int_equal(pm_relevance_curvature(p, p + 3, 3, 0.2, &r), PM_OK);
             curv_seen |= r > 1.0;
         }
+        /* line motion (SPEC §9 variant), written out here: k = strongest of row 0 above 0.2 (lowest on ties),
+         * R = 1 + |k(n) - k(n-1)|, 1 when either step sees no line */
+        int k = -1;
+        for (int i = 0; i < 3; i++)
+            if (p[i] > 0.2 && (k < 0 || p[i] > p[k]))
+                k = i;
+        if (rule == PM_LOOP_MOTION) {
+            r = (k < 0 || k_prev < 0) ? 1.0 : 1.0 + abs(k - k_prev);
+            curv_seen |= r > 1.0;
+        }
+        k_prev = k;
         /* manual: (2) learn on the previous forward with the dead-banded E, (3) filter, (4) forward */
         if (n > 0)
             assert_int_equal(pm_net_learn(net, net_rule, fabs(e) < dead_band ? 0.0 : e, 0.1, r), PM_OK);
@@ -256,8 +268,8 @@ static void check_learning_order(pm_loop_rule rule, pm_rule net_rule, double dea
     }
     assert_true(nets_equal(net, pm_loop_net(l)));
     assert_true(pm_net_weight_distance(pm_loop_net(l), -1) > 0.0);   /* it did learn */
-    if (rule == PM_LOOP_PM)
-        assert_true(curv_seen);
+    if (rule == PM_LOOP_PM || rule == PM_LOOP_SAT || rule == PM_LOOP_MOTION)
+        assert_true(curv_seen);   /* the cue really varied */
     pm_net_destroy(net);
     pm_filter_destroy(f);
     pm_loop_destroy(l);
@@ -281,6 +293,15 @@ static void learning_uses_previous_forward_sign_rules(void **state)
     check_learning_order(PM_LOOP_SR, PM_RULE_PRIME_MODULATE, 1e-9);
     check_learning_order(PM_LOOP_SIGN, PM_RULE_PRIME_MODULATE, 0.01);
     check_learning_order(PM_LOOP_CHAINED, PM_RULE_CHAINED_SIGN, 0.0);
+}
+
+/* SPEC §9 variants: saturation-aware prime with curvature R and with R = 1; P&M with the line-motion cue. */
+static void learning_uses_previous_forward_variants(void **state)
+{
+    (void)state;
+    check_learning_order(PM_LOOP_SAT, PM_RULE_SATURATION_PRIME, 1e-9);
+    check_learning_order(PM_LOOP_SATSIGN, PM_RULE_SATURATION_PRIME, 0.01);
+    check_learning_order(PM_LOOP_MOTION, PM_RULE_PRIME_MODULATE, 1e-9);
 }
 
 static void dead_band_silences_small_errors(void **state)
@@ -566,6 +587,50 @@ static void relevance_given_and_rows_required(void **state)
     pm_loop_destroy(l);
 }
 
+/* "motion": R = 1 + |k(n) - k(n-1)| from row 0 (SPEC §9 variant); needs a row; a refused step does not move k. */
+static void motion_relevance_by_hand(void **state)
+{
+    (void)state;
+    const pm_loop_rule need_rows[2] = {PM_LOOP_MOTION, PM_LOOP_SAT};
+    double p[NP] = {0};
+    pm_loop_input in = {.error = 0.1, .predictors = p, .line_seen = 1};
+    pm_loop_output out;
+    for (int k = 0; k < 2; k++) {
+        pm_loop_config c = small_config(need_rows[k]);
+        c.n_rows = 0;
+        pm_loop *l = make(&c);
+        assert_int_equal(pm_loop_step(l, &in, &out), PM_ERR_ARG);
+        assert_int_equal(pm_loop_steps(l), 0);
+        pm_loop_destroy(l);
+    }
+    pm_loop_config c = small_config(PM_LOOP_MOTION);
+    pm_loop *l = make(&c);
+    double a[NP] = {0.2, 0, 0, 0, 0, 0}, b[NP] = {0, 0, 0.2, 0, 0, 0}, none[NP] = {0};
+    in.predictors = a;   /* k = 0, no previous step: R = 1 */
+    assert_int_equal(pm_loop_step(l, &in, &out), PM_OK);
+    assert_true(out.relevance == 1.0);
+    in.predictors = b;   /* k = 2 after 0: R = 3 */
+    assert_int_equal(pm_loop_step(l, &in, &out), PM_OK);
+    assert_true(out.relevance == 3.0);
+    in.predictors = a;
+    in.error = NAN;      /* refused: k(n-1) stays 2 */
+    assert_int_equal(pm_loop_step(l, &in, &out), PM_ERR_NONFINITE);
+    in.error = 0.1;      /* k = 0 after 2: R = 3 */
+    assert_int_equal(pm_loop_step(l, &in, &out), PM_OK);
+    assert_true(out.relevance == 3.0);
+    in.predictors = none;   /* no line: R = 1 */
+    assert_int_equal(pm_loop_step(l, &in, &out), PM_OK);
+    assert_true(out.relevance == 1.0);
+    in.predictors = b;      /* the previous step saw no line: R = 1 */
+    assert_int_equal(pm_loop_step(l, &in, &out), PM_OK);
+    assert_true(out.relevance == 1.0);
+    pm_loop_reset(l);       /* forgets k(n-1) */
+    in.predictors = a;
+    assert_int_equal(pm_loop_step(l, &in, &out), PM_OK);
+    assert_true(out.relevance == 1.0);
+    pm_loop_destroy(l);
+}
+
 static void replace_net_checks_shape(void **state)
 {
     (void)state;
@@ -688,6 +753,8 @@ int main(void)
         cmocka_unit_test(learning_uses_previous_forward_bp),
         cmocka_unit_test(learning_uses_previous_forward_pm),
         cmocka_unit_test(learning_uses_previous_forward_sign_rules),
+        cmocka_unit_test(learning_uses_previous_forward_variants),
+        cmocka_unit_test(motion_relevance_by_hand),
         cmocka_unit_test(dead_band_silences_small_errors),
         cmocka_unit_test(same_seed_same_run),
         cmocka_unit_test(reset_restarts_like_new),
