@@ -447,6 +447,26 @@ int pm_batch_read_dir(const char *cmd, const char *dir, pm_batch_slot **slots, i
 
 /* ---- summaries ---- */
 
+/* Controller-quality part of a group's summary (SPEC §9): smooth-success rate with its Wilson interval and the
+ * median chatter. buf: (n) scratch. Kept apart from summarize_group so the two can change independently. */
+static void summarize_quality(const pm_batch_slot *slots, int n, const char *group, double *buf, pm_batch_summary *g)
+{
+    int m = 0;
+    g->smooth_successes = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(slots[i].group, group))
+            continue;
+        g->smooth_successes += slots[i].res.smooth_success;
+        if (!isnan(slots[i].res.chatter))
+            buf[m++] = slots[i].res.chatter;
+    }
+    g->smooth_rate = g->runs ? (double)g->smooth_successes / g->runs : NAN;
+    if (!g->runs || pm_stats_wilson(g->smooth_successes, g->runs, 0.95, &g->smooth_lo, &g->smooth_hi))
+        g->smooth_lo = g->smooth_hi = NAN;
+    if (!m || pm_stats_median(buf, m, &g->median_chatter))
+        g->median_chatter = NAN;
+}
+
 static void summarize_group(const pm_batch_slot *slots, int n, const char *group, double *buf,
                             pm_batch_summary *g)
 {
@@ -483,6 +503,7 @@ static void summarize_group(const pm_batch_slot *slots, int n, const char *group
     if (pm_stats_median(integrals, k, &g->median_error_integral))
         g->median_error_integral = NAN;
     g->mean_final_abs_error = final_sum / g->runs;
+    summarize_quality(slots, n, group, buf, g);
 }
 
 int pm_batch_summarize(const pm_batch_slot *slots, int n, pm_batch_summary **out, int *n_groups)
@@ -510,17 +531,17 @@ int pm_batch_summarize(const pm_batch_slot *slots, int n, pm_batch_summary **out
 
 void pm_batch_print_table(const pm_batch_summary *g, int n, FILE *f)
 {
-    fprintf(f, "%-28s %-9s %5s %8s %12s %21s %13s %10s %9s\n", "group", "rate", "runs", "success", "median step",
-            "IQR of step", "err integral", "final |E|", "wall s");
+    fprintf(f, "%-28s %-9s %5s %8s %12s %21s %13s %10s %9s %7s %8s\n", "group", "rate", "runs", "success",
+            "median step", "IQR of step", "err integral", "final |E|", "wall s", "smooth", "chatter");
     for (int i = 0; i < n; i++) {
         char med[32] = "-", iqr[48] = "-";
         if (g[i].successes) {
             snprintf(med, sizeof med, "%.1f", g[i].median_success_step);
             snprintf(iqr, sizeof iqr, "[%.1f, %.1f]", g[i].iqr_lo, g[i].iqr_hi);
         }
-        fprintf(f, "%-28s %-9.3g %5d %7.0f%% %12s %21s %13.5g %10.3g %9.2f\n", g[i].group, g[i].rate, g[i].runs,
-                100 * g[i].success_rate, med, iqr, g[i].median_error_integral, g[i].mean_final_abs_error,
-                g[i].wall_seconds);
+        fprintf(f, "%-28s %-9.3g %5d %7.0f%% %12s %21s %13.5g %10.3g %9.2f %6.0f%% %8.3g\n", g[i].group, g[i].rate,
+                g[i].runs, 100 * g[i].success_rate, med, iqr, g[i].median_error_integral, g[i].mean_final_abs_error,
+                g[i].wall_seconds, 100 * g[i].smooth_rate, g[i].median_chatter);
     }
 }
 
@@ -552,6 +573,15 @@ void pm_batch_summary_json(const pm_batch_summary *g, pm_json *j)
     pm_json_kv_double(j, "median_error_integral", g->median_error_integral);
     pm_json_kv_double(j, "mean_final_abs_error", g->mean_final_abs_error);
     pm_json_kv_double(j, "wall_seconds", g->wall_seconds);
+    /* controller quality (SPEC §9) */
+    pm_json_kv_long(j, "smooth_successes", g->smooth_successes);
+    pm_json_kv_double(j, "smooth_success_rate", g->smooth_rate);
+    pm_json_key(j, "smooth_success_rate_ci95");
+    pm_json_begin_array(j);
+    pm_json_double(j, g->smooth_lo);
+    pm_json_double(j, g->smooth_hi);
+    pm_json_end_array(j);
+    pm_json_kv_double(j, "median_chatter", g->median_chatter);
     pm_json_end_object(j);
 }
 

@@ -148,7 +148,7 @@ version)
     ver=$("$PRIMOD" --version | sed 's/^primod //')
     [ -n "$ver" ] || fail "primod --version printed nothing"
     for f in "$T"/out/*.json; do
-        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["primod_version"]==sys.argv[2] and d["result_format"]==1' \
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["primod_version"]==sys.argv[2] and d["result_format"]==2' \
             "$f" "$ver" || fail "$f: primod_version/result_format wrong"
     done
     old=$(ls "$T/out" | head -1)

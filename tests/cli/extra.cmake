@@ -2,7 +2,7 @@
 # (run_cli.sh: `primod run`; batch_cli.sh: compare, sweep, merge). Each script case is its own ctest test.
 if(PRIMOD_BUILD_TOOLS)
   set(PM_CLI_RUN_CASES usage_errors help json_keys determinism reflex_default_track pm_learns model_roundtrip log
-      png_track log_special_file signal)
+      png_track log_special_file signal freeze quality)
   set(PM_CLI_BATCH_CASES jobs_identical resume emit_merge grid_lists plots version errors)
   foreach(case ${PM_CLI_RUN_CASES})
     add_test(NAME cli.run_${case}

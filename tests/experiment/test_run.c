@@ -36,13 +36,18 @@ static void test_result_json_round_trip(void **state)
     a.weight_distance[1] = 1e-9;
     a.weight_distance[2] = 3;
     a.steps_per_second = 12345.5;
+    a.learning_enabled = 0;
+    a.saturation = NAN;   /* undefined -> null -> NaN */
+    a.chatter = 6.25;
+    a.max_abs_weight = 4.75;
+    a.smooth_success = 1;
     pm_json j;
     pm_json_init(&j);
     pm_run_result_json(&a, NULL, &j);
     assert_non_null(strstr(pm_json_text(&j), "\"success_step\":null"));
     /* the record names the program that wrote it (batch resumption checks these) */
     assert_non_null(strstr(pm_json_text(&j), "\"primod_version\":\"" PM_VERSION_STRING "\""));
-    assert_non_null(strstr(pm_json_text(&j), "\"result_format\":1"));
+    assert_non_null(strstr(pm_json_text(&j), "\"result_format\":2"));
     pm_jv *v = pm_jv_parse(pm_json_text(&j));
     assert_non_null(v);
     assert_int_equal(pm_run_result_from_json(v, &b), 0);
@@ -393,7 +398,7 @@ static void test_job_name_hash_covers_version(void **state)
     snprintf(old, sizeof old, "pm_s1_paper_%016llx.json", h_cfg_only);
     assert_string_equal(a.file, want);
     assert_string_not_equal(a.file, old);   /* the config-only hash of earlier releases */
-    assert_int_equal(PM_RUN_RESULT_FORMAT, 1);
+    assert_int_equal(PM_RUN_RESULT_FORMAT, 2);
 }
 
 int main(void)
