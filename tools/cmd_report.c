@@ -1,4 +1,4 @@
-/* primod report: runs the standard study (SPEC §6 study preset) and writes DIR/report.md with tables and pictures. */
+/* primod report: runs the standard study (SPEC §9 noisy preset) and writes DIR/report.md with tables and pictures. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,26 +21,24 @@ static void report_help(FILE *f)
 {
     fprintf(f,
             "usage: primod report --out DIR [OPTIONS]\n"
-            "Runs the standard study and writes DIR/report.md with its tables and PNG pictures:\n"
-            "  1. a rate sweep of BP (1e-3..10) and the sign rules P&M, S&R, sign-only (1e-6..1e-1), one rate per\n"
-            "     decade, on sweep seeds 1001.. (disjoint from the evaluation seeds);\n"
-            "  2. reflex, BP, P&M, S&R and sign-only, each at its best sweep rate, on seeds 1..N and every track;\n"
-            "  3. example runs (first track, seed 1) recorded and drawn, and the reflex impulse response.\n"
-            "The text answers, from the numbers: does P&M converge faster than BP (success rate with Wilson\n"
-            "intervals, median success step and error integral with Mann-Whitney tests)? Over how many decades of\n"
-            "rate does each rule succeed? How does the weight change vary with depth? Prints the wall time.\n\n"
+            "Runs the standard study on the noisy preset (SPEC §9) and writes DIR/report.md with its tables and PNG\n"
+            "pictures: a rate sweep of every rule on seeds 1001.. (disjoint from the evaluation seeds); each rule\n"
+            "at its best rate and BP / P&M at the authors' rates on seeds 1..N and every track; the depth grid,\n"
+            "generalisation across tracks (frozen models), learning curves and example runs. Each claim of the\n"
+            "paper gets a verdict computed from the numbers (Wilson intervals, Mann-Whitney tests).\n\n"
             "options:\n"
             "  --out DIR              report directory (created if missing; its parent must exist)\n"
             "  --seeds N              evaluation seeds per rule and track (default 10)\n"
             "  --sweep-seeds N        seeds per rate and track in the sweep (default 2)\n"
-            "  --tracks A,B,...       tracks (default paper,oval,s-curves; the first one is drawn)\n"
-            "  --quick                tiny study for CI: 2 seeds, 1 sweep seed, first track only, 2 rates per\n"
-            "                         rule, max 3000 steps (explicit --seeds/--tracks/--max-steps still win)\n"
+            "  --tracks A,B,...       tracks (default paper,s-curves; the first is drawn, the last is the one of\n"
+            "                         the depth grid and the learning curves)\n"
+            "  --quick                tiny study for CI: 2 seeds, 1 sweep seed, first track, 2 rates per rule,\n"
+            "                         small depth grid, max 3000 steps (explicit options still win)\n"
             "  --jobs N               worker processes (default 2)\n"
             "  --runs DIR             keep each run's result in DIR and reuse it when the report is made again\n"
             "  --help                 this text\n"
-            "The base configuration is the study preset (--preset study; step cap 30000); the config options\n"
-            "below change it (rule, rate, seed and track are set by the study).\n\n"
+            "Base configuration: --preset noisy; the config options below change it (rule, rate, seed and\n"
+            "track are set by the study).\n\n"
             "exit status: 0 report written, 1 a run or a file failed, 2 usage error.\n\n");
     pm_config_print_options_help(f);
 }
@@ -81,26 +79,25 @@ static int given(int argc, char **argv, const char *name)
     return 0;
 }
 
-/* Base config: "--preset study" is put before the user's options, so a later --preset wins and --config files
+/* Base config: "--preset noisy" is put before the user's options, so a later --preset wins and --config files
  * apply on top of it; --quick changes the defaults, explicit options then win over those. */
 static int parse_options(int argc, char **argv, pm_study_options *o)
 {
     const char *cmd = "report";
     memset(o, 0, sizeof *o);
     o->seeds = 10, o->sweep_seeds = 2, o->jobs = 2;
-    parse_tracks("paper,oval,s-curves", o);
+    parse_tracks("paper,s-curves", o);
     char **av = malloc(((size_t)argc + 2) * sizeof *av);
     if (!av) {
         pm_cli_error(cmd, "out of memory");
         return 1;
     }
-    av[0] = argv[0], av[1] = "--preset", av[2] = "study";
+    av[0] = argv[0], av[1] = "--preset", av[2] = "noisy";
     memcpy(av + 3, argv + 1, (size_t)(argc - 1) * sizeof *av);
     int rc = pm_cli_base_config(cmd, argc + 2, av, report_takes_value, &o->base);
     free(av);
     if (rc)
         return 2;
-    o->base.max_steps = 30000;
     if (given(argc, argv, "--quick")) {
         o->seeds = 2, o->sweep_seeds = 1, o->n_tracks = 1;
         o->quick = 1;
