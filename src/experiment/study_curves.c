@@ -98,20 +98,30 @@ int pm_study_curve_figures(const pm_study_options *o, const pm_study_result *res
     double x[PM_CURVE_MAX_BINS];
     for (int b = 0; b < C->n_bins; b++)
         x[b] = (b + 1) * PM_CURVE_BIN;
+    /* the charts take finite values only: each series runs to its last bin that some run reached */
+    int len[PM_STUDY_N_RULES], n = 0;
     pm_plot_series all[PM_STUDY_N_RULES];
-    for (int k = 0; k < PM_STUDY_N_RULES; k++)
-        all[k] = (pm_plot_series){res->rule[k].rule, x, C->median[k], C->n_bins};
+    for (int k = 0; k < PM_STUDY_N_RULES; k++) {
+        for (len[k] = 0; len[k] < C->n_bins && isfinite(C->median[k][len[k]]); len[k]++)
+            ;
+        if (len[k])
+            all[n++] = (pm_plot_series){res->rule[k].rule, x, C->median[k], len[k]};
+    }
+    if (!n)
+        return 0;
     char path[PM_CFG_PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/curves.png", o->out);
-    pm_plot_xy_spec xy = {.series = all, .n_series = PM_STUDY_N_RULES, .xlabel = "step (end of the 200-step bin)",
+    pm_plot_xy_spec xy = {.series = all, .n_series = n, .xlabel = "step (end of the 200-step bin)",
                           .ylabel = "median mean |E| over the bin", .markers = 0,
                           .title = "Learning curves: median |E| per 200 steps over seeds (best rates)", .width = 820,
                           .height = 520};
     pm_status st = pm_plot_xy(path, &xy);
     /* one figure per learning rule with its interquartile band drawn as the quartile lines */
     for (int k = 1; !st && k < PM_STUDY_N_RULES; k++) {
-        pm_plot_series band[3] = {{"median", x, C->median[k], C->n_bins}, {"25 %", x, C->q1[k], C->n_bins},
-                                  {"75 %", x, C->q3[k], C->n_bins}};
+        if (!len[k])
+            continue;
+        pm_plot_series band[3] = {{"median", x, C->median[k], len[k]}, {"25 %", x, C->q1[k], len[k]},
+                                  {"75 %", x, C->q3[k], len[k]}};
         char title[128];
         snprintf(title, sizeof title, "%s (eta %g): median |E| per 200 steps with the interquartile band",
                  res->rule[k].rule, res->rule[k].best_rate);
@@ -160,6 +170,7 @@ void pm_study_md_curves(FILE *f, const pm_study_result *res)
     }
     fprintf(f, "\n![learning curves](curves.png)\n\n");
     for (int k = 1; k < PM_STUDY_N_RULES; k++)
-        fprintf(f, "![%s](curves_%s.png)\n", res->rule[k].rule, res->rule[k].rule);
+        if (isfinite(C->median[k][0]))
+            fprintf(f, "![%s](curves_%s.png)\n", res->rule[k].rule, res->rule[k].rule);
     fprintf(f, "\n");
 }

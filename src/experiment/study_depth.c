@@ -63,7 +63,8 @@ static void fill_cell(const pm_study_options *o, const pm_batch_slot *s, int n, 
     for (int q = 0; q < 3; q++) {
         int m = 0;
         for (int i = 0; i < n; i++)
-            if (s[i].json && !strcmp(s[i].group, group) && layers[q] < s[i].res.n_layers)
+            if (s[i].json && !strcmp(s[i].group, group) && layers[q] < s[i].res.n_layers &&
+                isfinite(s[i].res.weight_distance[layers[q]]))
                 buf[m++] = s[i].res.weight_distance[layers[q]] / sqrt(layer_weights(&o->base, depths[d], layers[q]));
         *out[q] = NAN;
         if (m)
@@ -185,7 +186,7 @@ int pm_study_depth_figures(const pm_study_options *o, const pm_study_result *res
     static char names[PM_DEPTH_N_INITS * PM_DEPTH_N_RULES][40];
     double x[PM_DEPTH_N_DEPTHS], y[2][PM_DEPTH_N_INITS * PM_DEPTH_N_RULES][PM_DEPTH_N_DEPTHS];
     pm_plot_series s[2][PM_DEPTH_N_INITS * PM_DEPTH_N_RULES];
-    int n = 0, positive = 1;
+    int n = 0, positive = 1, finite = 1;
     for (int d = 0; d < D->n_depths; d++)
         x[d] = D->depths[d];
     for (int i = 0; i < PM_DEPTH_N_INITS; i++)
@@ -198,6 +199,7 @@ int pm_study_depth_figures(const pm_study_options *o, const pm_study_result *res
                 y[0][n][d] = c->runs ? (double)c->ok / c->runs : 0;
                 y[1][n][d] = c->rms_deep;
                 positive &= c->rms_deep > 0;
+                finite &= isfinite(c->rms_deep) != 0;
             }
             s[0][n] = (pm_plot_series){names[n], x, y[0][n], D->n_depths};
             s[1][n] = (pm_plot_series){names[n], x, y[1][n], D->n_depths};
@@ -208,7 +210,7 @@ int pm_study_depth_figures(const pm_study_options *o, const pm_study_result *res
                               "median RMS weight change of the deepest hidden layer"};
     const char *titles[2] = {"Success against depth (each cell at its best rate)",
                              "Weight change of the deepest hidden layer against depth"};
-    for (int f = 0; f < 2; f++) {
+    for (int f = 0; f < 2 - !finite; f++) {   /* no weight-change figure if some cell has no value */
         char path[PM_CFG_PATH_MAX + 64];
         snprintf(path, sizeof path, "%s/%s", o->out, files[f]);
         pm_plot_xy_spec xy = {.series = s[f], .n_series = n, .xlabel = "hidden layers (of 10 neurons)",
