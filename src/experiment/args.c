@@ -109,7 +109,7 @@ void pm_config_print_options_help(FILE *f)
 {
     fprintf(f,
             "configuration (applied in this order: preset, --config files, then the other options as given):\n"
-            "  --preset NAME          paper (default), study (paper at speed 60, SPEC §6) or noisy (study +\n"
+            "  --preset NAME          paper (default), study (paper at speed 60, SPEC §6) or noisy (speed 61,\n"
             "                         wheel noise 0.05, hold 2000, step cap 30000: the benchmark of SPEC §9)\n"
             "  --config FILE          INI file with [section] key = value lines (see configs/paper.ini)\n"
             "  --set SECTION.KEY=VAL  set any key below (repeatable)\n"

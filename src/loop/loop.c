@@ -192,10 +192,12 @@ void pm_loop_destroy(pm_loop *l)
 }
 
 /* R(n) for this step (SPEC §3): the caller's value if given, else the rule's own signal. *k gets the argmax of
- * row 0 (-1 without rows), which the line-motion cue compares with the previous step's (SPEC §9). */
+ * row 0 for the "motion" rule (else -1), which the line-motion cue compares with the previous step's (SPEC §9). */
 static pm_status step_relevance(const pm_loop *l, const pm_loop_input *in, double *r, int *k)
 {
-    *k = l->cfg.n_rows >= 1 ? pm_relevance_argmax(in->predictors, l->cfg.row_len, l->cfg.relevance_threshold) : -1;
+    *k = -1;   /* only the motion cue reads row 0 every step; the other rules skip the scan */
+    if (l->cfg.rule == PM_LOOP_MOTION && l->cfg.n_rows >= 1)
+        *k = pm_relevance_argmax(in->predictors, l->cfg.row_len, l->cfg.relevance_threshold);
     if (in->relevance_given) {
         *r = in->relevance;
         return isfinite(*r) ? PM_OK : PM_ERR_NONFINITE;
