@@ -75,6 +75,7 @@ typedef struct {
     int n_depths;                       /* 0: not run */
     int depths[PM_DEPTH_N_DEPTHS];
     pm_depth_cell cell[PM_DEPTH_N_DEPTHS][PM_DEPTH_N_INITS][PM_DEPTH_N_RULES];
+    int seeds;                          /* evaluation seeds per cell */
     int n_runs;
     double seconds;
 } pm_depth_result;
