@@ -285,6 +285,12 @@ int pm_study_md_depth(FILE *f, const pm_study_result *res)
         fprintf(f, " (deepest such cell: %d layers, init %s). Compare the max |w| column: large weights there mean "
                    "units driven into saturation rather than a normalisation-free signal path", wide_d,
                 init_names[wide_i]);
-    fprintf(f, ".\n\n![success against depth](depth_success.png)\n![weight change against depth](depth_rms.png)\n\n");
+    int finite = 1;   /* the weight-change figure is drawn only when every cell has a value */
+    for (int i = 0; i < PM_DEPTH_N_INITS; i++)
+        for (int k = 0; k < PM_DEPTH_N_RULES; k++)
+            for (int d = 0; D->cell[0][i][k].runs && d < D->n_depths; d++)
+                finite &= isfinite(D->cell[d][i][k].rms_deep) != 0;
+    fprintf(f, ".\n\n![success against depth](depth_success.png)\n%s\n",
+            finite ? "![weight change against depth](depth_rms.png)\n" : "");
     return survives;
 }
