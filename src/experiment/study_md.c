@@ -298,7 +298,8 @@ static int beyond(FILE *f, const pm_study_options *o, const pm_study_result *res
         fprintf(f, "The most smooth successes: %s with %d/%d.", rule_title(res->rule[best].rule),
                 res->rule[best].smooth, res->rule[best].runs);
     else
-        fprintf(f, "Not one run of any rule ends smoothly (chatter <= %g); the lowest median chatter is %s's, %.3g.",
+        fprintf(f, "Not one run of any rule at its best rate ends smoothly (chatter <= %g); the lowest median chatter "
+                   "is %s's, %.3g.",
                 o->base.max_chatter, rule_title(res->rule[calm].rule), res->rule[calm].chatter_median);
     fprintf(f, "\n\n");
     return winners;
