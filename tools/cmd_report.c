@@ -1,4 +1,4 @@
-/* primod report: runs the standard study (SPEC §6 study preset) and writes DIR/report.md with tables and pictures. */
+/* primod report: runs the standard study (SPEC §9 noisy preset) and writes DIR/report.md with tables and pictures. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,26 +14,24 @@ static void report_help(FILE *f)
 {
     fprintf(f,
             "usage: primod report --out DIR [OPTIONS]\n"
-            "Runs the standard study and writes DIR/report.md with its tables and PNG pictures:\n"
-            "  1. a rate sweep of BP (1e-3..10) and the sign rules P&M, S&R, sign-only (1e-6..1e-1), one rate per\n"
-            "     decade, on sweep seeds 1001.. (disjoint from the evaluation seeds);\n"
-            "  2. reflex, BP, P&M, S&R and sign-only, each at its best sweep rate, on seeds 1..N and every track;\n"
-            "  3. example runs (first track, seed 1) recorded and drawn, and the reflex impulse response.\n"
-            "The text answers, from the numbers: does P&M converge faster than BP (success rate with Wilson\n"
-            "intervals, median success step and error integral with Mann-Whitney tests)? Over how many decades of\n"
-            "rate does each rule succeed? How does the weight change vary with depth? Prints the wall time.\n\n"
+            "Runs the standard study on the noisy preset (SPEC §9) and writes DIR/report.md with its tables and PNG\n"
+            "pictures: a rate sweep of every rule on seeds 1001.. (disjoint from the evaluation seeds); each rule\n"
+            "at its best rate and BP / P&M at the authors' rates on seeds 1..N and every track; the depth grid,\n"
+            "generalisation across tracks (frozen models), learning curves and example runs. Each claim of the\n"
+            "paper gets a verdict computed from the numbers (Wilson intervals, Mann-Whitney tests).\n\n"
             "options:\n"
             "  --out DIR              report directory (created if missing; its parent must exist)\n"
-            "  --seeds N              evaluation seeds per rule and track (default 10)\n"
+            "  --seeds N              evaluation seeds per rule and track (default 20, SPEC §9)\n"
             "  --sweep-seeds N        seeds per rate and track in the sweep (default 2)\n"
-            "  --tracks A,B,...       tracks (default paper,oval,s-curves; the first one is drawn)\n"
-            "  --quick                tiny study for CI: 2 seeds, 1 sweep seed, first track only, 2 rates per\n"
-            "                         rule, max 3000 steps (explicit --seeds/--tracks/--max-steps still win)\n"
+            "  --tracks A,B,...       tracks (default paper,s-curves; the first is drawn, the last is the one of\n"
+            "                         the depth grid and the learning curves)\n"
+            "  --quick                tiny study for CI: 2 seeds, 1 sweep seed, first track, 2 rates per rule,\n"
+            "                         small depth grid, max 3000 steps (explicit options still win)\n"
             "  --jobs N               worker processes (default 2)\n"
             "  --runs DIR             keep each run's result in DIR and reuse it when the report is made again\n"
             "  --quiet                no progress (otherwise a live line on a terminal, a line every 10 s else)\n"
             "  --help                 this text\n"
-            "The base configuration is the study preset (--preset study; step cap 30000); the config options\n"
+            "The base configuration is the noisy preset (--preset noisy; step cap 30000); the config options\n"
             "below change it (rule, rate, seed and track are set by the study).\n\n"
             "exit status: 0 report written, 1 a run or a file failed, 2 usage error, 130 / 143 stopped by\n"
             "SIGINT / SIGTERM (workers stopped; finished runs are kept in --runs DIR).\n\n");

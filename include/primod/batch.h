@@ -138,6 +138,10 @@ typedef struct {
     double median_error_integral;
     double mean_final_abs_error;        /* mean over runs of the last-window mean |E| ("after learning") */
     double wall_seconds;                /* sum of the runs' own run times (steps / steps_per_second) */
+    /* controller quality (SPEC §9) */
+    int smooth_successes;               /* successes with chatter <= run.max_chatter */
+    double smooth_rate, smooth_lo, smooth_hi; /* their fraction of the runs and its Wilson 95% interval */
+    double median_chatter;              /* over the runs with a measured chatter; NaN if none */
 } pm_batch_summary;
 
 /* Groups the slots that hold a result by their group label, in order of first appearance; *out allocated

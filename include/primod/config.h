@@ -18,9 +18,12 @@ extern "C" {
 #define PM_CFG_ERR_MAX 600        /* size of an error-message buffer */
 
 /* Learning rules as the CLI names them (SPEC §3), in the order of pm_loop_rule (loop.h): reflex alone, BP,
- * P&M with road-curvature relevance, sign-and-relevance (R = |E|), sign only (R = 1), chained sign. */
+ * P&M with road-curvature relevance, sign-and-relevance (R = |E|), sign only (R = 1), chained sign, and the
+ * SPEC §9 "beyond the paper" variants: saturation-aware prime with curvature R ("sat") or R = 1 ("satsign"),
+ * and P&M with the line-motion cue ("motion"). */
 typedef enum { PM_CFG_RULE_REFLEX = 0, PM_CFG_RULE_BP, PM_CFG_RULE_PM, PM_CFG_RULE_SR, PM_CFG_RULE_SIGN,
-               PM_CFG_RULE_CHAINED, PM_CFG_N_RULES } pm_config_rule;
+               PM_CFG_RULE_CHAINED, PM_CFG_RULE_SAT, PM_CFG_RULE_SATSIGN, PM_CFG_RULE_MOTION,
+               PM_CFG_N_RULES } pm_config_rule;
 typedef enum { PM_CFG_FILTER_RESONATOR = 0, PM_CFG_FILTER_DELAY } pm_config_filter_kind;
 typedef enum { PM_CFG_ACT_SIGMOID = 0, PM_CFG_ACT_TANH, PM_CFG_ACT_LINEAR, PM_CFG_ACT_RELU } pm_config_activation;
 typedef enum { PM_CFG_INIT_PAPER = 0, PM_CFG_INIT_SYMMETRIC, PM_CFG_INIT_ZERO } pm_config_init_kind;
@@ -67,8 +70,10 @@ typedef struct {
     double net_gain;                  /* g_N */
     /* [learning] */
     int rule;                         /* pm_config_rule */
-    double rate;                      /* 0: use rate_<rule> */
-    double rate_bp, rate_pm, rate_sr, rate_sign, rate_chained;
+    double rate;                      /* eta; NaN = not given (INI/--set value empty, JSON null): use
+                                       * rate_<rule>. 0 is a rate of 0 (nothing is learned). */
+    double rate_bp, rate_pm, rate_sr, rate_sign, rate_chained, rate_sat, rate_satsign, rate_motion;
+    int learning_enabled;             /* 0/1: 0 runs the (loaded) network frozen, no weight changes */
     double dead_band;
     double relevance_threshold;       /* a predictor row "sees the line" above this value */
     /* [run] */
@@ -78,11 +83,12 @@ typedef struct {
     double success_threshold;
     int lost_steps;                   /* line lost after this many steps with no sensor on it */
     int stop_on_success;              /* 0/1 */
+    double max_chatter;               /* smooth success: chatter <= this (SPEC §9 controller quality) */
 } pm_config;
 
 /* Fills cfg with the paper preset (the key table's defaults). */
 void pm_config_defaults(pm_config *cfg);
-/* Applies a built-in preset ("paper" or "study") on top of the defaults. Returns 0, or -1 with a message in err
+/* Applies a built-in preset ("paper", "study" or "noisy", SPEC §6/§9) on top of the defaults. Returns 0, or -1 with a message in err
  * (err: PM_CFG_ERR_MAX bytes) for an unknown name; cfg untouched then. */
 int pm_config_preset(pm_config *cfg, const char *name, char *err);
 /* Sets one key from its text value ("1e-5", "11,12,13", "pm", "true"). Returns 0, or -1 with
@@ -114,13 +120,15 @@ void pm_config_write_ini(const pm_config *cfg, FILE *f);
  * the "# config " comment lines at the top of a run log. */
 void pm_config_write_lines(const pm_config *cfg, const char *prefix, FILE *f);
 
-/* Effective learning rate: learning.rate if nonzero, else learning.rate_<rule> (0 for the reflex). */
+/* Effective learning rate: learning.rate if given (not NaN; 0 is a rate), else learning.rate_<rule> (0 for the
+ * reflex). */
 double pm_config_rate(const pm_config *cfg);
-/* Rule name ("reflex", "bp", "pm", "sr", "sign", "chained") or NULL; and the reverse lookup (-1 if unknown). */
+/* Rule name ("reflex", "bp", "pm", "sr", "sign", "chained", "sat", "satsign", "motion") or NULL; and the reverse lookup (-1 if unknown). */
 const char *pm_config_rule_name(int rule);
 int pm_config_rule_parse(const char *name);
 
-/* Strict number parsing (whole string, finite). 0 on success, -1 otherwise. */
+/* Strict number parsing (whole string, finite; a nonzero literal that underflows to 0, such as 1e-400, is
+ * refused). 0 on success, -1 otherwise. */
 int pm_parse_double(const char *s, double *out);
 int pm_parse_long(const char *s, long *out);
 
@@ -133,7 +141,8 @@ int pm_args_next_option(int argc, char **argv, int *i, char *name, size_t n, con
                            int (*takes_value)(const char *name), char *err);
 
 /* 1 if name is a config option (--config, --preset, --set, --track, --start, --ppu, --seed, --max-steps, --rule,
- * --rate), which all take a value. */
+ * --rate), which all take a value. --freeze (learning.enabled=false) is a config flag without a value:
+ * pm_config_apply_option takes it with value NULL. */
 int pm_config_is_option(const char *name);
 
 /* Builds the base config: paper defaults, then --preset (last one wins), then each --config file in order.

@@ -23,6 +23,7 @@ typedef struct {
     double *abs_error;   /* |E(n)| (for colouring the path) */
     double *relevance;   /* R(n) */
     double *steering;    /* s(n), units/s */
+    double *saturated;   /* 1 where some network output was within 10 % of its bound (SPEC §9), else 0 */
     double *dist;        /* (n, n_layers) ||W^l - W^l_0|| */
 } pm_trace;
 

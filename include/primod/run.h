@@ -32,6 +32,7 @@ typedef struct {
     int n_outputs;
     int success, lost;         /* as pm_loop_output */
     int diverged;              /* the loop refused the step as non-finite: the run ends, not successful */
+    int saturated;             /* some output within 10 % of its activation's bound (SPEC §9); 0 for the reflex */
 } pm_runner_step_info;
 
 /* pm_loop_config from the CLI config's [filter] [network] [learning] [run] keys and the predictor grid of
@@ -74,13 +75,18 @@ const pm_config *pm_runner_config(const pm_runner *r);
 /* Switches the loop's learning on (nonzero) or off between steps (the viewer's L key); PM_OK, or PM_ERR_ARG
  * for NULL. The runner keeps the loop; this is the only change it lets callers make to it. */
 pm_status pm_runner_set_learning(pm_runner *r, int on);
+/* Controller quality so far (SPEC §9): saturation, chatter (NaN while no step is measured), max |w| (NaN for the
+ * reflex) and whether a success so far is smooth. Any out-pointer may be NULL. */
+void pm_runner_quality(const pm_runner *r, double *saturation, double *chatter, double *max_abs_weight,
+                       int *smooth_success);
 /* Network layers (0 for the reflex) and their distances ||W^l - W^l_0|| into d: (pm_runner_n_layers). */
 int pm_runner_n_layers(const pm_runner *r);
 void pm_runner_weight_distances(const pm_runner *r, double *d);
 
 /* Version of the run JSON's fields and meaning: raise it whenever a result would read or mean differently, so
  * that batch result files written before are not reused (pm_batch_job_name hashes it with the primod version). */
-#define PM_RUN_RESULT_FORMAT 2   /* 2: "interrupted", config.run.seed a number (issue 10) */
+#define PM_RUN_RESULT_FORMAT 3   /* 2: "interrupted", config.run.seed a number (issue 10); 3: controller quality
+                                  * (SPEC §9), learning_enabled; rate 0 is a rate (issue 11) */
 
 /* Summary of a run: the fields of the run JSON (SPEC §6 measures). */
 typedef struct {
@@ -99,11 +105,18 @@ typedef struct {
     double weight_distance[PM_RUN_MAX_LAYERS]; /* (n_layers) */
     double steps_per_second;    /* the only field that depends on the machine */
     int interrupted;            /* a stop request (signal) ended the run early: not a result to count or cache */
+    /* Controller quality (SPEC §9) over the last run.hold steps (all steps after the warm-up if fewer): */
+    int learning_enabled;       /* 0: the network was run frozen (--freeze) */
+    double saturation;          /* fraction of steps with some output within 10 % of its bound; NaN: undefined
+                                 * (linear/relu outputs, the reflex, or no measured step) -> JSON null */
+    double chatter;             /* mean |s(n) - s(n-1)|, units/s per step; NaN if no measured step */
+    double max_abs_weight;      /* largest |w| at the end; NaN for the reflex */
+    int smooth_success;         /* success with chatter <= run.max_chatter */
 } pm_run_result;
 
 /* First line of a `primod run --log` TSV, then one PM_RUN_LOG_CONFIG_PREFIX "section.key=value" line per
  * config key, then the column header (see pm_trace_read_log_config). */
-#define PM_RUN_LOG_MAGIC "# primod run log v1"
+#define PM_RUN_LOG_MAGIC "# primod run log v1"   /* v1 readers find columns by name: "sat" was added */
 #define PM_RUN_LOG_CONFIG_PREFIX "# config "
 
 typedef struct {

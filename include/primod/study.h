@@ -1,4 +1,5 @@
-/* The standard study behind `primod report` (SPEC §6 study preset): rate sweep, best-rate comparison, analysis. */
+/* The standard study behind `primod report` (SPEC §9 noisy preset): rate sweep, best-rate comparison, the authors'
+ * rates, controller quality, depth, generalisation, learning curves, analysis. */
 #ifndef PRIMOD_STUDY_H
 #define PRIMOD_STUDY_H
 
@@ -14,7 +15,8 @@ extern "C" {
 
 #define PM_STUDY_MAX_TRACKS 8
 #define PM_STUDY_MAX_RATES 8
-#define PM_STUDY_N_RULES 5          /* reflex, bp, pm, sr, sign */
+#define PM_STUDY_N_RULES 8          /* reflex, bp, pm, sr, sign, sat, satsign, motion */
+#define PM_STUDY_N_AUTHORS 2        /* BP at 0.1 and P&M at 1e-5, the authors' rates (SPEC §6) */
 #define PM_STUDY_SWEEP_SEED0 1001   /* sweep seeds 1001.. are disjoint from the evaluation seeds 1.. */
 
 typedef struct {
@@ -23,7 +25,7 @@ typedef struct {
     int sweep_seeds;                /* seeds per rate and track in the sweep (>= 1) */
     char tracks[PM_STUDY_MAX_TRACKS][64];
     int n_tracks;                   /* >= 1; tracks[0] is the one of the example pictures */
-    int quick;                      /* 2 rates per rule instead of the decade grids */
+    int quick;                      /* 2 rates per rule instead of the decade grids; smaller depth/curve grids */
     int jobs;                       /* worker processes (>= 1) */
     const char *out;                /* report directory (exists) */
     const char *runs_dir;           /* NULL, or a directory where run results are kept and resumed */
@@ -33,7 +35,8 @@ typedef struct {
 
 /* What the study found for one rule (evaluation pooled over tracks and seeds). NaN where undefined. */
 typedef struct {
-    const char *rule;                        /* "reflex", "bp", "pm", "sr", "sign" (static storage) */
+    const char *rule;                        /* "reflex", "bp", ... (static storage) */
+    char group[32];                          /* batch group of its evaluation runs: the rule, or "bp@authors" */
     int n_rates;
     double rates[PM_STUDY_MAX_RATES];        /* swept rates, ascending (none for the reflex) */
     int sweep_runs[PM_STUDY_MAX_RATES], sweep_ok[PM_STUDY_MAX_RATES];
@@ -42,25 +45,86 @@ typedef struct {
     int runs, ok;                            /* evaluation runs and successes */
     double ok_lo, ok_hi;                     /* Wilson 95% interval of the success rate */
     double step_median, step_q1, step_q3;    /* success step of the successful runs */
-    int lost, diverged;                      /* evaluation runs that lost the line / whose learner diverged */
-    int n_ei;                                /* runs in ei: those that neither lost the line nor diverged (a
-                                              * lost run's integral stops early and is not comparable) */
-    double ei_median, ei_q1, ei_q3;          /* error integral of those n_ei runs */
+    double ei_median, ei_q1, ei_q3;          /* error integral of the runs neither lost nor diverged */
     double ei_ci_lo, ei_ci_hi;               /* distribution-free ~95% interval of that median (order statistics) */
     double final_err;                        /* mean over runs of the last-window mean |E| */
     double *censored;                        /* (runs) success step, or max_steps for a failed run */
-    double *ei;                              /* (n_ei) error integrals of the runs that kept the line */
+    double *ei;                              /* (n_ei) error integrals of the runs neither lost nor diverged */
+    int n_ei;
+    int lost, diverged;                      /* runs that lost the line / diverged (left out of ei) */
+    int floor_ok;                            /* successes at the earliest possible step (warmup + window - 1) */
+    /* controller quality (SPEC §9) */
+    int smooth;                              /* smooth successes (chatter <= run.max_chatter) */
+    double smooth_lo, smooth_hi;             /* Wilson 95% interval of the smooth-success rate */
+    double smooth_step_median;               /* median success step of the smooth successes */
+    double chatter_median, saturation_median, maxw_median; /* over runs with the value defined */
     int n_layers;
     double layer_rms[PM_RUN_MAX_LAYERS];     /* median over runs of ||W^l - W^l_0|| / sqrt(weights of l) */
     int track_runs[PM_STUDY_MAX_TRACKS], track_ok[PM_STUDY_MAX_TRACKS];
     double track_step[PM_STUDY_MAX_TRACKS];  /* median success step per track (successful runs) */
 } pm_study_rule;
 
+/* (b) depth (SPEC §9): depth x init x rule, each cell at its best rate from a 3-decade sweep. */
+#define PM_DEPTH_N_DEPTHS 5      /* 1, 3, 10, 20, 40 hidden layers of 10 */
+#define PM_DEPTH_N_INITS 3       /* paper (sigmoid), symmetric (sigmoid), symmetric + tanh */
+#define PM_DEPTH_N_RULES 3       /* bp, pm, sign */
+typedef struct {
+    int depth, init, rule;              /* indexes into the grids */
+    double best_rate;
+    int runs, ok, smooth;
+    double rms_first, rms_deep;         /* median RMS weight change of the first hidden layer and of the deepest
+                                         * hidden layer (||W - W0|| / sqrt(weights)); NaN without runs */
+    double rms_mid;                     /* median of the middle hidden layer */
+    double maxw;                        /* median max |w| at the end (saturating units need large weights) */
+} pm_depth_cell;
+
+typedef struct {
+    int n_depths;                       /* 0: not run */
+    int depths[PM_DEPTH_N_DEPTHS];
+    pm_depth_cell cell[PM_DEPTH_N_DEPTHS][PM_DEPTH_N_INITS][PM_DEPTH_N_RULES];
+    int seeds;                          /* evaluation seeds per cell */
+    int n_runs;
+    double seconds;
+} pm_depth_result;
+
+/* Generalisation: models trained on each track, run frozen on every track; mean |E| matrix. */
+#define PM_GEN_MAX_TRACKS 8
+typedef struct {
+    int n_tracks;                       /* 0: not run */
+    char tracks[PM_GEN_MAX_TRACKS][32];
+    const char *rule;                   /* the learning rule trained */
+    double rate;
+    int trained_ok[PM_GEN_MAX_TRACKS];  /* training run reached success */
+    double mean_abs_e[PM_GEN_MAX_TRACKS][PM_GEN_MAX_TRACKS]; /* [trained on][run on], frozen; NaN: not run */
+    int lost[PM_GEN_MAX_TRACKS][PM_GEN_MAX_TRACKS];
+    double reflex[PM_GEN_MAX_TRACKS];   /* the reflex alone on each track */
+    int reflex_lost[PM_GEN_MAX_TRACKS];
+    double untrained[PM_GEN_MAX_TRACKS]; /* a fresh (untrained) network, frozen */
+    int untrained_lost[PM_GEN_MAX_TRACKS];
+    long steps;                         /* steps of each frozen run */
+    double seconds;
+} pm_gen_result;
+
+/* Learning curves: median |E| per bin with the interquartile band, per rule at its best rate. */
+#define PM_CURVE_BIN 200
+#define PM_CURVE_MAX_BINS 64
+typedef struct {
+    int n_bins;                                       /* 0: not run */
+    int runs;                                         /* runs per rule */
+    double median[PM_STUDY_N_RULES][PM_CURVE_MAX_BINS], q1[PM_STUDY_N_RULES][PM_CURVE_MAX_BINS],
+           q3[PM_STUDY_N_RULES][PM_CURVE_MAX_BINS];  /* over runs of the bin's mean |E|; NaN when no run */
+    double seconds;
+} pm_curve_result;
+
 typedef struct {
     pm_study_rule rule[PM_STUDY_N_RULES];
+    pm_study_rule authors[PM_STUDY_N_AUTHORS];  /* bp@0.1 and pm@1e-5 on the evaluation seeds */
     int n_sweep_runs, n_eval_runs;
     double sweep_seconds, eval_seconds;      /* wall time of the two batches */
     pm_batch_slot *sweep, *eval;             /* the raw results (owned) */
+    pm_depth_result depth;
+    pm_gen_result gen;
+    pm_curve_result curves;
 } pm_study_result;
 
 /* Runs the sweep and the evaluation batches and analyses them into res (free with pm_study_result_free).
@@ -72,6 +136,17 @@ int pm_study_run(const pm_study_options *o, pm_study_result *res, char *err);
 int pm_study_parse_args(int argc, char **argv, pm_study_options *o, char *err);
 /* Checks the config and loads every track once, before hundreds of runs start: 0 or an exit code with err. */
 int pm_study_check_setup(const pm_study_options *o, char *err);
+/* The parts of pm_study_run after the main study (each fills its member of res; exit code + err):
+ * (b) depth grid as batches (study_depth.c); generalisation matrix and learning curves in process. */
+int pm_study_depth(const pm_study_options *o, pm_study_result *res, char *err);
+int pm_study_generalise(const pm_study_options *o, pm_study_result *res, char *err);
+int pm_study_curves(const pm_study_options *o, pm_study_result *res, char *err);
+/* Figures of those parts into o->out: depth_success.png, depth_rms.png, curves.png, curves_<rule>.png. */
+int pm_study_extra_figures(const pm_study_options *o, const pm_study_result *res, char *err);
+/* Shared helpers of the study files: median/quartiles of x (n; NaN if n < 1), and the batch runner. */
+void pm_study_quartiles(const double *x, int n, double *med, double *q1, double *q3);
+int pm_study_batch(const pm_study_options *o, pm_batch_job *jobs, int n, pm_batch_slot **slots, double *secs,
+                   char *err);
 void pm_study_result_free(pm_study_result *res);
 
 /* Index of a rule in res->rule by name, or -1. */
@@ -116,6 +191,7 @@ typedef struct {
     int impulse_steps;
     double impulse_kick;
     long example_steps[PM_STUDY_N_RULES];    /* steps of each example run (-1: not run) */
+    double example_chatter[PM_STUDY_N_RULES]; /* its controller quality (SPEC §9) */
     long example_success[PM_STUDY_N_RULES];  /* its success step, -1 if none */
 } pm_report_examples;
 

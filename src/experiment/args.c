@@ -1,6 +1,7 @@
 /* Command-line style configuration (preset < --config files < options): the option names every command and
  * the Python package share, parsed into a pm_config without printing. */
 #include "primod/config.h"
+#include "primod/sim.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +77,14 @@ int pm_config_apply_option(pm_config *cfg, const char *name, const char *value, 
     char msg[PM_CFG_ERR_MAX];
     if (!strcmp(name, "--preset") || !strcmp(name, "--config"))
         return 0;
+    if (!strcmp(name, "--freeze")) {   /* a flag: learning.enabled = false */
+        if (value) {
+            snprintf(err, PM_CFG_ERR_MAX, "--freeze takes no value: '%.200s'", value);
+            return 2;
+        }
+        cfg->learning_enabled = 0;
+        return 0;
+    }
     if (!strcmp(name, "--set")) {
         if (pm_config_set_arg(cfg, value, msg)) {
             snprintf(err, PM_CFG_ERR_MAX, "--set %.560s", msg);
@@ -100,14 +109,22 @@ void pm_config_print_options_help(FILE *f)
 {
     fprintf(f,
             "configuration (applied in this order: preset, --config files, then the other options as given):\n"
-            "  --preset NAME          paper (default) or study (paper at speed 60, SPEC §6)\n"
+            "  --preset NAME          paper (default), study (paper at speed 60, SPEC §6) or noisy (speed 61,\n"
+            "                         wheel noise 0.05, hold 2000, step cap 30000: the benchmark of SPEC §9)\n"
             "  --config FILE          INI file with [section] key = value lines (see configs/paper.ini)\n"
             "  --set SECTION.KEY=VAL  set any key below (repeatable)\n"
-            "  --track NAME|FILE.png  world.track: built-in track or PNG (dark line on white)\n"
+            "  --track NAME|FILE.png  world.track: built-in track or PNG (dark line on white)\n");
+    int n;
+    const char *const *names = pm_track_names(&n);
+    fprintf(f, "                         built-in tracks:");
+    for (int i = 0; i < n; i++)
+        fprintf(f, " %s", names[i]);
+    fprintf(f, "\n"
             "  --start X,Y,HEADING    world.start: start pose, units and degrees\n"
             "  --ppu X                world.ppu\n"
-            "  --rule NAME            learning.rule: reflex, bp, pm, sr, sign, chained\n"
-            "  --rate X               learning.rate (default learning.rate_<rule>)\n"
+            "  --rule NAME            learning.rule: reflex, bp, pm, sr, sign, chained, sat, satsign, motion\n"
+            "  --rate X               learning.rate (default learning.rate_<rule>; 0 = learn nothing)\n"
+            "  --freeze               learning.enabled=false: run the network (e.g. --load-model) unchanged\n"
             "  --seed N               run.seed (network init; wheel noise uses seed ^ constant)\n"
             "  --max-steps N          run.max_steps\n"
             "keys (default, range, meaning):\n");

@@ -44,6 +44,19 @@ static void summarize(const pm_batch_slot *slots, const int *idx, int m, double 
     if (pm_stats_median(integrals, g->runs, &g->median_error_integral))
         g->median_error_integral = NAN;
     g->mean_final_abs_error = final_sum / g->runs;
+    /* controller quality (SPEC §9): smooth successes with their Wilson interval, median chatter (measured runs) */
+    int k = 0;
+    for (int i = 0; i < m; i++) {
+        const pm_run_result *r = &slots[idx[i]].res;
+        g->smooth_successes += r->smooth_success;
+        if (!isnan(r->chatter))
+            buf[k++] = r->chatter;
+    }
+    g->smooth_rate = (double)g->smooth_successes / g->runs;
+    if (pm_stats_wilson(g->smooth_successes, g->runs, 0.95, &g->smooth_lo, &g->smooth_hi))
+        g->smooth_lo = g->smooth_hi = NAN;
+    if (!k || pm_stats_median(buf, k, &g->median_chatter))
+        g->median_chatter = NAN;
 }
 
 int pm_batch_summarize(const pm_batch_slot *slots, int n, pm_batch_summary **out, int *n_groups)
@@ -257,17 +270,17 @@ void pm_batch_print_table(const pm_batch_summary *g, int n, FILE *f)
     for (int i = 0; i < n; i++)
         if ((int)strlen(g[i].group) > w)
             w = (int)strlen(g[i].group);
-    fprintf(f, "%-*s %-9s %5s %8s %12s %21s %13s %10s %9s\n", w, "group", "rate", "runs", "success", "median step",
-            "IQR of step", "err integral", "final |E|", "wall s");
+    fprintf(f, "%-*s %-9s %5s %8s %12s %21s %13s %10s %9s %7s %8s\n", w, "group", "rate", "runs", "success",
+            "median step", "IQR of step", "err integral", "final |E|", "wall s", "smooth", "chatter");
     for (int i = 0; i < n; i++) {
         char med[32] = "-", iqr[48] = "-";
         if (g[i].successes) {
             snprintf(med, sizeof med, "%.1f", g[i].median_success_step);
             snprintf(iqr, sizeof iqr, "[%.1f, %.1f]", g[i].iqr_lo, g[i].iqr_hi);
         }
-        fprintf(f, "%-*s %-9.3g %5d %7.0f%% %12s %21s %13.5g %10.3g %9.2f\n", w, g[i].group, g[i].rate, g[i].runs,
-                100 * g[i].success_rate, med, iqr, g[i].median_error_integral, g[i].mean_final_abs_error,
-                g[i].wall_seconds);
+        fprintf(f, "%-*s %-9.3g %5d %7.0f%% %12s %21s %13.5g %10.3g %9.2f %6.0f%% %8.3g\n", w, g[i].group, g[i].rate,
+                g[i].runs, 100 * g[i].success_rate, med, iqr, g[i].median_error_integral, g[i].mean_final_abs_error,
+                g[i].wall_seconds, 100 * g[i].smooth_rate, g[i].median_chatter);
     }
 }
 
@@ -322,6 +335,14 @@ static void summary_fields(const pm_batch_summary *g, pm_json *j)
     pm_json_kv_double(j, "median_error_integral", g->median_error_integral);
     pm_json_kv_double(j, "mean_final_abs_error", g->mean_final_abs_error);
     pm_json_kv_double(j, "wall_seconds", g->wall_seconds);
+    pm_json_kv_long(j, "smooth_successes", g->smooth_successes);
+    pm_json_kv_double(j, "smooth_success_rate", g->smooth_rate);
+    pm_json_key(j, "smooth_success_rate_ci95");
+    pm_json_begin_array(j);
+    pm_json_double(j, g->smooth_lo);
+    pm_json_double(j, g->smooth_hi);
+    pm_json_end_array(j);
+    pm_json_kv_double(j, "median_chatter", g->median_chatter);
 }
 
 void pm_batch_summary_json(const pm_batch_summary *g, pm_json *j)

@@ -13,14 +13,14 @@
 #include "primod/files.h"
 #include "primod/plot.h"
 
-#define N_SERIES_ARRAYS 8   /* step x y heading error abs_error relevance steering */
+#define N_SERIES_ARRAYS 9   /* step x y heading error abs_error relevance steering saturated */
 
 /* ---- the growing trace ---- */
 
 static double **trace_arrays(pm_trace *t, double **a)
 {
     a[0] = t->step, a[1] = t->x, a[2] = t->y, a[3] = t->heading;
-    a[4] = t->error, a[5] = t->abs_error, a[6] = t->relevance, a[7] = t->steering;
+    a[4] = t->error, a[5] = t->abs_error, a[6] = t->relevance, a[7] = t->steering, a[8] = t->saturated;
     return a;
 }
 
@@ -28,8 +28,9 @@ static double **trace_arrays(pm_trace *t, double **a)
  * realloc preserved their content, and cap is only raised once all succeeded). */
 static int trace_grow(pm_trace *t, long cap)
 {
-    double **fields[N_SERIES_ARRAYS + 1] = {&t->step, &t->x,         &t->y,        &t->heading, &t->error,
-                                            &t->abs_error, &t->relevance, &t->steering, &t->dist};
+    double **fields[N_SERIES_ARRAYS + 1] = {&t->step,      &t->x,         &t->y,        &t->heading,
+                                            &t->error,     &t->abs_error, &t->relevance, &t->steering,
+                                            &t->saturated, &t->dist};
     for (int i = 0; i <= N_SERIES_ARRAYS; i++) {
         size_t width = i == N_SERIES_ARRAYS ? (size_t)(t->n_layers > 0 ? t->n_layers : 1) : 1;
         double *p = realloc(*fields[i], (size_t)cap * width * sizeof(double));
@@ -87,7 +88,8 @@ static int trace_push(pm_trace *t, const double row[N_SERIES_ARRAYS], const doub
 int pm_trace_append(pm_trace *t, const pm_runner_step_info *s, const double *dist)
 {
     double row[N_SERIES_ARRAYS] = {(double)s->step, s->x,          s->y,         s->heading,
-                                   s->error,        fabs(s->error), s->relevance, s->steering};
+                                   s->error,        fabs(s->error), s->relevance, s->steering,
+                                   s->saturated ? 1.0 : 0.0};
     return trace_push(t, row, dist);
 }
 
@@ -95,7 +97,7 @@ int pm_trace_append(pm_trace *t, const pm_runner_step_info *s, const double *dis
 
 /* Column indices of the log header; -1 when absent. */
 typedef struct {
-    int step, x, y, heading, error, relevance, steering;
+    int step, x, y, heading, error, relevance, steering, sat;   /* R and sat are optional */
     int dist[PM_TRACE_MAX_LAYERS];   /* column of d1..dL */
     int n_layers, n_cols;
 } log_columns;
@@ -116,6 +118,7 @@ static int parse_header(char *line, log_columns *c, char *err)
         else if (!strcmp(tok, "E")) c->error = i;
         else if (!strcmp(tok, "R")) c->relevance = i;
         else if (!strcmp(tok, "steering")) c->steering = i;
+        else if (!strcmp(tok, "sat")) c->sat = i;
         else if (sscanf(tok, "d%d%c", &l, &extra) == 1 && l == c->n_layers + 1 && l <= PM_TRACE_MAX_LAYERS)
             c->dist[c->n_layers++] = i;
     }
@@ -227,7 +230,8 @@ static int read_rows(log_reader *r, const log_columns *c, pm_trace *t, char *err
         double e = vals[c->error];
         double row[N_SERIES_ARRAYS] = {vals[c->step],  vals[c->x],  vals[c->y],
                                        vals[c->heading] * rad, e, fabs(e),
-                                       c->relevance >= 0 ? vals[c->relevance] : 1.0, vals[c->steering]};
+                                       c->relevance >= 0 ? vals[c->relevance] : 1.0, vals[c->steering],
+                                       c->sat >= 0 && vals[c->sat] != 0 ? 1.0 : 0.0};
         if (trace_push(t, row, dist)) {
             snprintf(err, PM_CFG_ERR_MAX, "out of memory");
             rc = -1;
@@ -433,22 +437,35 @@ static int render_signals(const render_ctx *c)
     const char *lr = s->run_label ? s->run_label : "run";
     const char *lf = s->reference_label ? s->reference_label : "reference";
     /* reference first so the run is drawn on top of it */
-    pm_plot_series e[2], st[2];
+    pm_plot_series e[2], st[3];
     int k = 0;
     if (ref) {
         e[k] = (pm_plot_series){lf, ref->step, ref->error, (int)ref->n};
         st[k++] = (pm_plot_series){lf, ref->step, ref->steering, (int)ref->n};
     }
     e[k] = (pm_plot_series){ref ? lr : NULL, r->step, r->error, (int)r->n};
-    st[k++] = (pm_plot_series){ref ? lr : NULL, r->step, r->steering, (int)r->n};
-    pm_plot_panel panels[2] = {{"reflex error E(n)", e, k}, {"steering s(n) (units/s)", st, k}};
+    st[k] = (pm_plot_series){ref ? lr : NULL, r->step, r->steering, (int)r->n};
+    /* SPEC §9: saturated stretches (some output within 10 % of its bound) as a band along the top of the
+     * steering panel: the marker sits at 1.1 max |s| while saturated and at -1.1 max |s| (the bottom) else */
+    double top = 0, *mark = NULL;
+    long n_sat = 0;
+    for (long i = 0; i < r->n; i++)
+        top = fmax(top, fabs(r->steering[i])), n_sat += r->saturated[i] != 0;
+    if (n_sat && (mark = malloc((size_t)r->n * sizeof *mark))) {
+        for (long i = 0; i < r->n; i++)
+            mark[i] = (r->saturated[i] != 0 ? 1.1 : -1.1) * (top > 0 ? top : 1);
+        st[k + 1] = (pm_plot_series){"saturated (top) / not (bottom)", r->step, mark, (int)r->n};
+    }
+    pm_plot_panel panels[2] = {{"reflex error E(n)", e, k + 1}, {"steering s(n) (units/s)", st, k + 1 + !!mark}};
     char title[256];
     snprintf(title, sizeof title, "%s: error and steering", s->title ? s->title : "run");
     pm_plot_timeseries_spec ts = {.panels = panels, .n_panels = 2, .xlabel = "step n", .title = title,
                                   .width = s->small ? 760 : 0, .height = s->small ? 460 : 0};
     char path[PM_CFG_PATH_MAX + 64];
     out_path(c, "signals", path, sizeof path);
-    return done(c, path, pm_plot_timeseries(path, &ts));
+    int rc = done(c, path, pm_plot_timeseries(path, &ts));
+    free(mark);
+    return rc;
 }
 
 static int render_weights(const render_ctx *c)

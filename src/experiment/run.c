@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "primod/notify.h"
+#include "primod/quality.h"
 #include "primod/version.h"
 
 /* The wheel-noise stream is seeded from seed ^ this, the network from seed itself: one user seed, two
@@ -24,6 +25,8 @@ struct pm_runner {
     pm_world *world;
     pm_sim *sim;
     pm_loop *loop;
+    pm_quality *quality;         /* controller quality over the tail of the run (SPEC §9) */
+    double sat_bound;            /* |o| at or above this counts as saturated; +inf: never (linear, relu) */
     double *predictors;          /* (n_predictors) sensor values of the current step */
     double *recent;              /* (cfg.window) ring of |E| for final_mean_abs_error */
     long steps;
@@ -154,7 +157,14 @@ void pm_config_loop_config(const pm_config *cfg, int *sizes, pm_loop_config *l)
     l->success.hold = cfg->hold;
     l->success.threshold = cfg->success_threshold;
     l->lost_steps = cfg->lost_steps;
-    l->learn = 1;
+    l->learn = cfg->learning_enabled != 0;
+}
+
+/* SPEC §9: an output is saturated within 10 % of its activation's bound (sigmoid - 0.5: 0.45; tanh: 0.9);
+ * linear and relu outputs have no bound. Same rule as the quality tracker (primod/quality.h). */
+static double saturation_bound(int activation)
+{
+    return activation == PM_CFG_ACT_SIGMOID ? 0.45 : activation == PM_CFG_ACT_TANH ? 0.9 : INFINITY;
 }
 
 /* Loads a model and swaps it into the loop after checking its whole shape against the config. */
@@ -219,7 +229,8 @@ int pm_runner_create_ex(const pm_config *cfg, const char *model, const volatile 
     volatile sig_atomic_t *cancel = (volatile sig_atomic_t *)(uintptr_t)stop;
     if (pm_config_check(cfg, err))
         return PM_EXIT_USAGE;
-    if ((cfg->rule == PM_CFG_RULE_PM || cfg->rule == PM_CFG_RULE_CHAINED) && cfg->predictor_rows < 2) {
+    if ((cfg->rule == PM_CFG_RULE_PM || cfg->rule == PM_CFG_RULE_CHAINED || cfg->rule == PM_CFG_RULE_SAT) &&
+        cfg->predictor_rows < 2) {
         snprintf(err, PM_CFG_ERR_MAX, "rule %s needs [sensors] predictor_rows >= 2 (curvature relevance)",
                  pm_config_rule_name(cfg->rule));
         return PM_EXIT_USAGE;
@@ -270,6 +281,16 @@ int pm_runner_create_ex(const pm_config *cfg, const char *model, const volatile 
     }
     if (model && (rc = load_model(r, model, sizes, lc.net.n_layers, err)))
         goto fail;
+    /* The measured tail is at most run.hold steps and never more than max_steps: the ring needs no more. */
+    pm_quality_config qc = {.hold = (int)(cfg->hold < cfg->max_steps ? cfg->hold : cfg->max_steps),
+                            .warmup = cfg->warmup, .activation = (pm_activation)cfg->activation,
+                            .max_chatter = cfg->max_chatter};
+    r->sat_bound = saturation_bound(cfg->activation);
+    if ((st = pm_quality_create(&qc, &r->quality))) {
+        snprintf(err, PM_CFG_ERR_MAX, "quality tracker: %s", loop_error(st));
+        rc = st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
+        goto fail;
+    }
     r->predictors = calloc((size_t)pm_sim_n_predictors(r->sim), sizeof *r->predictors);
     r->recent = calloc((size_t)cfg->window, sizeof *r->recent);
     if (!r->predictors || !r->recent) {
@@ -290,6 +311,7 @@ void pm_runner_destroy(pm_runner *r)
         return;
     free(r->recent);
     free(r->predictors);
+    pm_quality_destroy(r->quality);
     pm_loop_destroy(r->loop);
     pm_sim_destroy(r->sim);
     pm_world_destroy(r->world);
@@ -328,6 +350,10 @@ int pm_runner_step(pm_runner *r, pm_runner_step_info *info)
     info->right = o.right;
     info->outputs = o.outputs;
     info->n_outputs = pm_loop_n_outputs(r->loop);
+    for (int m = 0; o.outputs && m < info->n_outputs; m++)
+        info->saturated |= fabs(o.outputs[m]) >= r->sat_bound;
+    if (pm_quality_push(r->quality, o.steering, o.outputs, o.outputs ? info->n_outputs : 0))
+        r->diverged = info->diverged = 1;   /* a non-finite steering or output: the loop would refuse next */
     info->success = r->success = o.success;
     info->lost = r->lost = o.lost;
     if (r->diverged || r->lost || (r->success && r->cfg.stop_on_success) || r->steps >= r->cfg.max_steps)
@@ -343,6 +369,22 @@ const pm_config *pm_runner_config(const pm_runner *r) { return &r->cfg; }
 pm_status pm_runner_set_learning(pm_runner *r, int on)
 {
     return r ? pm_loop_set_learning(r->loop, on) : PM_ERR_ARG;
+}
+
+void pm_runner_quality(const pm_runner *r, double *saturation, double *chatter, double *max_abs_weight,
+                       int *smooth_success)
+{
+    pm_quality_result q;
+    pm_quality_get(r->quality, &q);
+    const pm_net *net = pm_loop_net(r->loop);
+    if (saturation) /* the reflex has no outputs that could saturate: undefined, as for linear outputs */
+        *saturation = net ? q.saturation : NAN;
+    if (chatter)
+        *chatter = q.chatter;
+    if (max_abs_weight)
+        *max_abs_weight = net ? pm_net_max_abs_weight(net) : NAN;
+    if (smooth_success)
+        *smooth_success = pm_quality_smooth_success(r->quality, r->success);
 }
 
 int pm_runner_n_layers(const pm_runner *r)
@@ -381,6 +423,8 @@ static void collect(const pm_runner *r, double seconds, pm_run_result *res)
     res->n_layers = pm_runner_n_layers(r);
     pm_runner_weight_distances(r, res->weight_distance);
     res->steps_per_second = seconds > 0 ? (double)r->steps / seconds : 0;
+    res->learning_enabled = r->cfg.learning_enabled;
+    pm_runner_quality(r, &res->saturation, &res->chatter, &res->max_abs_weight, &res->smooth_success);
 }
 
 /* ---- the TSV log: one row per step, written to a temp file renamed into place at the end ---- */
@@ -392,7 +436,7 @@ static void log_header(FILE *f, const pm_config *cfg, int n_outputs, int n_layer
 {
     fprintf(f, "%s\n", PM_RUN_LOG_MAGIC);
     pm_config_write_lines(cfg, PM_RUN_LOG_CONFIG_PREFIX, f);
-    fprintf(f, "step\tx\ty\theading\tE\tR\tsteering\tleft\tright");
+    fprintf(f, "step\tx\ty\theading\tE\tR\tsteering\tleft\tright\tsat");
     for (int m = 0; m < n_outputs; m++)
         fprintf(f, "\to%d", m + 1);
     for (int l = 0; l < n_layers; l++)
@@ -405,8 +449,8 @@ static void log_header(FILE *f, const pm_config *cfg, int n_outputs, int n_layer
 static void log_row(FILE *f, const pm_runner_step_info *s, const double *dist, int n_layers)
 {
     const double deg = 180.0 / acos(-1.0);
-    fprintf(f, "%ld\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g", s->step, s->x, s->y, s->heading * deg,
-            s->error, s->relevance, s->steering, s->left, s->right);
+    fprintf(f, "%ld\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%d", s->step, s->x, s->y, s->heading * deg,
+            s->error, s->relevance, s->steering, s->left, s->right, s->saturated);
     for (int m = 0; m < s->n_outputs; m++)
         fprintf(f, "\t%.9g", s->outputs ? s->outputs[m] : 0.0);
     for (int l = 0; l < n_layers; l++)
@@ -575,6 +619,18 @@ void pm_run_result_json(const pm_run_result *res, const pm_config *cfg, pm_json 
     pm_json_end_array(j);
     pm_json_kv_double(j, "steps_per_second", res->steps_per_second);
     pm_json_kv_bool(j, "interrupted", res->interrupted);
+    pm_json_kv_bool(j, "learning_enabled", res->learning_enabled);
+    /* SPEC §9 controller quality; null where undefined */
+    const char *qk[3] = {"saturation", "chatter", "max_abs_weight"};
+    const double qv[3] = {res->saturation, res->chatter, res->max_abs_weight};
+    for (int i = 0; i < 3; i++) {
+        pm_json_key(j, qk[i]);
+        if (isnan(qv[i]))
+            pm_json_null(j);
+        else
+            pm_json_double(j, qv[i]);
+    }
+    pm_json_kv_bool(j, "smooth_success", res->smooth_success);
     pm_json_kv_string(j, "primod_version", PM_VERSION_STRING);
     pm_json_kv_long(j, "result_format", PM_RUN_RESULT_FORMAT);
     if (cfg) {
@@ -617,6 +673,18 @@ int pm_run_result_from_json(const pm_jv *v, pm_run_result *res)
     double interrupted = 0;
     get_number(v, "interrupted", &interrupted);
     res->interrupted = interrupted != 0;
+    /* quality fields (result_format 2): null or missing read as NaN / not smooth */
+    double learning = 1, smooth = 0;
+    get_number(v, "learning_enabled", &learning);
+    get_number(v, "smooth_success", &smooth);
+    res->learning_enabled = learning != 0;
+    res->smooth_success = smooth != 0;
+    if (get_number(v, "saturation", &res->saturation))
+        res->saturation = NAN;
+    if (get_number(v, "chatter", &res->chatter))
+        res->chatter = NAN;
+    if (get_number(v, "max_abs_weight", &res->max_abs_weight))
+        res->max_abs_weight = NAN;
     if (get_number(v, "final_mean_abs_error", &res->final_mean_abs_error))
         res->final_mean_abs_error = res->mean_abs_error;
     snprintf(res->rule, sizeof res->rule, "%s", rule->string);
@@ -635,14 +703,21 @@ int pm_run_result_from_json(const pm_jv *v, pm_run_result *res)
 
 void pm_run_result_print(const pm_run_result *res, FILE *f)
 {
-    fprintf(f, "rule %s  rate %g  seed %llu  track %s\n", res->rule, res->rate, res->seed, res->track);
+    fprintf(f, "rule %s  rate %g%s  seed %llu  track %s\n", res->rule, res->rate,
+            res->learning_enabled ? "" : " (frozen)", res->seed, res->track);
     fprintf(f, "steps %ld  ", res->steps);
     if (res->success)
         fprintf(f, "success at step %ld", res->success_step);
     else
         fprintf(f, "no success%s%s", res->lost ? " (line lost)" : "", res->diverged ? " (diverged)" : "");
-    fprintf(f, "\nerror integral %.6g  mean |E| %.6g  final mean |E| %.6g\n", res->error_integral,
-            res->mean_abs_error, res->final_mean_abs_error);
+    fprintf(f, "%s\nerror integral %.6g  mean |E| %.6g  final mean |E| %.6g\n",
+            res->success ? (res->smooth_success ? " (smooth)" : " (not smooth: chatter above run.max_chatter)") : "",
+            res->error_integral, res->mean_abs_error, res->final_mean_abs_error);
+    /* SPEC §9: a bang-bang controller shows saturation near 1 and chatter about 6 */
+    char sat[32] = "n/a";
+    if (!isnan(res->saturation))
+        snprintf(sat, sizeof sat, "%.3g", res->saturation);
+    fprintf(f, "quality: saturation %s  chatter %.4g  max |w| %.4g\n", sat, res->chatter, res->max_abs_weight);
     if (res->n_layers) {
         fprintf(f, "weight distance per layer:");
         for (int l = 0; l < res->n_layers; l++)

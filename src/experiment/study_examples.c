@@ -8,7 +8,6 @@
 #include "primod/plot.h"
 #include "primod/render.h"
 #include "primod/study.h"
-#include "primod/study.h"
 
 /* Median per-weight RMS change per layer, one line per learning rule (SPEC §3 depth question). */
 static int depth_figure(const pm_study_options *o, const pm_study_result *res, char *err)
@@ -60,7 +59,8 @@ int pm_report_summary_figures(const pm_study_options *o, const pm_study_result *
     if (pm_fig_rate_sweep(res->sweep, res->n_sweep_runs, "Success rate over the learning rate (sweep seeds)", path,
                           err))
         return PM_EXIT_FAILURE;
-    return depth_figure(o, res, err);
+    int rc = depth_figure(o, res, err);
+    return rc ? rc : pm_study_extra_figures(o, res, err);
 }
 
 /* ---- example runs ---- */

@@ -3,7 +3,7 @@
 if(PRIMOD_BUILD_TOOLS)
   set(PM_CLI_RUN_CASES usage_errors help json_keys determinism reflex_default_track pm_learns model_roundtrip log
       png_track log_special_file signal model_mismatch file_limits config_errors stdout_full
-      setup_limits)
+      setup_limits freeze quality)
   set(PM_CLI_BATCH_CASES jobs_identical resume emit_merge grid_lists plots version errors merge_exact content_keyed
       duplicates signals report_signal write_targets progress)
   foreach(case ${PM_CLI_RUN_CASES})

@@ -152,16 +152,61 @@ log)
     "$PRIMOD" run --quiet "$@" --log "$T/again.tsv"
     cmp -s "$T/run.tsv" "$T/again.tsv" || fail "a run from the logged config differs"
     grep -v '^#' "$T/run.tsv" >"$T/rows.tsv"
-    head -1 "$T/rows.tsv" | grep -q "^step	x	y	heading	E	R	steering	left	right	o1	o2	d1	" \
+    head -1 "$T/rows.tsv" | grep -q "^step	x	y	heading	E	R	steering	left	right	sat	o1	o2	d1	" \
         || fail "log header: $(head -1 "$T/rows.tsv")"
     [ "$(wc -l <"$T/rows.tsv")" -eq 501 ] || fail "log has $(wc -l <"$T/rows.tsv") lines, expected 1 + 500"
     awk -F'\t' 'NR == 1 { n = NF } NF != n { exit 1 } NR > 1 && $1 != NR - 2 { exit 1 }' "$T/rows.tsv" \
         || fail "log rows are ragged or steps are not 0..499"
-    [ "$(head -1 "$T/rows.tsv" | awk -F'\t' '{ print NF }')" -eq 22 ] || fail "expected 9 + 2 outputs + 11 layers"
+    [ "$(head -1 "$T/rows.tsv" | awk -F'\t' '{ print NF }')" -eq 23 ] || fail "expected 10 + 2 outputs + 11 layers"
+    # sat (SPEC §9: some output within 10 % of its bound) is 0 or 1, and 1 exactly when |o1| or |o2| >= 0.45
+    awk -F'\t' 'NR > 1 && ($10 != (($11 >= 0.45 || $11 <= -0.45 || $12 >= 0.45 || $12 <= -0.45) ? 1 : 0)) { exit 1 }' \
+        "$T/rows.tsv" || fail "sat column disagrees with the outputs"
     "$PRIMOD" run --quiet --rule reflex --max-steps 50 --log "$T/reflex.tsv"
-    [ "$(grep -v '^#' "$T/reflex.tsv" | head -1)" = "step	x	y	heading	E	R	steering	left	right" ] \
+    [ "$(grep -v '^#' "$T/reflex.tsv" | head -1)" = "step	x	y	heading	E	R	steering	left	right	sat" ] \
         || fail "reflex header"
     expect_error 2 "/nonexistent/dir/x.tsv" run --max-steps 5 --log /nonexistent/dir/x.tsv
+    ;;
+freeze)
+    # --freeze (learning.enabled=false) runs a loaded model unchanged: the saved bytes are the loaded ones and no
+    # layer moved from its (loaded) start, even over thousands of steps with errors on a noisy track
+    # (weight_distance is measured from the model's own initial weights, saved with it: it stays the trained one's)
+    "$PRIMOD" run --json --rule bp --max-steps 1500 --save-model "$T/m.pmnet" >"$T/t.json"
+    "$PRIMOD" run --json --rule bp --freeze --load-model "$T/m.pmnet" --track s-curves --set robot.wheel_noise=0.05 \
+        --max-steps 3000 --set run.stop_on_success=false --save-model "$T/m2.pmnet" >"$T/f.json"
+    cmp -s "$T/m.pmnet" "$T/m2.pmnet" || fail "a frozen run changed the model"
+    python3 - "$T/t.json" "$T/f.json" <<'PY' || fail "frozen run: weights moved or fields wrong"
+import json, sys
+t, f = (json.load(open(p)) for p in sys.argv[1:3])
+ok = (f["learning_enabled"] is False and f["steps"] == 3000 and f["config"]["learning"]["enabled"] is False
+      and f["weight_distance"] == t["weight_distance"] and any(w > 0 for w in t["weight_distance"]))
+sys.exit(0 if ok else 1)
+PY
+    # --rate 0 is a rate of 0 (not the rule's default): P&M learns nothing although E is nonzero
+    "$PRIMOD" run --json --rule pm --rate 0 --max-steps 2000 >"$T/z.json"
+    json_check "$T/z.json" 'd["rate"] == 0 and d["mean_abs_error"] > 0 and all(w == 0 for w in d["weight_distance"])
+        and d["config"]["learning"]["rate"] == 0'
+    # no --rate: the rule's default (config echo null = not given)
+    "$PRIMOD" run --json --rule pm --max-steps 10 >"$T/d.json"
+    json_check "$T/d.json" 'd["rate"] == d["config"]["learning"]["rate_pm"] and d["config"]["learning"]["rate"] is None'
+    expect_error 2 "underflows to 0" run --rate 1e-400
+    expect_error 2 "--freeze takes no value" run --freeze=yes
+    # run --help lists the built-in tracks
+    "$PRIMOD" run --help | grep -q "built-in tracks: paper oval" || fail "run --help does not list the tracks"
+    ;;
+quality)
+    # SPEC §9 controller quality in every record: saturation in [0, 1], chatter >= 0, max |w| > 0 for a learner;
+    # saturation and max |w| null for the reflex (no outputs, no weights); smooth_success implies success
+    "$PRIMOD" run --json --preset noisy --rule pm --max-steps 4000 >"$T/q.json"
+    json_check "$T/q.json" '0 <= d["saturation"] <= 1 and d["chatter"] >= 0 and d["max_abs_weight"] > 0
+        and d["smooth_success"] in (True, False) and (d["success"] or not d["smooth_success"])
+        and d["config"]["run"]["hold"] == 2000 and d["config"]["robot"]["wheel_noise"] == 0.05
+        and d["config"]["run"]["max_chatter"] == 1'
+    "$PRIMOD" run --json --rule reflex --max-steps 1000 >"$T/r.json"
+    json_check "$T/r.json" 'd["saturation"] is None and d["max_abs_weight"] is None and d["chatter"] >= 0'
+    # a threshold of 0 admits only a steering that never changes: a learner that succeeded is then not smooth
+    "$PRIMOD" run --json --rule pm --set run.max_chatter=0 >"$T/s.json"
+    json_check "$T/s.json" 'd["success"] and not d["smooth_success"] and d["chatter"] > 0'
+    "$PRIMOD" run --rule pm --max-steps 500 | grep -q "^quality: saturation " || fail "summary lacks quality"
     ;;
 png_track)
     # A ring of radius 30 units around (50, 50) on a 100 x 100 unit PNG (ppu 4), line 2.8 units wide.

@@ -1,5 +1,6 @@
 /* Tests of the CLI configuration table (tools/config.c) and the JSON writer/reader (tools/json.c). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, isatty, strcasecmp, open_memstream */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,12 +95,89 @@ static void test_presets(void **state)
     assert_memory_equal(&paper, &before, sizeof paper);
 }
 
-/* configs/paper.ini and configs/study.ini equal the built-in presets, key by key. */
+/* SPEC §9 "Noisy preset": the study preset with robot.wheel_noise 0.05, run.hold 2000 and the step cap 30000
+ * (typed from the SPEC), at speed 61 (the tuning recorded in docs/study-variants.md), nothing else. */
+static void test_noisy_preset(void **state)
+{
+    (void)state;
+    pm_config study, noisy;
+    char err[PM_CFG_ERR_MAX], which[64];
+    assert_int_equal(pm_config_preset(&study, "study", err), 0);
+    assert_int_equal(pm_config_preset(&noisy, "noisy", err), 0);
+    assert_true(noisy.speed == 61 && noisy.wheel_noise == 0.05 && noisy.hold == 2000 && noisy.max_steps == 30000);
+    assert_false(pm_config_equal(&study, &noisy, which, sizeof which));
+    noisy.wheel_noise = study.wheel_noise;
+    noisy.speed = study.speed;
+    noisy.hold = study.hold;
+    noisy.max_steps = study.max_steps;
+    assert_true(pm_config_equal(&study, &noisy, which, sizeof which));
+    assert_int_equal(pm_config_check(&noisy, err), 0);
+}
+
+/* learning.rate: not given (empty, NaN) means rate_<rule>; 0 means a rate of 0; a literal that underflows to 0
+ * is refused (it is not the number written); INI round trips keep "not given" and 0 apart. */
+static void test_rate_zero_and_unset(void **state)
+{
+    (void)state;
+    pm_config c, before, back;
+    char err[PM_CFG_ERR_MAX], which[64];
+    pm_config_defaults(&c);
+    assert_true(isnan(c.rate));
+    assert_true(pm_config_rate(&c) == c.rate_pm);
+    assert_int_equal(pm_config_set_arg(&c, "learning.rate=0", err), 0);
+    assert_true(c.rate == 0 && pm_config_rate(&c) == 0);
+    char buf[64];
+    assert_int_equal(pm_config_get(&c, "learning", "rate", buf, sizeof buf), 0);
+    assert_string_equal(buf, "0");
+    before = c;
+    assert_int_equal(pm_config_set_arg(&c, "learning.rate=1e-400", err), -1);
+    assert_non_null(strstr(err, "underflows to 0"));
+    assert_memory_equal(&c, &before, sizeof c);
+    assert_int_equal(pm_config_apply_option(&c, "--rate", "-0e-999", err), 0);   /* a written zero is a zero */
+    assert_true(c.rate == 0);
+    assert_int_equal(pm_config_apply_option(&c, "--rate", "1e-400", err), 2);
+    assert_non_null(strstr(err, "--rate"));
+    /* 0 and "not given" survive INI round trips as themselves */
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(pm_config_set_arg(&c, k ? "learning.rate=" : "learning.rate=0", err), 0);
+        char *text = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&text, &n);
+        assert_non_null(f);
+        pm_config_write_ini(&c, f);
+        fclose(f);
+        pm_config_defaults(&back);
+        back.rate = 5;
+        assert_int_equal(pm_config_load_string(&back, text, "mem", err), 0);
+        free(text);
+        assert_true(pm_config_equal(&c, &back, which, sizeof which));
+        assert_true(k ? isnan(back.rate) : back.rate == 0);
+    }
+}
+
+/* --freeze is a flag for learning.enabled = false (default true); it takes no value. */
+static void test_freeze_option(void **state)
+{
+    (void)state;
+    pm_config c;
+    char err[PM_CFG_ERR_MAX];
+    pm_config_defaults(&c);
+    assert_int_equal(c.learning_enabled, 1);
+    assert_int_equal(pm_config_apply_option(&c, "--freeze", "yes", err), 2);
+    assert_int_equal(c.learning_enabled, 1);
+    assert_int_equal(pm_config_apply_option(&c, "--freeze", NULL, err), 0);
+    assert_int_equal(c.learning_enabled, 0);
+    assert_int_equal(pm_config_set_arg(&c, "learning.enabled=true", err), 0);
+    assert_int_equal(c.learning_enabled, 1);
+    assert_true(c.max_chatter == 1.0);   /* SPEC §9 default */
+}
+
+/* configs/paper.ini, study.ini and noisy.ini equal the built-in presets, key by key. */
 static void test_ini_files_match_builtins(void **state)
 {
     (void)state;
-    const char *names[] = {"paper", "study"};
-    for (int i = 0; i < 2; i++) {
+    const char *names[] = {"paper", "study", "noisy"};
+    for (int i = 0; i < 3; i++) {
         char path[1024], err[PM_CFG_ERR_MAX], which[64] = "";
         snprintf(err, sizeof err, "configs/%s.ini", names[i]);
         path_in_source(path, sizeof path, err);
@@ -323,6 +401,9 @@ int main(void)
         cmocka_unit_test(test_ini_errors_name_file_and_line),
         cmocka_unit_test(test_rate_resolution),
         cmocka_unit_test(test_ini_round_trip),
+        cmocka_unit_test(test_noisy_preset),
+        cmocka_unit_test(test_rate_zero_and_unset),
+        cmocka_unit_test(test_freeze_option),
         cmocka_unit_test(test_config_json_echo),
         cmocka_unit_test(test_json_round_trip_and_errors),
     };

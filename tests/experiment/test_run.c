@@ -37,6 +37,11 @@ static void test_result_json_round_trip(void **state)
     a.weight_distance[1] = 1e-9;
     a.weight_distance[2] = 3;
     a.steps_per_second = 12345.5;
+    a.learning_enabled = 0;
+    a.saturation = NAN;   /* undefined -> null -> NaN */
+    a.chatter = 6.25;
+    a.max_abs_weight = 4.75;
+    a.smooth_success = 1;
     pm_json j;
     pm_json_init(&j);
     pm_run_result_json(&a, NULL, &j);
@@ -345,6 +350,25 @@ static void test_summary_statistics(void **state)
     assert_true(fabs(g[0].mean_final_abs_error - 0.04) < 1e-15); /* (4+1+10+2+3)/100/5 = 20/500 */
     assert_true(g[0].wall_seconds == 10);
     assert_true(g[0].success_lo < 0.8 && g[0].success_hi > 0.8);
+    /* controller quality (SPEC §9): slot() gives no chatter (0) and no smooth success; set some */
+    free(g);
+    s[0].res.smooth_success = 1, s[0].res.chatter = 0.5;
+    s[2].res.smooth_success = 1, s[2].res.chatter = 0.25;
+    s[3].res.chatter = NAN;                                   /* not measured: left out of the median */
+    s[4].res.chatter = 6, s[5].res.chatter = 7;
+    assert_int_equal(pm_batch_summarize(s, 6, &g, &n), 0);
+    assert_int_equal(g[0].smooth_successes, 2);
+    assert_true(g[0].smooth_rate == 0.4);                     /* 2 of 5 runs */
+    /* Wilson 95 % interval of 2/5 (z = 1.959964): centre (0.4 + z^2/10) / (1 + z^2/5) = 0.47656..., half width
+     * z sqrt(0.4 * 0.6 / 5 + z^2 / 100) / (1 + z^2 / 5) = 0.35891...: [0.1176, 0.7693] */
+    assert_true(fabs(g[0].smooth_lo - 0.1176) < 1e-3 && fabs(g[0].smooth_hi - 0.7693) < 1e-3);
+    assert_true(g[0].median_chatter == 3.25);                 /* of 0.25 0.5 6 7 */
+    pm_json jq;
+    pm_json_init(&jq);
+    pm_batch_summary_json(&g[0], &jq);
+    assert_non_null(strstr(pm_json_text(&jq), "\"smooth_successes\":2"));
+    assert_non_null(strstr(pm_json_text(&jq), "\"median_chatter\":3.25"));
+    pm_json_free(&jq);
     assert_int_equal(g[1].successes, 0);
     assert_true(isnan(g[1].median_success_step));             /* printed as null */
     pm_json j;

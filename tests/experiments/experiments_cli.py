@@ -196,7 +196,7 @@ def case_bad_input(tmp):
     check(not os.path.exists(os.path.join(tmp, "report.md")), "a refused report wrote report.md")
 
 
-RULES = ["reflex only", "BP", "P&M", "S&R", "sign-only"]
+RULES = ["reflex only", "BP", "P&M", "S&R", "sign-only", "sat-prime", "sat-sign", "P&M-motion"]
 
 
 def case_report_quick(tmp):
@@ -204,19 +204,30 @@ def case_report_quick(tmp):
     p = run("report", "--quick", "--out", out, "--jobs", "2")
     m = re.search(r"(\d+) runs in ([0-9.]+) s wall time", p.stdout)
     check(m is not None, f"report did not print its wall time: {p.stdout!r}")
-    # --quick: 4 learning rules x 2 rates x 1 track x 1 sweep seed, then 5 rules x 1 track x 2 seeds
-    check(m and int(m.group(1)) == 4 * 2 + 5 * 2, f"report ran {m and m.group(1)} runs, expected 18")
+    # --quick: 7 learning rules x 2 rates x 1 track x 1 sweep seed, then 8 rules + BP and P&M at the authors'
+    # rates x 1 track x 2 seeds
+    check(m and int(m.group(1)) == 7 * 2 + 10 * 2, f"report ran {m and m.group(1)} runs, expected 34")
     md_path = os.path.join(out, "report.md")
     check(os.path.exists(md_path), "no report.md")
     md = open(md_path).read()
     for r in RULES:
-        row = re.search(r"^\| " + re.escape(r) + r" \| [^|]+ \| (\d+)/(\d+) \|", md, re.M)
+        row = re.search(r"^\| " + re.escape(r) + r" \| [^|]+ \| (\d+)/(\d+) \(", md, re.M)
         check(row is not None, f"report.md has no table row for {r}")
         if row:
             k, n = int(row.group(1)), int(row.group(2))
             check(n == 2 and 0 <= k <= n, f"{r}: {k}/{n} runs, expected out of 2 (2 seeds x 1 track)")
     check("Mann-Whitney p = " in md, "no Mann-Whitney p in the text")
-    check("Where our results differ from the paper" in md, "no differences section")
+    # every section of issue 11, each with a verdict generated from the numbers, and the time it took
+    for head in ["Does this benchmark separate the rules?", "### (a)", "### (b)", "### (c)", "### Generalisation",
+                 "### Learning curves", "### Beyond the paper", "## Summary (generated)"]:
+        check(head in md, f"report.md lacks {head!r}")
+    check(md.count("Verdict") >= 7, f"only {md.count('Verdict')} verdicts")
+    t = re.search(r"\*\*Time: ([0-9.]+) s wall\*\*", md)
+    check(t is not None and abs(float(t.group(1)) - float(m.group(2))) < 5, "report.md does not state its time")
+    # the controller-quality columns and the authors' rates are in the main table
+    check("smooth success (95% CI)" in md and "median chatter" in md, "no quality columns")
+    check(re.search(r"^\| BP \(authors' rate\) \| 0.1 \|", md, re.M) is not None, "no BP row at the authors' rate")
+    check(re.search(r"^\| P&M \(authors' rate\) \| 1e-05 \|", md, re.M) is not None, "no P&M row at 1e-5")
     # every picture referenced by the report exists and is a PNG of the size its spec asks for
     refs = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
     check(len(refs) >= 12, f"only {len(refs)} pictures referenced")
@@ -226,10 +237,13 @@ def case_report_quick(tmp):
         if os.path.exists(path):
             w, h = png_size(path)
             check(100 <= w <= 2000 and 100 <= h <= 2000, f"{ref}: {w}x{h}")
-    # sizes from plot.h defaults and the report's own choices: 5 groups -> max(500, 140 x 5) x 600 boxes;
-    # rate sweep xy default 800 x 600; depth 760 x 480; impulse 900 x 720 (3 panels)
-    expected = {"boxes_error_integral.png": (700, 600), "rate_sweep.png": (800, 600), "depth.png": (760, 480),
-                "impulse.png": (900, 720), "pm_signals.png": (760, 460), "bp_weights.png": (760, 460)}
+    # sizes from plot.h defaults and the report's own choices: 10 groups -> max(500, 140 x 10) x 600 boxes;
+    # rate sweep xy default 800 x 600; depth 760 x 480; impulse 900 x 720 (3 panels); depth grid and curves
+    # 820 x 520; one rule's curve with its band 640 x 400
+    expected = {"boxes_error_integral.png": (1400, 600), "rate_sweep.png": (800, 600), "depth.png": (760, 480),
+                "impulse.png": (900, 720), "pm_signals.png": (760, 460), "bp_weights.png": (760, 460),
+                "depth_success.png": (820, 520), "depth_rms.png": (820, 520), "curves.png": (820, 520),
+                "curves_pm.png": (640, 400), "curves_sat.png": (640, 400)}
     for name, size in expected.items():
         path = os.path.join(out, name)
         check(os.path.exists(path) and png_size(path) == size, f"{name}: expected {size}")
