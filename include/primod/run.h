@@ -85,8 +85,8 @@ void pm_runner_weight_distances(const pm_runner *r, double *d);
 
 /* Version of the run JSON's fields and meaning: raise it whenever a result would read or mean differently, so
  * that batch result files written before are not reused (pm_batch_job_name hashes it with the primod version). */
-#define PM_RUN_RESULT_FORMAT 3   /* 2: "interrupted", config.run.seed a number (issue 10); 3: controller quality
-                                  * (SPEC §9), learning_enabled; rate 0 is a rate (issue 11) */
+#define PM_RUN_RESULT_FORMAT 2   /* 2: "interrupted", config.run.seed a number (issue 10); controller quality
+                                  * (SPEC §9), learning_enabled, rate 0 is a rate (issue 11) */
 
 /* Summary of a run: the fields of the run JSON (SPEC §6 measures). */
 typedef struct {

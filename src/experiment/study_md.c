@@ -219,11 +219,13 @@ static void claim_speed(FILE *f, const pm_study_result *res, speed_dirs *best, s
     *authors = speed_sentence(f, &res->authors[1], &res->authors[0]);
     fprintf(f, "Verdict (5%% level): %s\n\n", speed_verdict(v, sizeof v, *authors, "P&M", "BP"));
     const pm_study_rule *pm = rule_of(res, "pm"), *bp = rule_of(res, "bp");
-    fprintf(f, "Controller quality at the best rates: P&M median chatter %.3g (saturation %.3g, max |w| %.3g), BP "
-               "%.3g (saturation %.3g, max |w| %.3g); smooth successes P&M %d/%d (95%% CI %.0f–%.0f%%), BP %d/%d "
+    char q[6][32];   /* "–" where no run measured the value (every run lost, or outputs without a bound) */
+    fprintf(f, "Controller quality at the best rates: P&M median chatter %s (saturation %s, max |w| %s), BP "
+               "%s (saturation %s, max |w| %s); smooth successes P&M %d/%d (95%% CI %.0f–%.0f%%), BP %d/%d "
                "(%.0f–%.0f%%). %s\n\n",
-            pm->chatter_median, pm->saturation_median, pm->maxw_median, bp->chatter_median, bp->saturation_median,
-            bp->maxw_median, pm->smooth, pm->runs, 100 * pm->smooth_lo, 100 * pm->smooth_hi, bp->smooth, bp->runs,
+            num(q[0], 32, pm->chatter_median), num(q[1], 32, pm->saturation_median), num(q[2], 32, pm->maxw_median),
+            num(q[3], 32, bp->chatter_median), num(q[4], 32, bp->saturation_median), num(q[5], 32, bp->maxw_median),
+            pm->smooth, pm->runs, 100 * pm->smooth_lo, 100 * pm->smooth_hi, bp->smooth, bp->runs,
             100 * bp->smooth_lo, 100 * bp->smooth_hi,
             pm->smooth_hi < bp->smooth_lo   ? "P&M's smooth-success rate is below BP's (the intervals do not overlap): "
                                               "many of its successes are bang-bang controllers."
@@ -265,9 +267,10 @@ static int beyond(FILE *f, const pm_study_options *o, const pm_study_result *res
 {
     const pm_study_rule *bp = rule_of(res, "bp");
     fprintf(f, "### Beyond the paper: a rule with P&M's speed and a smooth controller\n\n");
+    char bps[32];
     fprintf(f, "Success criterion (issue 11): smooth success in at least 90%% of the runs at the rule's best rate, "
-               "with a median success step at most BP's (%.4g).\n\n| rule | eta | smooth successes | median success "
-               "step | meets it |\n|---|---|---|---|---|\n", bp->step_median);
+               "with a median success step at most BP's (%s).\n\n| rule | eta | smooth successes | median success "
+               "step | meets it |\n|---|---|---|---|---|\n", num(bps, sizeof bps, bp->step_median));
     int winners = 0;
     const char *first = NULL;
     for (int k = 1; k < PM_STUDY_N_RULES; k++) {
@@ -298,8 +301,8 @@ static int beyond(FILE *f, const pm_study_options *o, const pm_study_result *res
                 res->rule[best].smooth, res->rule[best].runs);
     else
         fprintf(f, "Not one run of any rule at its best rate ends smoothly (chatter <= %g); the lowest median chatter "
-                   "is %s's, %.3g.",
-                o->base.max_chatter, rule_title(res->rule[calm].rule), res->rule[calm].chatter_median);
+                   "is %s's, %s.",
+                o->base.max_chatter, rule_title(res->rule[calm].rule), num(bps, sizeof bps, res->rule[calm].chatter_median));
     fprintf(f, "\n\n");
     return winners;
 }
@@ -320,7 +323,9 @@ static void table_rules(FILE *f, const pm_study_result *res)
                 num(c, 32, r->chatter_median), num(d, 32, r->saturation_median), num(e, 32, r->maxw_median));
     }
     fprintf(f, "\nLost and diverged runs are counted as failures in the success columns and left out of the error "
-               "integrals (a run that ends early has a small integral that says nothing about its control).\n\n"
+               "integrals (a run that ends early has a small integral that says nothing about its control). "
+               "– marks a value that does not exist: no successful run (success step), no run that kept the line "
+               "(error integral), no measured step or an output without a bound (quality).\n\n"
                "Each rule against BP (two-sided Mann-Whitney U; success steps with failed runs at the step cap):\n\n"
                "| rule | p (success step) | P(rule later than BP) | p (error integral) | P(rule's integral larger) |\n"
                "|---|---|---|---|---|\n");

@@ -10,13 +10,18 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$PRIMOD" report --quick --set robot.speed=1000 --out "$T/rep" --jobs 2 >/dev/null 2>"$T/err" || fail "report failed: $(cat "$T/err")"
 md="$T/rep/report.md"
 # every rule row: 0/2 successes, 2 lost, 0 diverged (2 seeds x 1 track; at 1000 units/s no run keeps the line)
-for r in "reflex only" "BP" "P&M" "S&R" "sign-only"; do
-    grep -q "^| $r | [^|]* | 0/2 | [^|]* | 2 | 0 |" "$md" || fail "no lost count 2 for $r: $(grep "^| $r |" "$md")"
+# columns: rule | eta | success | smooth success | step | error integral | lost | diverged | quality...
+for r in "reflex only" "BP" "P&M" "S&R" "sign-only" "sat-prime" "sat-sign" "P&M-motion"; do
+    grep -q "^| $r | [^|]* | 0/2 [^|]* | 0/2 [^|]* | – | – | 2 | 0 |" "$md" ||
+        fail "no lost count 2 for $r: $(grep "^| $r |" "$md")"
 done
-grep -q "P&M lost the line in 2 and diverged in 0 of its runs, BP in 2 and 0" "$md" || fail "the text does not say lost"
+grep -q "The reflex alone got lost in 2 of its 2 runs" "$md" || fail "the text does not say the reflex got lost"
+grep -q "left out of the error integrals" "$md" || fail "the text does not say lost runs are left out"
+grep -q "nan" "$md" && fail "an undefined value is printed as nan"
 grep -q "IQR –" "$md" && fail "a success step IQR of no values is printed"
 grep -q "–––" "$md" && fail "an interval of no values is printed as –––"
-grep -q "no error integrals can be compared: every run of both rules lost the line" "$md" || fail "error integrals of lost runs compared"
+grep -q "p = – on the error integrals (lost/diverged runs left out)" "$md" || fail "error integrals of lost runs compared"
 grep -q "– marks a value that does not exist" "$md" || fail "no sentence explains the – cells of the rules table"
 grep -q "^– : no successful run on that track" "$md" || fail "no sentence explains the – cells of the track table"
+grep -q "^– in the error-integral columns" "$md" || fail "no sentence explains the – cells of the test table"
 echo "ok report_lost"
