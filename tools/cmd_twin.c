@@ -1,8 +1,5 @@
 /* primod twin: the unchanged `primod robot` host drives the firmware in simavr on a simulated track (SPEC §10). */
-#define _POSIX_C_SOURCE 200809L /* sigaction */
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cli_common.h"
@@ -50,15 +47,6 @@ int pm_cmd_twin(int argc, char **argv)
 
 #include "primod/twin.h"
 
-/* SIGINT/SIGTERM end the session early, as its time limit would (the host is stopped, the summary printed). */
-static volatile sig_atomic_t twin_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    twin_stop = 1;
-}
-
 int pm_cmd_twin(int argc, char **argv)
 {
     if (pm_cli_wants_help(argc, argv)) {
@@ -75,13 +63,8 @@ int pm_cmd_twin(int argc, char **argv)
     }
     o.host = "/proc/self/exe"; /* the host is this very binary's `robot` command */
     o.host_messages_fd = quiet ? -1 : STDERR_FILENO;
-    o.stop = &twin_stop;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    /* SIGINT/SIGTERM end the session early, as its time limit would (the host is stopped, the summary printed) */
+    o.stop = pm_cli_catch_stop_signals();
 
     static pm_twin_summary s; /* 4 KiB of track path: not on the stack */
     rc = pm_twin_session_run(&o, &s, err);
