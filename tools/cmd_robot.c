@@ -61,6 +61,12 @@ static void print_summary(const pm_robot_summary *sum)
             "sensors; link: %lu sensor frames, %lu bad CRC, %lu bad length, %lu missed, %lu stalls, "
             "%lu reconnects\n", sum->steps, sum->learned, sum->late_frames, sum->stale_skips, st->frames,
             st->bad_crc, st->bad_len, st->seq_gaps, st->stalls, st->reconnects);
+    if (sum->n_layers) {   /* exact: a saved model can be checked against it */
+        fprintf(stderr, "primod robot: weight distance per layer at exit:");
+        for (int l = 0; l < sum->n_layers; l++)
+            fprintf(stderr, " %.17g", sum->weight_distance[l]);
+        fputc('\n', stderr);
+    }
 }
 
 int pm_cmd_robot(int argc, char **argv)

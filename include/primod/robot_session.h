@@ -51,6 +51,8 @@ typedef struct {
     pm_link_stats link;
     long sensor_frames;             /* --calibrate: valid sensor frames seen */
     double black[PM_REFLEX_N], white[PM_REFLEX_N]; /* --calibrate: the extremes seen */
+    int n_layers;                   /* network layers at exit (0: the reflex, or no network was built) */
+    double weight_distance[PM_CFG_MAX_HIDDEN + 1]; /* (n_layers) ||W^l - W^l_0|| at exit: what --save-model saved */
 } pm_robot_summary;
 
 /* Defaults: paper grid and reflex, /dev/video0 640x480 at 30 fps, /dev/ttyUSB0, and the shared keys with the

@@ -728,6 +728,12 @@ static int finish(session *ss, int rc)
     /* halt first: whatever else fails, the wheels stop */
     if (ss->link)
         pm_link_halt(ss->link);
+    if (ss->loop && pm_loop_net(ss->loop)) {   /* the network as it ends (and as it is saved) */
+        const pm_net *net = pm_loop_net(ss->loop);
+        ss->sum->n_layers = pm_net_n_layers(net);
+        for (int l = 0; l < ss->sum->n_layers; l++)
+            ss->sum->weight_distance[l] = pm_net_weight_distance(net, l);
+    }
     if (ss->o->save_model && ss->loop && pm_loop_net(ss->loop)) {
         pm_status st = pm_net_save(pm_loop_net(ss->loop), ss->o->save_model);
         if (st && !rc)

@@ -172,6 +172,23 @@ def junk_path(tmp):
     return path
 
 
+def check_saved_model(path, err):
+    """Issue 13: the model saved on SIGINT is the network at exit. The host prints each layer's ||W - W0|| at exit
+    (%.17g, exact); the saved file, loaded by the Python package, must give the same numbers to the last bit."""
+    line = [l for l in err.splitlines() if "weight distance per layer at exit:" in l]
+    check(len(line) == 1, "the host reports the network at exit")
+    if len(line) != 1:
+        return
+    at_exit = [float(x) for x in line[0].split(":")[-1].split()]
+    sys.path.insert(0, os.path.join(SRC, "python"))
+    os.environ["PRIMOD_LIB_DIR"] = os.path.dirname(os.path.abspath(PRIMOD))
+    import primod
+    net = primod.Net.load(path)
+    saved = [net.weight_distance(l) for l in range(net.n_layers)]
+    check(saved == at_exit, "the saved model is the network at exit (%s vs %s)" % (saved, at_exit))
+    check(any(d > 0 for d in saved), "the network learned before the signal (a trivial model proves nothing)")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="primod-robot-cli-")
     frames = os.path.join(tmp, "frames")
@@ -244,6 +261,7 @@ def main():
     rc, err, got = run(base[:-1] + ["5", "--load-model", model1, "--save-model", model3], interrupt, timeout=10)
     check(rc == 0, "SIGINT exits 0 (%d)" % rc)
     check(os.path.exists(model3), "SIGINT saves the model")
+    check_saved_model(model3, err)
     check(got and got[-1] == ("H",), "SIGINT halts the robot")
 
     # 4. the device vanishes: said once, retried, and the run still ends cleanly
