@@ -180,11 +180,16 @@ def check_saved_model(path, err):
     if len(line) != 1:
         return
     at_exit = [float(x) for x in line[0].split(":")[-1].split()]
-    sys.path.insert(0, os.path.join(SRC, "python"))
-    os.environ["PRIMOD_LIB_DIR"] = os.path.dirname(os.path.abspath(PRIMOD))
-    import primod
-    net = primod.Net.load(path)
-    saved = [net.weight_distance(l) for l in range(net.n_layers)]
+    # the Python package reads the file in a child: under the sanitizers python3 needs their runtimes preloaded
+    env = dict(os.environ, PYTHONPATH=os.path.join(SRC, "python"),
+               PRIMOD_LIB_DIR=os.path.dirname(os.path.abspath(PRIMOD)))
+    if os.environ.get("PM_PY_PRELOAD"):
+        env.update(LD_PRELOAD=os.environ["PM_PY_PRELOAD"], ASAN_OPTIONS="detect_leaks=0")
+    code = ("import sys, primod; n = primod.Net.load(sys.argv[1]); "
+            "print(' '.join(repr(n.weight_distance(l)) for l in range(n.n_layers)))")
+    p = subprocess.run([sys.executable, "-c", code, path], env=env, capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, "the saved model loads: %s" % p.stderr.strip())
+    saved = [float(x) for x in p.stdout.split()]
     check(saved == at_exit, "the saved model is the network at exit (%s vs %s)" % (saved, at_exit))
     check(any(d > 0 for d in saved), "the network learned before the signal (a trivial model proves nothing)")
 
