@@ -149,8 +149,9 @@ if(PRIMOD_BUILD_TOOLS)
   include(${PROJECT_SOURCE_DIR}/python/install.cmake)
 
   # One man page per command, from the --help texts (help2man), regenerated whenever the CLI is rebuilt.
+  # A cross build cannot run its own primod to read the --help texts: no man pages there (the native build has them).
   find_program(HELP2MAN help2man)
-  if(HELP2MAN)
+  if(HELP2MAN AND NOT CMAKE_CROSSCOMPILING)
     add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/man/primod.1
       COMMAND ${CMAKE_COMMAND} -DPRIMOD=$<TARGET_FILE:primod_cli> -DHELP2MAN=${HELP2MAN}
               -DOUT=${CMAKE_BINARY_DIR}/man -DVERSION=${PROJECT_VERSION} -P ${PROJECT_SOURCE_DIR}/cmake/man.cmake
@@ -158,7 +159,7 @@ if(PRIMOD_BUILD_TOOLS)
       COMMENT "Man pages (help2man)")
     add_custom_target(primod_man ALL DEPENDS ${CMAKE_BINARY_DIR}/man/primod.1)
     install(DIRECTORY ${CMAKE_BINARY_DIR}/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 FILES_MATCHING PATTERN "*.1")
-  else()
+  elseif(NOT HELP2MAN)
     message(STATUS "help2man not found: no man pages (apt-get install help2man)")
   endif()
 endif()
