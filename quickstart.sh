@@ -19,4 +19,4 @@ echo "== P&M learning on the default track (paper preset)"
 ./build/primod render --log "$out/pm.tsv" --reference "$out/reflex.tsv" --model "$out/pm.pmnet" \
     --out "$out" >/dev/null
 echo
-echo "result: $out/pm.json   pictures: $(cd "$out" && ls ./*.png | tr '\n' ' ')"
+echo "result: $out/pm.json   pictures in $out/: $(cd "$out" && ls -- *.png | tr '\n' ' ')"
