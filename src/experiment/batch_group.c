@@ -307,6 +307,16 @@ void pm_batch_print_best(const pm_batch_summary *g, int n, FILE *f)
     }
 }
 
+/* "key": [lo, hi], an interval of the summary. */
+static void kv_interval(pm_json *j, const char *key, double lo, double hi)
+{
+    pm_json_key(j, key);
+    pm_json_begin_array(j);
+    pm_json_double(j, lo);
+    pm_json_double(j, hi);
+    pm_json_end_array(j);
+}
+
 /* The statistics of one summary as members of the object being written. */
 static void summary_fields(const pm_batch_summary *g, pm_json *j)
 {
@@ -317,19 +327,12 @@ static void summary_fields(const pm_batch_summary *g, pm_json *j)
     pm_json_kv_long(j, "lost", g->lost);
     pm_json_kv_long(j, "diverged", g->diverged);
     pm_json_kv_double(j, "success_rate", g->success_rate);
-    pm_json_key(j, "success_rate_ci95");
-    pm_json_begin_array(j);
-    pm_json_double(j, g->success_lo);
-    pm_json_double(j, g->success_hi);
-    pm_json_end_array(j);
+    kv_interval(j, "success_rate_ci95", g->success_lo, g->success_hi);
     pm_json_kv_double(j, "median_success_step", g->median_success_step);
-    pm_json_key(j, "iqr");
     if (g->successes) {
-        pm_json_begin_array(j);
-        pm_json_double(j, g->iqr_lo);
-        pm_json_double(j, g->iqr_hi);
-        pm_json_end_array(j);
+        kv_interval(j, "iqr", g->iqr_lo, g->iqr_hi);
     } else {
+        pm_json_key(j, "iqr");
         pm_json_null(j);
     }
     pm_json_kv_double(j, "median_error_integral", g->median_error_integral);
@@ -337,11 +340,7 @@ static void summary_fields(const pm_batch_summary *g, pm_json *j)
     pm_json_kv_double(j, "wall_seconds", g->wall_seconds);
     pm_json_kv_long(j, "smooth_successes", g->smooth_successes);
     pm_json_kv_double(j, "smooth_success_rate", g->smooth_rate);
-    pm_json_key(j, "smooth_success_rate_ci95");
-    pm_json_begin_array(j);
-    pm_json_double(j, g->smooth_lo);
-    pm_json_double(j, g->smooth_hi);
-    pm_json_end_array(j);
+    kv_interval(j, "smooth_success_rate_ci95", g->smooth_lo, g->smooth_hi);
     pm_json_kv_double(j, "median_chatter", g->median_chatter);
 }
 

@@ -620,16 +620,10 @@ void pm_run_result_json(const pm_run_result *res, const pm_config *cfg, pm_json 
     pm_json_kv_double(j, "steps_per_second", res->steps_per_second);
     pm_json_kv_bool(j, "interrupted", res->interrupted);
     pm_json_kv_bool(j, "learning_enabled", res->learning_enabled);
-    /* SPEC §9 controller quality; null where undefined */
-    const char *qk[3] = {"saturation", "chatter", "max_abs_weight"};
-    const double qv[3] = {res->saturation, res->chatter, res->max_abs_weight};
-    for (int i = 0; i < 3; i++) {
-        pm_json_key(j, qk[i]);
-        if (isnan(qv[i]))
-            pm_json_null(j);
-        else
-            pm_json_double(j, qv[i]);
-    }
+    /* SPEC §9 controller quality; NaN (undefined) is written as null by pm_json_double */
+    pm_json_kv_double(j, "saturation", res->saturation);
+    pm_json_kv_double(j, "chatter", res->chatter);
+    pm_json_kv_double(j, "max_abs_weight", res->max_abs_weight);
     pm_json_kv_bool(j, "smooth_success", res->smooth_success);
     pm_json_kv_string(j, "primod_version", PM_VERSION_STRING);
     pm_json_kv_long(j, "result_format", PM_RUN_RESULT_FORMAT);
