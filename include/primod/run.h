@@ -64,6 +64,24 @@ int pm_runner_create(const pm_config *cfg, const char *load_model, pm_runner **o
  * refused with PM_EXIT_USAGE naming world.ppu, the image size and the sigmas. */
 int pm_runner_create_ex(const pm_config *cfg, const char *load_model, const volatile sig_atomic_t *stop,
                         pm_runner **out, char *err);
+/* Worlds and blurred sensor maps built once and shared by many runs (a batch builds them in the parent process
+ * before forking, so each run skips drawing the track and blurring its maps: about 0.1 s a run at the paper's ppu).
+ * A run reads exactly the maps it would have built itself (same bits); only the track, world.ppu and the two
+ * sensor sigmas select an entry. At most PM_RUN_CACHE_MAX entries; not thread-safe (one per process). A PNG track
+ * is read once when added: later changes to the file are not seen by runs that use the cache. */
+typedef struct pm_run_cache pm_run_cache;
+#define PM_RUN_CACHE_MAX 8
+int pm_run_cache_create(pm_run_cache **out);   /* PM_EXIT_OK, or PM_EXIT_FAILURE (no memory) */
+void pm_run_cache_destroy(pm_run_cache *c);     /* NULL does nothing; destroy the runners that use it first */
+int pm_run_cache_count(const pm_run_cache *c);  /* entries held */
+/* Builds and keeps the world and maps cfg's runs need, unless an entry has them already. Returns PM_EXIT_OK, or
+ * what pm_runner_create_ex would (bad config, track, budget, a stop during set-up) with err, or PM_EXIT_USAGE
+ * with err when the cache is full; the cache is unchanged on any error. */
+int pm_run_cache_add(pm_run_cache *c, const pm_config *cfg, const volatile sig_atomic_t *stop, char *err);
+/* pm_runner_create_ex that takes the world and maps from cache when it has them (cache may be NULL: no cache;
+ * without an entry the runner builds its own, as pm_runner_create_ex). The cache must outlive the runner. */
+int pm_runner_create_cached(const pm_config *cfg, const char *load_model, const volatile sig_atomic_t *stop,
+                            const pm_run_cache *cache, pm_runner **out, char *err);
 void pm_runner_destroy(pm_runner *r);   /* NULL does nothing */
 /* One closed-loop step: sense, loop step (learn, filter, forward, steer), move. Returns 0, or -1 once the run
  * has ended (success with stop_on_success, lost, diverged, max_steps): then nothing happens. */
@@ -127,6 +145,7 @@ typedef struct {
     int progress;               /* nonzero: PM_NOTE_PROGRESS every 0.5 s once the run has taken 3 s */
     const volatile sig_atomic_t *stop; /* may be NULL; once *stop is nonzero the run ends after the current step,
                                         * as if max_steps were reached (log and model are still written) */
+    const pm_run_cache *cache;  /* may be NULL; worlds and sensor maps to borrow (pm_runner_create_cached) */
 } pm_run_options;
 
 /* Parses `primod run`'s argv (argv[0] = the command name, ignored): config layering as pm_cli_base_config,

@@ -191,13 +191,14 @@ static int write_all(int fd, const char *s, size_t n)
 
 /* In the child: one run, its JSON (or "!<code> <message>") down the pipe, then _exit. stop is the parent's flag,
  * inherited with its signal handlers: a forwarded signal ends the run after its current step (interrupted). */
-static void child_run(const pm_batch_job *job, const volatile sig_atomic_t *stop, int fd)
+static void child_run(const pm_batch_job *job, const pm_run_cache *cache, const volatile sig_atomic_t *stop, int fd)
 {
     pm_run_options opt;
     memset(&opt, 0, sizeof opt);
     opt.cfg = job->cfg;
     opt.load_model = job->load_model;
     opt.stop = stop;
+    opt.cache = cache;
     pm_run_result res;
     char err[PM_CFG_ERR_MAX];
     int rc = pm_run(&opt, &res, err);
@@ -215,8 +216,16 @@ static void child_run(const pm_batch_job *job, const volatile sig_atomic_t *stop
     _exit(bad ? PM_EXIT_FAILURE : PM_EXIT_OK);
 }
 
-static int start_worker(const pm_batch_job *jobs, int job, const volatile sig_atomic_t *stop, worker *w)
+/* Forks a worker for jobs[job]. The child inherits the parent's cache (copy-on-write pages, read only there), so the
+ * world and sensor maps of its run are built once in the parent (when the cache can hold them) instead of once per
+ * run: about 0.1 s of drawing and blurring saved per run at the paper's ppu, the same bits. A job the cache cannot
+ * take (full, or a config that fails: the child then reports the error itself) builds its own as before. */
+static int start_worker(const pm_batch_job *jobs, int job, pm_run_cache *cache, const volatile sig_atomic_t *stop,
+                        worker *w)
 {
+    char ignored[PM_CFG_ERR_MAX];
+    if (cache)
+        (void)pm_run_cache_add(cache, &jobs[job].cfg, stop, ignored);
     int p[2];
     if (pipe(p))
         return -1;
@@ -230,7 +239,7 @@ static int start_worker(const pm_batch_job *jobs, int job, const volatile sig_at
     }
     if (pid == 0) {
         close(p[0]);
-        child_run(&jobs[job], stop, p[1]);
+        child_run(&jobs[job], cache, stop, p[1]);
     }
     close(p[1]);
     memset(w, 0, sizeof *w);
@@ -335,9 +344,13 @@ int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int worke
     }
     worker *pool = calloc((size_t)workers, sizeof *pool);
     struct pollfd *fds = calloc((size_t)workers, sizeof *fds);
+    pm_run_cache *cache = NULL;   /* without one (no memory for it) every run builds its own world, as before */
+    if (pm_run_cache_create(&cache))
+        cache = NULL;
     if (!pool || !fds) {
         free(pool);
         free(fds);
+        pm_run_cache_destroy(cache);
         pm_notify(PM_NOTE_ERROR, cmd, "out of memory");
         return PM_EXIT_FAILURE;
     }
@@ -356,7 +369,7 @@ int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int worke
                 done++;
                 continue;
             }
-            if (start_worker(jobs, next, stop, &pool[running])) {
+            if (start_worker(jobs, next, cache, stop, &pool[running])) {
                 pm_notify(PM_NOTE_ERROR, cmd, "cannot start a worker: %s", strerror(errno));
                 rc = PM_EXIT_FAILURE;
                 sig = -1;   /* start nothing more; collect the running ones */
@@ -413,6 +426,7 @@ int pm_batch_execute(const char *cmd, const pm_batch_job *jobs, int n, int worke
         pm_notify(PM_NOTE_PROGRESS_END, cmd, "%s", "");
     free(pool);
     free(fds);
+    pm_run_cache_destroy(cache);
     int sig = stop ? (int)*stop : 0;
     return sig ? 128 + sig : rc;
 }

@@ -22,7 +22,8 @@
 
 struct pm_runner {
     pm_config cfg;
-    pm_world *world;
+    pm_world *world;             /* owned, unless it comes from a pm_run_cache (world_borrowed) */
+    int world_borrowed;
     pm_sim *sim;
     pm_loop *loop;
     pm_quality *quality;         /* controller quality over the tail of the run (SPEC §9) */
@@ -217,6 +218,127 @@ static const char *loop_error(pm_status st)
     return st == PM_ERR_NOMEM ? "out of memory" : pm_status_str(st);
 }
 
+/* ---- a batch's shared worlds and sensor maps ------------------------------------------------------------------ */
+
+/* One world and a sim holding its blurred maps, for every run whose track, ppu and footprint sigmas are these. */
+typedef struct {
+    char track[PM_CFG_PATH_MAX];
+    double ppu, reflex_sigma, predictor_sigma;
+    pm_world *world;
+    pm_sim *sim;   /* donor of the maps (pm_sim_create_shared); its own pose and seed are never used */
+} cache_entry;
+
+struct pm_run_cache {
+    int n;
+    cache_entry e[PM_RUN_CACHE_MAX];
+};
+
+/* The maps depend on the texture (track, ppu) and the two sigmas only (SPEC §6); everything else may differ. */
+static int cache_key_equal(const cache_entry *e, const pm_config *cfg)
+{
+    return !strcmp(e->track, cfg->track) && e->ppu == cfg->ppu && e->reflex_sigma == cfg->reflex_sigma &&
+           e->predictor_sigma == cfg->predictor_sigma;
+}
+
+static const cache_entry *cache_find(const pm_run_cache *c, const pm_config *cfg)
+{
+    for (int i = 0; c && i < c->n; i++)
+        if (cache_key_equal(&c->e[i], cfg))
+            return &c->e[i];
+    return NULL;
+}
+
+/* The world and the sim of r->cfg: borrowed from cache when it has them, else built (drawn or loaded, then
+ * blurred within the memory budget). */
+static int build_sim(pm_runner *r, const pm_run_cache *cache, volatile sig_atomic_t *cancel, char *err)
+{
+    const pm_config *cfg = &r->cfg;
+    pm_sim_config sc;
+    sim_config(cfg, &sc);
+    const cache_entry *hit = cache_find(cache, cfg);
+    if (hit) {   /* the world and its blurred maps were built once for the whole batch: borrow them */
+        r->world = hit->world;
+        r->world_borrowed = 1;
+        pm_status st = pm_sim_create_shared(&sc, hit->sim, &r->sim);
+        return st ? setup_error(st, "simulator ([world] ppu, [robot], [sensors])", "", err) : PM_EXIT_OK;
+    }
+    int rc = make_world(cfg, cancel, &r->world, err);
+    if (rc)
+        return rc;
+    char detail[400] = "";
+    pm_setup opt = {.cancel = cancel, .detail = detail, .detail_size = sizeof detail};
+    int w_px, h_px;
+    double w_units, h_units;
+    pm_world_size(r->world, &w_units, &h_units);
+    w_px = (int)lround(w_units * cfg->ppu), h_px = (int)lround(h_units * cfg->ppu);
+    if (pm_world_estimate_bytes(w_px, h_px, &sc) > PM_SETUP_MAX_BYTES) {
+        /* the blurred maps (one per distinct sigma, SPEC §6) are what grows: name every key that sizes them */
+        int one = cfg->reflex_sigma == cfg->predictor_sigma;
+        snprintf(err, PM_CFG_ERR_MAX, "[world] ppu = %g with [sensors] reflex_sigma = %g and predictor_sigma = %g: "
+                 "the %d x %d px world and its %d sensor map%s need %zu MiB, over the %zu MiB budget "
+                 "(lower world.ppu%s)", cfg->ppu, cfg->reflex_sigma, cfg->predictor_sigma, w_px, h_px, one ? 1 : 2,
+                 one ? "" : "s", pm_world_estimate_bytes(w_px, h_px, &sc) >> 20, PM_SETUP_MAX_BYTES >> 20,
+                 one ? "" : ", or make the two sigmas equal to share one map");
+        return PM_EXIT_USAGE;
+    }
+    pm_status st = pm_sim_create_ex(&sc, r->world, &opt, &r->sim);
+    return st ? setup_error(st, "simulator ([world] ppu, [robot], [sensors])", detail, err) : PM_EXIT_OK;
+}
+
+int pm_run_cache_create(pm_run_cache **out)
+{
+    if (!out)
+        return PM_EXIT_USAGE;
+    *out = calloc(1, sizeof **out);
+    return *out ? PM_EXIT_OK : PM_EXIT_FAILURE;
+}
+
+void pm_run_cache_destroy(pm_run_cache *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->n; i++) {
+        pm_sim_destroy(c->e[i].sim);
+        pm_world_destroy(c->e[i].world);
+    }
+    free(c);
+}
+
+int pm_run_cache_count(const pm_run_cache *c)
+{
+    return c ? c->n : 0;
+}
+
+int pm_run_cache_add(pm_run_cache *c, const pm_config *cfg, const volatile sig_atomic_t *stop, char *err)
+{
+    if (!c || !cfg)
+        return PM_EXIT_USAGE;
+    if (cache_find(c, cfg))
+        return PM_EXIT_OK;
+    if (c->n >= PM_RUN_CACHE_MAX) {
+        snprintf(err, PM_CFG_ERR_MAX, "run cache: full (%d worlds); runs of other worlds build their own",
+                 PM_RUN_CACHE_MAX);
+        return PM_EXIT_USAGE;
+    }
+    /* A whole runner checks the config, the track, the memory budget and the start exactly as a run would; its
+     * world and sim are then kept (the loop and the rest are dropped). */
+    pm_runner *r;
+    int rc = pm_runner_create_ex(cfg, NULL, stop, &r, err);
+    if (rc)
+        return rc;
+    cache_entry *e = &c->e[c->n++];
+    snprintf(e->track, sizeof e->track, "%s", cfg->track);
+    e->ppu = cfg->ppu;
+    e->reflex_sigma = cfg->reflex_sigma;
+    e->predictor_sigma = cfg->predictor_sigma;
+    e->world = r->world;
+    e->sim = r->sim;
+    r->world_borrowed = 1;
+    r->sim = NULL;
+    pm_runner_destroy(r);
+    return PM_EXIT_OK;
+}
+
 int pm_runner_create(const pm_config *cfg, const char *model, pm_runner **out, char *err)
 {
     return pm_runner_create_ex(cfg, model, NULL, out, err);
@@ -224,6 +346,12 @@ int pm_runner_create(const pm_config *cfg, const char *model, pm_runner **out, c
 
 int pm_runner_create_ex(const pm_config *cfg, const char *model, const volatile sig_atomic_t *stop,
                         pm_runner **out, char *err)
+{
+    return pm_runner_create_cached(cfg, model, stop, NULL, out, err);
+}
+
+int pm_runner_create_cached(const pm_config *cfg, const char *model, const volatile sig_atomic_t *stop,
+                            const pm_run_cache *cache, pm_runner **out, char *err)
 {
     /* pm_setup takes a writable flag pointer but only reads it (setup.h) */
     volatile sig_atomic_t *cancel = (volatile sig_atomic_t *)(uintptr_t)stop;
@@ -241,39 +369,15 @@ int pm_runner_create_ex(const pm_config *cfg, const char *model, const volatile 
         return PM_EXIT_FAILURE;
     }
     r->cfg = *cfg;
-    int rc = make_world(cfg, cancel, &r->world, err);
+    int rc = build_sim(r, cache, cancel, err);
     if (rc)
         goto fail;
-    pm_sim_config sc;
-    sim_config(cfg, &sc);
-    char detail[400] = "";
-    pm_setup opt = {.cancel = cancel, .detail = detail, .detail_size = sizeof detail};
-    int w_px, h_px;
-    double w_units, h_units;
-    pm_world_size(r->world, &w_units, &h_units);
-    w_px = (int)lround(w_units * cfg->ppu), h_px = (int)lround(h_units * cfg->ppu);
-    if (pm_world_estimate_bytes(w_px, h_px, &sc) > PM_SETUP_MAX_BYTES) {
-        /* the blurred maps (one per distinct sigma, SPEC §6) are what grows: name every key that sizes them */
-        int one = cfg->reflex_sigma == cfg->predictor_sigma;
-        snprintf(err, PM_CFG_ERR_MAX, "[world] ppu = %g with [sensors] reflex_sigma = %g and predictor_sigma = %g: "
-                 "the %d x %d px world and its %d sensor map%s need %zu MiB, over the %zu MiB budget "
-                 "(lower world.ppu%s)", cfg->ppu, cfg->reflex_sigma, cfg->predictor_sigma, w_px, h_px, one ? 1 : 2,
-                 one ? "" : "s", pm_world_estimate_bytes(w_px, h_px, &sc) >> 20, PM_SETUP_MAX_BYTES >> 20,
-                 one ? "" : ", or make the two sigmas equal to share one map");
-        rc = PM_EXIT_USAGE;
-        goto fail;
-    }
-    pm_status st = pm_sim_create_ex(&sc, r->world, &opt, &r->sim);
-    if (st) {
-        rc = setup_error(st, "simulator ([world] ppu, [robot], [sensors])", detail, err);
-        goto fail;
-    }
     if ((rc = place_robot(r, err)))
         goto fail;
     int sizes[PM_RUN_MAX_LAYERS];
     pm_loop_config lc;
     pm_config_loop_config(cfg, sizes, &lc);
-    st = pm_loop_create(&lc, &r->loop);
+    pm_status st = pm_loop_create(&lc, &r->loop);
     if (st) {
         snprintf(err, PM_CFG_ERR_MAX, "loop: %s (check [filter], [network], [learning], [run])", loop_error(st));
         rc = st == PM_ERR_NOMEM ? PM_EXIT_FAILURE : PM_EXIT_USAGE;
@@ -314,7 +418,8 @@ void pm_runner_destroy(pm_runner *r)
     pm_quality_destroy(r->quality);
     pm_loop_destroy(r->loop);
     pm_sim_destroy(r->sim);
-    pm_world_destroy(r->world);
+    if (!r->world_borrowed)
+        pm_world_destroy(r->world);
     free(r);
 }
 
@@ -533,7 +638,7 @@ int pm_run(const pm_run_options *opt, pm_run_result *res, char *err)
         }
     }
     pm_runner *r;
-    int rc = pm_runner_create_ex(&opt->cfg, opt->load_model, opt->stop, &r, err);
+    int rc = pm_runner_create_cached(&opt->cfg, opt->load_model, opt->stop, opt->cache, &r, err);
     if (rc)
         return rc;
     FILE *log = NULL;

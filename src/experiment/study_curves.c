@@ -46,6 +46,9 @@ int pm_study_curves(const pm_study_options *o, pm_study_result *res, char *err)
     }
     pm_notify(PM_NOTE_INFO, "report", "learning curves: %d runs of %ld steps per rule", runs, steps);
     int rc = 0;
+    pm_run_cache *cache = NULL;   /* one world and one set of sensor maps for all these runs (run.h) */
+    if (pm_run_cache_create(&cache))
+        cache = NULL;
     for (int k = 0; !rc && k < PM_STUDY_N_RULES; k++)
         for (int s = 0; !rc && s < runs; s++) {
             pm_config c = o->base;
@@ -56,7 +59,9 @@ int pm_study_curves(const pm_study_options *o, pm_study_result *res, char *err)
             c.stop_on_success = 0;
             snprintf(c.track, sizeof c.track, "%s", o->tracks[o->n_tracks - 1]);
             pm_runner *r;
-            if ((rc = pm_runner_create(&c, NULL, &r, err)))
+            char ignored[PM_CFG_ERR_MAX];   /* a refused entry: the runner below builds its own and says why */
+            (void)pm_run_cache_add(cache, &c, NULL, ignored);
+            if ((rc = pm_runner_create_cached(&c, NULL, NULL, cache, &r, err)))
                 break;
             double *row = bin + ((size_t)k * runs + s) * bins;
             for (int b = 0; b < bins; b++)
@@ -84,6 +89,7 @@ int pm_study_curves(const pm_study_options *o, pm_study_result *res, char *err)
             }
             pm_study_quartiles(col, m, &C->median[k][b], &C->q1[k][b], &C->q3[k][b]);
         }
+    pm_run_cache_destroy(cache);
     free(bin);
     free(col);
     C->seconds = seconds_now() - t0;

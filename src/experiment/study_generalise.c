@@ -21,11 +21,15 @@ static double seconds_now(void)
 }
 
 /* One run in process (pm_run: no log, no progress); model paths may be NULL. */
-static int one_run(const pm_config *cfg, const char *load, const char *save, pm_run_result *r, char *err)
+static int one_run(pm_run_cache *cache, const pm_config *cfg, const char *load, const char *save, pm_run_result *r,
+                   char *err)
 {
+    char ignored[PM_CFG_ERR_MAX];   /* a refused entry: pm_run builds its own world and says why */
+    (void)pm_run_cache_add(cache, cfg, NULL, ignored);
     pm_run_options opt;
     memset(&opt, 0, sizeof opt);
     opt.cfg = *cfg;
+    opt.cache = cache;
     opt.load_model = load;
     opt.save_model = save;
     return pm_run(&opt, r, err);
@@ -55,14 +59,17 @@ int pm_study_generalise(const pm_study_options *o, pm_study_result *res, char *e
     frozen.rate = G->rate;
     int rc = 0;
     pm_run_result r;
+    pm_run_cache *cache = NULL;   /* each track's world and sensor maps built once for all these runs (run.h) */
+    if (pm_run_cache_create(&cache))
+        cache = NULL;
     for (int e = 0; !rc && e < G->n_tracks; e++) {
         pm_config c = frozen;
         snprintf(c.track, sizeof c.track, "%s", G->tracks[e]);
         c.rule = PM_CFG_RULE_REFLEX;
-        if (!(rc = one_run(&c, NULL, NULL, &r, err)))
+        if (!(rc = one_run(cache, &c, NULL, NULL, &r, err)))
             G->reflex[e] = r.mean_abs_error, G->reflex_lost[e] = r.lost;
         c.rule = PM_CFG_RULE_PM;
-        if (!rc && !(rc = one_run(&c, NULL, NULL, &r, err)))
+        if (!rc && !(rc = one_run(cache, &c, NULL, NULL, &r, err)))
             G->untrained[e] = r.mean_abs_error, G->untrained_lost[e] = r.lost;
     }
     char model[PM_CFG_PATH_MAX + 64];
@@ -74,17 +81,18 @@ int pm_study_generalise(const pm_study_options *o, pm_study_result *res, char *e
         c.rule = PM_CFG_RULE_PM;
         c.rate = G->rate;
         snprintf(c.track, sizeof c.track, "%s", G->tracks[t]);
-        if ((rc = one_run(&c, NULL, model, &r, err)))
+        if ((rc = one_run(cache, &c, NULL, model, &r, err)))
             break;
         G->trained_ok[t] = r.success;
         for (int e = 0; !rc && e < G->n_tracks; e++) {
             pm_config fc = frozen;
             snprintf(fc.track, sizeof fc.track, "%s", G->tracks[e]);
-            if (!(rc = one_run(&fc, model, NULL, &r, err)))
+            if (!(rc = one_run(cache, &fc, model, NULL, &r, err)))
                 G->mean_abs_e[t][e] = r.mean_abs_error, G->lost[t][e] = r.lost;
         }
     }
     remove(model);
+    pm_run_cache_destroy(cache);
     if (rc)
         G->n_tracks = 0;
     G->seconds = seconds_now() - t0;

@@ -338,6 +338,36 @@ pm_status pm_sim_create(const pm_sim_config *c, const pm_world *w, pm_sim **out)
     return pm_sim_create_ex(c, w, NULL, out);
 }
 
+pm_status pm_sim_create_shared(const pm_sim_config *c, const pm_sim *maps, pm_sim **out)
+{
+    if (!c || !maps || !out)
+        return PM_ERR_ARG;
+    pm_status st = check_config(c);
+    if (st)
+        return st;
+    /* The maps depend only on the world and the two footprint sigmas (SPEC §6): equal sigmas, equal maps. */
+    if (c->reflex_sigma != maps->cfg.reflex_sigma || c->predictor_sigma != maps->cfg.predictor_sigma)
+        return PM_ERR_ARG;
+    size_t n_pred = (size_t)c->n_rows * (size_t)c->row_len;
+    size_t head = (sizeof(pm_sim) + sizeof(double) - 1) / sizeof(double);
+    double *mem = malloc((head + 2 * n_pred) * sizeof(double));  /* struct | predictor offsets: no maps */
+    if (!mem)
+        return PM_ERR_NOMEM;
+    pm_sim *s = (pm_sim *)(void *)mem;
+    s->cfg = *c;
+    s->world = maps->world;
+    pm_rng_seed(&s->rng, c->seed);
+    s->pred_px = mem + head;
+    s->reflex_map = maps->reflex_map;
+    s->pred_map = maps->pred_map;
+    s->n_pred = (int)n_pred;
+    s->white = reading_of(0.0);
+    init_offsets(s);
+    init_pose(s);
+    *out = s;
+    return PM_OK;
+}
+
 void pm_sim_destroy(pm_sim *s)
 {
     free(s);

@@ -1,0 +1,171 @@
+/* Tests of the run cache (run.h: worlds and sensor maps shared by a batch's runs): a cached run gives exactly the
+ * result of an uncached one; the cache keys on track, ppu and the two sigmas; it refuses what it cannot hold. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "primod/run.h"
+
+static pm_config noisy(const char *rule, unsigned long long seed)
+{
+    pm_config c;
+    char err[PM_CFG_ERR_MAX];
+    pm_config_defaults(&c);
+    assert_int_equal(pm_config_preset(&c, "noisy", err), 0);
+    c.rule = pm_config_rule_parse(rule);
+    assert_true(c.rule >= 0);
+    c.seed = seed;
+    c.max_steps = 1500;
+    return c;
+}
+
+/* Everything but steps_per_second (the one machine-dependent field) bit for bit. */
+static void same_result(pm_run_result *a, pm_run_result *b)
+{
+    a->steps_per_second = b->steps_per_second = 0;
+    assert_memory_equal(a, b, sizeof *a);
+}
+
+static void run_with(const pm_config *c, const pm_run_cache *cache, pm_run_result *res)
+{
+    pm_run_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.cfg = *c;
+    opt.cache = cache;
+    char err[PM_CFG_ERR_MAX];
+    memset(res, 0, sizeof *res);
+    assert_int_equal(pm_run(&opt, res, err), PM_EXIT_OK);
+}
+
+static void test_cached_run_is_the_same_run(void **state)
+{
+    (void)state;
+    pm_run_cache *cache = NULL;
+    char err[PM_CFG_ERR_MAX];
+    assert_int_equal(pm_run_cache_create(&cache), PM_EXIT_OK);
+    pm_config c = noisy("pm", 3);
+    assert_int_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_OK);
+    /* other seeds and rules share the entry: only track, ppu and the sigmas select it */
+    const char *rules[] = {"pm", "bp", "reflex"};
+    for (int k = 0; k < 3; k++) {
+        pm_config d = noisy(rules[k], 10 + (unsigned long long)k);
+        pm_run_result a, b;
+        run_with(&d, NULL, &a);
+        run_with(&d, cache, &b);
+        assert_true(a.steps > 0);
+        same_result(&a, &b);
+    }
+    assert_int_equal(pm_run_cache_count(cache), 1);
+    pm_run_cache_destroy(cache);
+}
+
+static void test_cache_keys(void **state)
+{
+    (void)state;
+    pm_run_cache *cache = NULL;
+    char err[PM_CFG_ERR_MAX];
+    assert_int_equal(pm_run_cache_create(&cache), PM_EXIT_OK);
+    pm_config c = noisy("bp", 1);
+    c.ppu = 1.0;   /* small textures: the test builds several */
+    assert_int_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_OK);
+    c.seed = 2;
+    c.rule = PM_CFG_RULE_REFLEX;
+    assert_int_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_OK);
+    assert_int_equal(pm_run_cache_count(cache), 1);   /* same world, same maps */
+    c.predictor_sigma = 0.75;
+    assert_int_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_OK);
+    assert_int_equal(pm_run_cache_count(cache), 2);
+    snprintf(c.track, sizeof c.track, "s-curves");
+    assert_int_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_OK);
+    assert_int_equal(pm_run_cache_count(cache), 3);
+    /* a run whose maps differ from every entry builds its own, with the uncached result */
+    pm_config d = noisy("bp", 4);
+    d.ppu = 2.0;
+    pm_run_result a, b;
+    run_with(&d, NULL, &a);
+    run_with(&d, cache, &b);
+    same_result(&a, &b);
+    assert_int_equal(pm_run_cache_count(cache), 3);   /* using a cache never adds to it */
+    pm_run_cache_destroy(cache);
+}
+
+static void test_cache_refusals(void **state)
+{
+    (void)state;
+    pm_run_cache *cache = NULL;
+    char err[PM_CFG_ERR_MAX] = "";
+    assert_int_equal(pm_run_cache_create(&cache), PM_EXIT_OK);
+    pm_config c = noisy("bp", 1);
+    c.ppu = 0.5;
+    snprintf(c.track, sizeof c.track, "no-such-track");
+    assert_int_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_USAGE);
+    assert_non_null(strstr(err, "no-such-track"));
+    assert_int_equal(pm_run_cache_count(cache), 0);
+    c = noisy("bp", 1);
+    c.ppu = 0.5;
+    c.reflex_sigma = -1;   /* a config the run itself refuses: refused here too, nothing kept */
+    assert_int_not_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_OK);
+    assert_int_equal(pm_run_cache_count(cache), 0);
+    c = noisy("bp", 1);
+    c.ppu = 0.5;
+    for (int i = 0; i < PM_RUN_CACHE_MAX; i++) {   /* fill it: one entry per predictor sigma */
+        c.predictor_sigma = 0.5 + 0.25 * i;
+        assert_int_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_OK);
+    }
+    assert_int_equal(pm_run_cache_count(cache), PM_RUN_CACHE_MAX);
+    c.predictor_sigma = 9;
+    err[0] = 0;
+    assert_int_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_USAGE);
+    assert_non_null(strstr(err, "full"));
+    c.predictor_sigma = 0.5;   /* what it holds is still found */
+    assert_int_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_OK);
+    assert_int_equal(pm_run_cache_count(cache), PM_RUN_CACHE_MAX);
+    assert_int_equal(pm_run_cache_add(NULL, &c, NULL, err), PM_EXIT_USAGE);
+    assert_int_equal(pm_run_cache_add(cache, NULL, NULL, err), PM_EXIT_USAGE);
+    assert_int_equal(pm_run_cache_create(NULL), PM_EXIT_USAGE);
+    pm_run_cache_destroy(cache);
+    pm_run_cache_destroy(NULL);
+    assert_int_equal(pm_run_cache_count(NULL), 0);
+}
+
+/* A runner on the cache outlives nothing it borrowed: destroyed first, then the cache (ASan / valgrind check). */
+static void test_runner_borrows(void **state)
+{
+    (void)state;
+    pm_run_cache *cache = NULL;
+    char err[PM_CFG_ERR_MAX];
+    assert_int_equal(pm_run_cache_create(&cache), PM_EXIT_OK);
+    pm_config c = noisy("pm", 1);
+    c.ppu = 1.0;
+    assert_int_equal(pm_run_cache_add(cache, &c, NULL, err), PM_EXIT_OK);
+    pm_runner *r1 = NULL, *r2 = NULL;
+    assert_int_equal(pm_runner_create_cached(&c, NULL, NULL, cache, &r1, err), PM_EXIT_OK);
+    assert_int_equal(pm_runner_create_cached(&c, NULL, NULL, cache, &r2, err), PM_EXIT_OK);
+    assert_ptr_equal(pm_sim_world(pm_runner_sim(r1)), pm_sim_world(pm_runner_sim(r2)));
+    pm_runner_step_info info;
+    for (int n = 0; n < 50; n++) {
+        assert_int_equal(pm_runner_step(r1, &info), 0);
+        assert_int_equal(pm_runner_step(r2, &info), 0);
+    }
+    pm_runner_destroy(r1);
+    pm_runner_destroy(r2);
+    pm_run_cache_destroy(cache);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cached_run_is_the_same_run),
+        cmocka_unit_test(test_cache_keys),
+        cmocka_unit_test(test_cache_refusals),
+        cmocka_unit_test(test_runner_borrows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
