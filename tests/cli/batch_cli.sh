@@ -297,9 +297,11 @@ assert [g["runs"] for g in d["groups"]] == [1]
 PY
     [ "$(ls "$T/sig" | wc -l)" -eq 1 ] || fail "the interrupted run was cached: $(ls "$T/sig")"
     # run --json stopped by a signal says "interrupted": true, and merge leaves it out
-    "$PRIMOD" run --json --rule reflex --set run.stop_on_success=false --max-steps 500000000 >"$T/r.json" 2>/dev/null &
+    "$PRIMOD" run --json --rule reflex --set run.stop_on_success=false --max-steps 500000000 --log "$T/r.log" \
+        >"$T/r.json" 2>/dev/null &
     pid=$!
-    sleep 1
+    i=0   # until it steps (its log, opened after the set-up, has rows): a signal during the set-up stops the set-up
+    while [ ! -s "$T/r.log.tmp.$pid" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
     kill -INT $pid
     rc=0
     wait $pid || rc=$?
