@@ -77,25 +77,33 @@ static int bench(pm_filter *f, const double *rec, int staged, double *med, doubl
     return 0;
 }
 
-/* Usage: bench_filter            times the bank on three input sets;
- *        bench_filter count N    N staged steps on the recorded inputs, no timing (for callgrind, as bench/count.sh:
- *                                the difference of two counts over the difference of N); prints a checksum of the
- *                                outputs (one per step, all of the last step), the same bits on every code path. */
+/* Usage: bench_filter                    times the bank on three input sets;
+ *        bench_filter count N [SET]      N staged steps on the recorded closed-loop inputs (SET "loop", the default),
+ *                                        "dense" (no input 0) or "zero" (all 0), no timing: for callgrind, as
+ *                                        bench/count.sh (the difference of two counts over the difference of N);
+ *                                        prints a checksum of the outputs (one per step, all of the last step), the
+ *                                        same bits on every code path. */
 int main(int argc, char **argv)
 {
     static double rec[N_REC * N_SIG], dense[N_REC * N_SIG], zero[N_REC * N_SIG];
     if (record_loop(rec))
         return 1;
+    pm_rng rng;
+    pm_rng_seed(&rng, 5);
+    for (int i = 0; i < N_REC * N_SIG; i++)
+        dense[i] = 0.05 + 0.2 * pm_rng_uniform(&rng);
     pm_filter_config c = {.n_signals = N_SIG};   /* paper bank: 5 resonators, T 3..10, q 0.51 */
     pm_filter *f = NULL;
     if (pm_filter_create(&c, &f) != PM_OK)
         return 1;
-    if (argc == 3 && strcmp(argv[1], "count") == 0) {
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "count") == 0) {
         const long steps = atol(argv[2]);
+        const char *set = argc == 4 ? argv[3] : "loop";
+        const double *in = strcmp(set, "dense") == 0 ? dense : strcmp(set, "zero") == 0 ? zero : rec;
         double check = 0;
         const double *y = NULL;
         for (long n = 0; n < steps; n++) {
-            if (!(y = bank_step(f, rec + (size_t)(n % N_REC) * N_SIG, NULL, 1)))
+            if (!(y = bank_step(f, in + (size_t)(n % N_REC) * N_SIG, NULL, 1)))
                 return 1;
             check += y[(n * 7) % N_OUT];
         }
@@ -105,10 +113,6 @@ int main(int argc, char **argv)
         pm_filter_destroy(f);
         return 0;
     }
-    pm_rng rng;
-    pm_rng_seed(&rng, 5);
-    for (int i = 0; i < N_REC * N_SIG; i++)
-        dense[i] = 0.05 + 0.2 * pm_rng_uniform(&rng);
     long zeros = 0;
     for (int i = 0; i < N_REC * N_SIG; i++)
         zeros += rec[i] == 0.0;
