@@ -24,9 +24,11 @@ struct pm_filter {
     double *b0;             /* (n_filters) 1/g_k (resonator only) */
     double *rep;            /* (3, 4 * n_filters) b0, a1, a2 repeated for 4 signals: rep[c][p*N + k] = coef_c[k], the
                              * coefficients of one block of 4 signals in output order (resonator only) */
-    double *y1, *y2;        /* (n_signals * n_filters) y(n-1), y(n-2) of each resonator, predictor-major; two
-                             * adjacent spans of the allocation, swapped by each commit */
+    double *y1, *y2;        /* (n_signals * n_filters) y(n-1), y(n-2) of each resonator, predictor-major */
     double *hist;           /* (n_signals * n_filters) delay line: hist[p*N + k] = x_p(n-k) (delay only) */
+    double *stage;          /* (n_signals * n_filters) staging buffer (pm_filter_stage_): y1, y2 and stage
+                             * (resonator) or hist and stage (delay) are spans of the allocation that a commit of
+                             * the staged outputs rotates, so that it copies nothing */
 };
 
 pm_status pm_resonator_design(double f, double q, double *a1, double *a2, double *gain)
@@ -110,9 +112,9 @@ pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out)
         return st;
     const size_t nf = (size_t)c.n_filters;
     const size_t no = (size_t)c.n_signals * nf;
-    /* One allocation carved into the arrays: 5 coefficient arrays, the repeated table (12 N) and 2 state arrays
-     * (resonator), or 1 (delay). */
-    const size_t n_doubles = c.kind == PM_FILTER_RESONATOR ? 17 * nf + 2 * no : no;
+    /* One allocation carved into the arrays: 5 coefficient arrays, the repeated table (12 N), 2 state arrays and
+     * the staging buffer (resonator), or the delay line and the staging buffer (delay). */
+    const size_t n_doubles = c.kind == PM_FILTER_RESONATOR ? 17 * nf + 3 * no : 2 * no;
     pm_filter *f = calloc(1, sizeof *f + n_doubles * sizeof(double));
     if (!f)
         return PM_ERR_NOMEM;
@@ -128,6 +130,7 @@ pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out)
         f->rep = p + 5 * nf;
         f->y1 = p + 17 * nf;
         f->y2 = p + 17 * nf + no;
+        f->stage = p + 17 * nf + 2 * no;
         for (int k = 0; k < c.n_filters; k++) {
             f->freq[k] = bank_frequency(&c, k);
             st = pm_resonator_design(f->freq[k], c.q, &f->a1[k], &f->a2[k], &f->gain[k]);
@@ -144,6 +147,7 @@ pm_status pm_filter_create(const pm_filter_config *cfg, pm_filter **out)
         }
     } else {
         f->hist = p;
+        f->stage = p + no;
     }
     *out = f;
     return PM_OK;
@@ -167,9 +171,11 @@ void pm_filter_destroy(pm_filter *f)
 #define PM_RESONATOR_DECAYED 1e-13
 
 /* One resonator output (SPEC §4) from its input x and state y1 = y(n-1), y2 = y(n-2); *bad |= 1 if it is not
- * finite (y * 0 is 0 for finite y, NaN for inf / NaN: IEEE, no -ffast-math). The recursion is linear, so
- * y = u/g obeys the same recursion with the input scaled: y(n) = x(n)/g - a1 y(n-1) - a2 y(n-2); running it on y
- * directly avoids a division per output and lets a step commit its outputs as the new state. */
+ * finite (y * 0 is 0 for finite y, NaN for inf / NaN: IEEE, no -ffast-math). A non-finite input gives a non-finite
+ * output (b0 > 0; such an x is not 0, so not decayed), which is how the preview refuses it without a separate scan.
+ * The recursion is linear, so y = u/g obeys the same recursion with the input scaled: y(n) = x(n)/g - a1 y(n-1)
+ * - a2 y(n-2); running it on y directly avoids a division per output and lets a step commit its outputs as the new
+ * state. */
 static inline double resonator_one(double b0, double a1, double a2, double x, double y1, double y2, int *bad)
 {
     const double v = b0 * x - a1 * y1 - a2 * y2;
@@ -182,74 +188,141 @@ static inline double resonator_one(double b0, double a1, double a2, double x, do
 #if defined(__clang__)
 #pragma clang diagnostic ignored "-Wunknown-warning-option" /* a Clang without -Wpsabi has no such warning */
 #endif
-#pragma GCC diagnostic ignored "-Wpsabi"   /* 32-byte vectors cross no real call here (resonator_quad is always inlined) */
+#pragma GCC diagnostic ignored "-Wpsabi"   /* 32-byte vectors cross no real call here (the helpers are always inlined) */
 typedef double pm_f4 __attribute__((vector_size(32)));
 typedef int64_t pm_m4 __attribute__((vector_size(32)));   /* lane masks of pm_f4 comparisons (0 or -1) */
-/* Four outputs q..q+3 of a block (out o, state y1 / y2, coefficients rb0 / ra1 / ra2 at the same offsets) from
- * their inputs xv: resonator_one lane-wise. */
-__attribute__((always_inline)) static inline void resonator_quad(double *restrict o, const double *y1,
-                                                                 const double *y2, const double *rb0,
-                                                                 const double *ra1, const double *ra2, pm_f4 xv,
-                                                                 pm_m4 *bad)
+#define PM_INLINE __attribute__((always_inline)) static inline
+
+PM_INLINE pm_f4 load4(const double *p)
 {
-    pm_f4 c0, c1, c2, u1, u2;
-    memcpy(&c0, rb0, sizeof c0);
-    memcpy(&c1, ra1, sizeof c1);
-    memcpy(&c2, ra2, sizeof c2);
-    memcpy(&u1, y1, sizeof u1);
-    memcpy(&u2, y2, sizeof u2);
-    const pm_f4 v = c0 * xv - c1 * u1 - c2 * u2;
-    *bad |= v * 0.0 != 0.0;   /* NaN != 0: true for inf / NaN outputs */
-    const pm_m4 decayed = (xv == 0.0) & (u1 < PM_RESONATOR_DECAYED) & (u1 > -PM_RESONATOR_DECAYED) &
-                          (u2 < PM_RESONATOR_DECAYED) & (u2 > -PM_RESONATOR_DECAYED);
-    const pm_f4 r = (pm_f4)((pm_m4)v & ~decayed);   /* decayed lanes: +0.0 */
-    memcpy(o, &r, sizeof r);
+    pm_f4 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Four outputs of a block (out o, state y1 / y2, coefficients c0 / c1 / c2 at the same offsets) from their inputs
+ * xv: resonator_one lane-wise, with the same IEEE operations in the same order (so the same bits). *bad (starting
+ * at 0) is multiplied by v: it stays +-0 while every v is finite and becomes NaN (0 * inf, or a NaN) from the first
+ * that is not, one operation per vector (resonator_one's v * 0 == 0 needs two). may_decay = 0 when no lane of xv is
+ * 0: no lane can be decayed then (that needs x == 0), so the test is skipped. */
+PM_INLINE void resonator_quad(double *restrict o, const double *y1, const double *y2, const double *c0,
+                              const double *c1, const double *c2, pm_f4 xv, pm_f4 *bad, int may_decay)
+{
+    const pm_f4 u1 = load4(y1), u2 = load4(y2);
+    pm_f4 v = load4(c0) * xv - load4(c1) * u1 - load4(c2) * u2;
+    *bad *= v;
+    if (may_decay) {
+        /* |u1| < T and |u2| < T as max(|u1|, |u2|) < T: the state is always finite (a step that would make it
+         * otherwise is refused), so the max of the two magnitudes (sign bits cleared) decides both at once. */
+        const pm_m4 sign = (pm_m4)(pm_f4){-0.0, -0.0, -0.0, -0.0};
+        const pm_f4 m1 = (pm_f4)((pm_m4)u1 & ~sign), m2 = (pm_f4)((pm_m4)u2 & ~sign);
+        const pm_m4 gt = m1 > m2;
+        const pm_f4 m = (pm_f4)(((pm_m4)m1 & gt) | ((pm_m4)m2 & ~gt));
+        const pm_m4 decayed = (xv == 0.0) & (m < PM_RESONATOR_DECAYED);
+        v = (pm_f4)((pm_m4)v & ~decayed);   /* decayed lanes: +0.0 */
+    }
+    memcpy(o, &v, sizeof v);
+}
+
+#if defined(__clang__)
+#define PM_SHUFFLE(v, a, b, c, d) __builtin_shufflevector(v, v, a, b, c, d)
+#else
+#define PM_SHUFFLE(v, a, b, c, d) __builtin_shuffle(v, (pm_m4){a, b, c, d})
+#endif
+
+/* 1 if any lane of m is nonzero (halves ORed first: fewer lane extractions). */
+PM_INLINE int lanes_any(pm_m4 m)
+{
+    const pm_m4 t = m | PM_SHUFFLE(m, 2, 3, 0, 1);
+    return (t[0] | t[1]) != 0;
+}
+
+/* One block of 4 signals xb (4N outputs, N = nf; the caller passes a constant nf where it can, so that the quads
+ * unroll and the inputs stay in registers). Three kinds of block (shares in the paper closed loop, where 46 % of
+ * the predictor values are white, exactly 0):
+ *   - no signal 0 (48 %): no resonator can be decayed (that needs x == 0): the decay test is skipped;
+ *   - every signal 0 and the state exactly +-0 (35 %): every output is decayed (x == 0, |y1|, |y2| < T), i.e.
+ *     exactly +0.0, as resonator_one would give: written without arithmetic (nor can such an output overflow);
+ *   - the rest (17 %): resonator_one in full, lane-wise.
+ * The quiet test ORs the bits of the inputs and of the state (sign bits dropped): zero only if all are +-0. */
+PM_INLINE void resonator_block(const double *xb, double *restrict o, const double *y1, const double *y2,
+                               const double *c0, const double *c1, const double *c2, const int nf, pm_f4 *bad)
+{
+    const int w = 4 * nf;
+    const pm_f4 xq = load4(xb);
+    const int may_decay = lanes_any(xq == 0.0);
+    if (may_decay) {
+        pm_m4 acc = (pm_m4)xq;
+#pragma GCC unroll 8
+        for (int q = 0; q < w; q += 4)
+            acc |= (pm_m4)load4(y1 + q) | (pm_m4)load4(y2 + q);
+        if (!lanes_any(acc << 1)) {
+            const pm_f4 zero = {0.0, 0.0, 0.0, 0.0};
+#pragma GCC unroll 8
+            for (int q = 0; q < w; q += 4)
+                memcpy(o + q, &zero, sizeof zero);
+            return;
+        }
+    }
+    if (nf == 5) {   /* outputs p0 x5, p1 x5, p2 x5, p3 x5 in five vectors, built in registers */
+        const double s0 = xq[0], s1 = xq[1], s2 = xq[2], s3 = xq[3];
+        const pm_f4 xv[5] = {{s0, s0, s0, s0}, {s0, s1, s1, s1}, {s1, s1, s2, s2}, {s2, s2, s2, s3},
+                             {s3, s3, s3, s3}};
+        if (may_decay)
+#pragma GCC unroll 5
+            for (int q = 0; q < 5; q++)
+                resonator_quad(o + 4 * q, y1 + 4 * q, y2 + 4 * q, c0 + 4 * q, c1 + 4 * q, c2 + 4 * q, xv[q], bad, 1);
+        else
+#pragma GCC unroll 5
+            for (int q = 0; q < 5; q++)
+                resonator_quad(o + 4 * q, y1 + 4 * q, y2 + 4 * q, c0 + 4 * q, c1 + 4 * q, c2 + 4 * q, xv[q], bad, 0);
+        return;
+    }
+    /* any other N: the inputs are spread over out first (out[p*N + k] = x[p]), then replaced in place */
+    for (int p = 0; p < 4; p++)
+        for (int k = 0; k < nf; k++)
+            o[p * nf + k] = xb[p];
+    for (int q = 0; q < w; q += 4)
+        resonator_quad(o + q, y1 + q, y2 + q, c0 + q, c1 + q, c2 + q, load4(o + q), bad, may_decay);
 }
 
 /* Compiled for the baseline and for AVX2 on x86-64 GCC (chosen at load time); both do the same lane-wise IEEE
- * operations as resonator_one, so the same bits. No FMA ("avx2" does not enable it; -std=c11 implies
- * -ffp-contract=off), no AVX-512 (valgrind). */
+ * operations as resonator_one, so the same bits. No FMA ("avx2" does not enable it; -ffp-contract=off), no
+ * AVX-512 (valgrind). */
 #if defined(__x86_64__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
 __attribute__((target_clones("avx2", "default")))
 #endif
-/* resonator_one for the first n_blocks * 4 signals, four outputs at a time: a block of 4 signals is 4N outputs,
- * a whole number of 4-lane vectors whose coefficients are f->rep. Each vector's inputs are the block's signals
- * x[p] repeated N times (output order p*N + k): with the paper's N = 5 they are built in registers from the four
- * signals; otherwise they are first spread over out (out[p*N + k] = x[p]) and then replaced by the outputs in place.
- * Returns 1 if any output is not finite. */
+/* resonator_one for the first n_blocks * 4 signals, four outputs at a time. The layout is the outputs' own
+ * (predictor-major, out[p*N + k], which the network reads): a block of 4 signals is 4N outputs, a whole number of
+ * 4-lane vectors with every lane useful, the state y1 / y2 at the same offsets (loaded and stored as they are, no
+ * transposes) and the coefficients of each lane pre-repeated in f->rep; only the inputs need arranging, each
+ * vector's being the block's signals x[p] repeated N times. (Filter-major lanes, one vector per k over 4 signals,
+ * would need no input shuffles but a 4 x 5 transpose of every block's outputs into the network's order.)
+ * Returns 1 if any output is not finite (a non-finite input makes its outputs so). */
 static int resonator_blocks(const pm_filter *f, const double *restrict x, double *restrict out, int n_blocks)
 {
     const int nf = f->cfg.n_filters, w = 4 * nf;
-    const double *rb0 = f->rep, *ra1 = f->rep + w, *ra2 = f->rep + 2 * w;
-    pm_m4 bad = {0, 0, 0, 0};
-    for (int b = 0; b < n_blocks; b++) {
-        double *o = out + (size_t)b * w;
-        const double *y1 = f->y1 + (size_t)b * w, *y2 = f->y2 + (size_t)b * w;
-        if (nf == 5) {   /* outputs p0 x5, p1 x5, p2 x5, p3 x5 in five vectors */
-            const double s0 = x[4 * b], s1 = x[4 * b + 1], s2 = x[4 * b + 2], s3 = x[4 * b + 3];
-            const pm_f4 xv[5] = {{s0, s0, s0, s0}, {s0, s1, s1, s1}, {s1, s1, s2, s2}, {s2, s2, s2, s3},
-                                 {s3, s3, s3, s3}};
-            for (int q = 0; q < 5; q++)
-                resonator_quad(o + 4 * q, y1 + 4 * q, y2 + 4 * q, rb0 + 4 * q, ra1 + 4 * q, ra2 + 4 * q, xv[q],
-                               &bad);
-            continue;
+    const double *c0 = f->rep, *c1 = f->rep + w, *c2 = f->rep + 2 * w;
+    const double *y1 = f->y1, *y2 = f->y2;
+    /* One running product for all the vectors: its multiply chain overlaps the rest of the work, and more
+     * accumulators were slower (measured: registers spilled to the stack). */
+    pm_f4 bad = {0, 0, 0, 0};
+    if (nf == 5)
+        for (int b = 0; b < n_blocks; b++)
+            resonator_block(x + 4 * b, out + 20 * b, y1 + 20 * b, y2 + 20 * b, c0, c1, c2, 5, &bad);
+    else
+        for (int b = 0; b < n_blocks; b++) {
+            const size_t o = (size_t)b * (size_t)w;
+            resonator_block(x + 4 * b, out + o, y1 + o, y2 + o, c0, c1, c2, nf, &bad);
         }
-        for (int p = 0; p < 4; p++)
-            for (int k = 0; k < nf; k++)
-                o[p * nf + k] = x[4 * b + p];
-        for (int q = 0; q < w; q += 4) {
-            pm_f4 xv;
-            memcpy(&xv, o + q, sizeof xv);
-            resonator_quad(o + q, y1 + q, y2 + q, rb0 + q, ra1 + q, ra2 + q, xv, &bad);
-        }
-    }
-    return (bad[0] | bad[1] | bad[2] | bad[3]) != 0;
+    /* a sum of +-0 is +-0; a NaN lane (some v not finite) makes it NaN */
+    return !(bad[0] + bad[1] + bad[2] + bad[3] == 0.0);
 }
 #define PM_FILTER_BLOCKS 1
 #endif
 
-/* Resonator outputs without committing (SPEC §4): out[p*N+k]; returns 0 if any value overflowed. Blocks of four
- * signals go through the vector kernel where there is one, the rest through resonator_one. */
+/* Resonator outputs without committing (SPEC §4): out[p*N+k]; returns 0 if any value (or input) is not finite.
+ * Blocks of four signals go through the vector kernel where there is one, the rest through resonator_one. */
 static int resonator_outputs(const pm_filter *f, const double *x, double *out)
 {
     const int nf = f->cfg.n_filters;
@@ -284,12 +357,13 @@ pm_status pm_filter_preview(const pm_filter *f, const double *signals, double *o
 {
     if (!f || !signals || !out)
         return PM_ERR_ARG;
-    if (!pm_all_finite(signals, f->cfg.n_signals))
-        return PM_ERR_NONFINITE;
     if (f->cfg.kind == PM_FILTER_DELAY) {
+        if (!pm_all_finite(signals, f->cfg.n_signals))
+            return PM_ERR_NONFINITE;
         delay_outputs(f, signals, out);
         return PM_OK;
     }
+    /* A non-finite signal makes its outputs non-finite, which the kernel reports: no separate scan of the signals. */
     return resonator_outputs(f, signals, out) ? PM_OK : PM_ERR_NONFINITE;
 }
 
@@ -297,14 +371,31 @@ void pm_filter_commit_(pm_filter *f, const double *out)
 {
     const size_t n = (size_t)f->n_out;
     if (f->cfg.kind == PM_FILTER_DELAY) {
-        memcpy(f->hist, out, n * sizeof(double));   /* the new line is exactly the outputs */
+        /* the new line is exactly the outputs */
+        if (out == f->stage) {
+            double *line = f->stage;
+            f->stage = f->hist;
+            f->hist = line;
+        } else {
+            memcpy(f->hist, out, n * sizeof(double));
+        }
         return;
     }
-    /* y(n-1) becomes y(n-2) by swapping the two state arrays (no copy); the outputs are the new y(n). */
-    double *t = f->y2;
+    /* y(n-1) becomes y(n-2) and the outputs the new y(n): pointer moves, and a copy only for a foreign buffer. */
+    double *old_y2 = f->y2;
     f->y2 = f->y1;
-    f->y1 = t;
-    memcpy(f->y1, out, n * sizeof(double));
+    if (out == f->stage) {
+        f->y1 = f->stage;
+        f->stage = old_y2;
+    } else {
+        f->y1 = old_y2;
+        memcpy(f->y1, out, n * sizeof(double));
+    }
+}
+
+double *pm_filter_stage_(pm_filter *f)
+{
+    return f->stage;
 }
 
 pm_status pm_filter_step(pm_filter *f, const double *signals, double *out)
@@ -322,11 +413,12 @@ void pm_filter_reset(pm_filter *f)
     if (!f)
         return;
     const size_t n = (size_t)f->n_out;
-    /* y1 and y2 are adjacent in the allocation (in either order: a commit swaps them), so one span clears both. */
-    double *state = f->cfg.kind == PM_FILTER_DELAY ? f->hist : (f->y1 < f->y2 ? f->y1 : f->y2);
-    const size_t len = f->cfg.kind == PM_FILTER_DELAY ? n : 2 * n;
-    for (size_t i = 0; i < len; i++)
-        state[i] = 0.0;
+    /* the state spans (rotated by the commits: not necessarily adjacent nor in order); the stage needs nothing */
+    double *a = f->cfg.kind == PM_FILTER_DELAY ? f->hist : f->y1, *b = f->cfg.kind == PM_FILTER_DELAY ? NULL : f->y2;
+    for (size_t i = 0; i < n; i++)
+        a[i] = 0.0;
+    for (size_t i = 0; b && i < n; i++)
+        b[i] = 0.0;
 }
 
 int pm_filter_n_outputs(const pm_filter *f)

@@ -7,8 +7,10 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/filter_internal.h"
 #include "primod/filter.h"
 
 #define N_PAPER 5
@@ -416,6 +418,232 @@ static void tiny_nonzero_input_is_not_flushed(void **state)
     pm_filter_destroy(f);
 }
 
+
+/* ---- the vector kernel against a plain scalar reference ----
+ * The bank documents each output as one scalar recursion (filter.h, SPEC §4): y(n) = b0 x(n) - a1 y(n-1)
+ * - a2 y(n-2), b0 = 1/g, evaluated left to right, except that a resonator with x(n) == 0 and |y(n-1)|, |y(n-2)|
+ * < 1e-13 outputs exactly +0.0. The kernel groups 4 signals (4N outputs) into 4-lane vectors, skips the arithmetic
+ * of blocks whose inputs and state are all zero and the decay test of blocks without a zero input: none of that may
+ * change a bit. The reference below is that recursion, one resonator at a time, with the coefficients read back
+ * through pm_filter_coeffs. */
+typedef struct {
+    int n_signals, n_filters;
+    double b0[8], a1[8], a2[8];
+    double y1[1024], y2[1024];
+} ref_bank;
+
+static void ref_init(ref_bank *r, const pm_filter *f)
+{
+    memset(r, 0, sizeof *r);
+    r->n_signals = pm_filter_n_signals(f);
+    r->n_filters = pm_filter_get_config(f).n_filters;
+    assert_true(r->n_filters <= 8 && r->n_signals * r->n_filters <= 1024);
+    for (int k = 0; k < r->n_filters; k++) {
+        double g;
+        assert_int_equal(pm_filter_coeffs(f, k, NULL, &r->a1[k], &r->a2[k], &g), PM_OK);
+        r->b0[k] = 1.0 / g;
+    }
+}
+
+static void ref_step(ref_bank *r, const double *x, double *out)
+{
+    for (int p = 0; p < r->n_signals; p++)
+        for (int k = 0; k < r->n_filters; k++) {
+            const int i = p * r->n_filters + k;
+            double y = r->b0[k] * x[p] - r->a1[k] * r->y1[i] - r->a2[k] * r->y2[i];
+            if (x[p] == 0.0 && fabs(r->y1[i]) < 1e-13 && fabs(r->y2[i]) < 1e-13)
+                y = 0.0;
+            r->y2[i] = r->y1[i];
+            r->y1[i] = y;
+            out[i] = y;
+        }
+}
+
+/* Deterministic inputs that visit every kind of block: signal p is "on" (a value, sometimes -0.0, a denormal or a
+ * tiny 1e-20) during stretches and exactly 0 (or -0.0) otherwise; the stretches differ between signals, so blocks
+ * are by turns all on, all off and ringing, all off and decayed to zero, and mixed. */
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 11;
+}
+
+static void block_inputs(uint64_t *rng, int n, int step, double *x)
+{
+    for (int p = 0; p < n; p++) {
+        const int period = 7 + 13 * (p % 11);   /* 7 .. 137 steps */
+        const int on = ((step + 5 * p) / period) % 3 == 0;
+        const uint64_t u = lcg(rng);
+        double v = 0.0;
+        if (on) {
+            v = (double)(u % 1000) / 1000.0 - 0.3;
+            if (u % 97 == 0)
+                v = -0.0;
+            else if (u % 89 == 0)
+                v = 4.9e-324;   /* the smallest denormal: not 0, so no decay */
+            else if (u % 83 == 0)
+                v = 1e-20;
+        } else if (u % 5 == 0) {
+            v = -0.0;   /* == 0: silent like +0.0 */
+        }
+        x[p] = v;
+    }
+}
+
+static void blocks_match_scalar_reference(void **state)
+{
+    (void)state;
+    static const int shapes[][2] = {{144, 5}, {4, 5}, {7, 5}, {13, 5}, {8, 3}, {9, 4}, {12, 1}, {5, 2},
+                                    {16, 7}, {6, 8}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const int n = shapes[s][0], nf = shapes[s][1];
+        pm_filter *f = make(n, nf, PM_FILTER_RESONATOR);
+        ref_bank *r = malloc(sizeof *r);
+        assert_non_null(r);
+        ref_init(r, f);
+        double x[144], out[1024], pv[1024], ref[1024];
+        uint64_t rng = 12345 + s;
+        long zeros = 0, outs = 0;
+        for (int step = 0; step < 1500; step++) {
+            block_inputs(&rng, n, step, x);
+            ref_step(r, x, ref);
+            memset(pv, 0xff, sizeof pv);   /* NaN: every output must be written, silent blocks too */
+            memset(out, 0xff, sizeof out);
+            assert_int_equal(pm_filter_preview(f, x, pv), PM_OK);
+            assert_int_equal(pm_filter_step(f, x, out), PM_OK);
+            assert_memory_equal(out, ref, (size_t)(n * nf) * sizeof(double));
+            assert_memory_equal(pv, ref, (size_t)(n * nf) * sizeof(double));
+            for (int i = 0; i < n * nf; i++)
+                zeros += out[i] == 0.0;
+            outs += n * nf;
+        }
+        /* the inputs did exercise both the silent and the ringing outputs */
+        assert_true(zeros > outs / 10 && zeros < outs - outs / 10);
+        free(r);
+        pm_filter_destroy(f);
+    }
+}
+
+/* The loop's path: preview into the bank's staging buffer, then commit it (a pointer rotation, no copy). It must
+ * leave the bank exactly as pm_filter_step, the committed values must stay readable at the staging address, and
+ * it mixes freely with commits of a caller's buffer, steps and resets. */
+static void staged_commit_equals_step(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 2; kind++) {
+        const pm_filter_kind fk = kind ? PM_FILTER_DELAY : PM_FILTER_RESONATOR;
+        pm_filter *a = make(9, 5, fk), *b = make(9, 5, fk);
+        double x[9], ob[45], own[45];
+        uint64_t rng = 99;
+        const double *prev = NULL;
+        double prev_values[45];
+        for (int step = 0; step < 600; step++) {
+            block_inputs(&rng, 9, step, x);
+            assert_int_equal(pm_filter_step(b, x, ob), PM_OK);
+            if (step % 7 == 3) {   /* a caller's buffer: copied */
+                assert_int_equal(pm_filter_preview(a, x, own), PM_OK);
+                pm_filter_commit_(a, own);
+                assert_memory_equal(own, ob, sizeof ob);
+            } else if (step % 11 == 5) {
+                assert_int_equal(pm_filter_step(a, x, own), PM_OK);
+                assert_memory_equal(own, ob, sizeof ob);
+            } else {
+                double *st = pm_filter_stage_(a);
+                assert_non_null(st);
+                assert_ptr_not_equal(st, prev);   /* last step's outputs are the state now, not the stage */
+                assert_int_equal(pm_filter_preview(a, x, st), PM_OK);
+                assert_memory_equal(st, ob, sizeof ob);
+                pm_filter_commit_(a, st);
+                assert_memory_equal(st, ob, sizeof ob);   /* still the outputs after the commit */
+                if (prev)   /* and the previous step's are intact too (state y(n-2)), until the next commit */
+                    assert_memory_equal(prev, prev_values, sizeof prev_values);
+                prev = st;
+                memcpy(prev_values, st, sizeof prev_values);
+                continue;
+            }
+            prev = NULL;
+            if (step == 300) {
+                pm_filter_reset(a);
+                pm_filter_reset(b);
+            }
+        }
+        /* a refused preview into the stage changes nothing either */
+        double bad[9] = {0};
+        bad[4] = NAN;
+        assert_int_equal(pm_filter_preview(a, bad, pm_filter_stage_(a)), PM_ERR_NONFINITE);
+        block_inputs(&rng, 9, 600, x);
+        assert_int_equal(pm_filter_step(a, x, own), PM_OK);
+        assert_int_equal(pm_filter_step(b, x, ob), PM_OK);
+        assert_memory_equal(own, ob, sizeof ob);
+        pm_filter_destroy(a);
+        pm_filter_destroy(b);
+    }
+}
+
+/* Non-finite signals are refused by the kernel itself (no separate scan): in a block that is otherwise silent and
+ * decayed (whose arithmetic is skipped), in a block that is all on, and in the scalar tail after the last block;
+ * the state stays as it was. */
+static void nonfinite_in_blocks_refused(void **state)
+{
+    (void)state;
+    pm_filter *a = make(13, 5, PM_FILTER_RESONATOR), *b = make(13, 5, PM_FILTER_RESONATOR);
+    double x[13] = {0}, oa[65], ob[65];
+    for (int p = 4; p < 8; p++)
+        x[p] = 0.1 * p;   /* block 1 on, block 0 and 2 silent (and decayed: state 0), signal 12 the tail */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(pm_filter_step(a, x, oa), PM_OK);
+        assert_int_equal(pm_filter_step(b, x, ob), PM_OK);
+    }
+    const int where[] = {1, 6, 9, 12, 0, 11};
+    const double what[] = {NAN, INFINITY, -INFINITY, NAN, -NAN, INFINITY};
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+        double y[13];
+        memcpy(y, x, sizeof y);
+        y[where[i]] = what[i];
+        assert_int_equal(pm_filter_preview(a, y, oa), PM_ERR_NONFINITE);
+        assert_int_equal(pm_filter_step(a, y, oa), PM_ERR_NONFINITE);
+    }
+    for (int i = 0; i < 20; i++) {
+        x[i % 13] = i % 3 ? 0.0 : 0.2;
+        assert_int_equal(pm_filter_step(a, x, oa), PM_OK);
+        assert_int_equal(pm_filter_step(b, x, ob), PM_OK);
+        assert_memory_equal(oa, ob, sizeof oa);
+    }
+    pm_filter_destroy(a);
+    pm_filter_destroy(b);
+}
+
+/* An output overflowing inside a vector block is refused like one in the scalar path: signal 6 of 8 (block 1,
+ * lane 2) gets the DBL_MAX sequence of overflow_refused_state_unchanged, the others stay 0. */
+static void overflow_in_block_refused(void **state)
+{
+    (void)state;
+    enum { K = 40 };
+    pm_filter *a = make(8, 0, PM_FILTER_RESONATOR), *b = make(8, 0, PM_FILTER_RESONATOR);
+    double fr, g, h[K];
+    assert_int_equal(pm_filter_coeffs(a, 4, &fr, NULL, NULL, &g), PM_OK);
+    impulse_reference(fr, 0.51, g, K, h);
+    double x[8] = {0}, oa[40], ob[40];
+    int refused_at = -1;
+    for (int m = 0; m < K; m++) {
+        x[6] = h[K - 1 - m] >= 0 ? DBL_MAX : -DBL_MAX;
+        pm_status st = pm_filter_step(a, x, oa);
+        if (st == PM_ERR_NONFINITE) {
+            refused_at = m;
+            break;
+        }
+        assert_int_equal(st, PM_OK);
+        assert_int_equal(pm_filter_step(b, x, ob), PM_OK);
+    }
+    assert_true(refused_at >= 0);
+    x[6] = 0.0;
+    assert_int_equal(pm_filter_step(a, x, oa), PM_OK);
+    assert_int_equal(pm_filter_step(b, x, ob), PM_OK);
+    assert_memory_equal(oa, ob, sizeof oa);
+    pm_filter_destroy(a);
+    pm_filter_destroy(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +660,10 @@ int main(void)
         cmocka_unit_test(preview_equals_step_without_state_change),
         cmocka_unit_test(impulse_decays_to_exact_zero),
         cmocka_unit_test(tiny_nonzero_input_is_not_flushed),
+        cmocka_unit_test(blocks_match_scalar_reference),
+        cmocka_unit_test(staged_commit_equals_step),
+        cmocka_unit_test(nonfinite_in_blocks_refused),
+        cmocka_unit_test(overflow_in_block_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
