@@ -352,21 +352,35 @@ size_t pm_sim_peak_bytes_(int w, int h, const pm_sim_config *c)
     return sim_block_bytes(w, h) + (peak > legacy ? peak : legacy);
 }
 
-/* Padded texture pixel (X, Y) of the w x h values q: texture pixel (X - 1, Y - 1), white outside. */
-static uint16_t padded_px(const uint16_t *q, int w, int h, int X, int Y)
+/* Row Y of tile slot column tx: padded pixels X = 7 tx .. 7 tx + 7 of padded row Y, i.e. texture pixels (X - 1,
+ * Y - 1) of the w x h values q, white (0) outside the texture. */
+static void tile_row(uint16_t v[TILE_W], const uint16_t *q, int w, int h, int tx, int Y)
 {
-    int x = X - 1, y = Y - 1;
-    return x >= 0 && y >= 0 && x < w && y < h ? q[(size_t)y * (size_t)w + (size_t)x] : 0;
+    int x0 = tx * TILE_OX - 1, y = Y - 1;
+    if (y < 0 || y >= h) {
+        memset(v, 0, TILE_W * sizeof *v);
+        return;
+    }
+    const uint16_t *r = q + (size_t)y * (size_t)w;
+    if (x0 >= 0 && x0 + TILE_W <= w) {
+        memcpy(v, r + x0, TILE_W * sizeof *v);
+        return;
+    }
+    for (int i = 0; i < TILE_W; i++)
+        v[i] = x0 + i >= 0 && x0 + i < w ? r[x0 + i] : 0;
 }
 
 /* 1 if tile slot (tx, ty) holds any non-zero value. */
 static int tile_dark(const uint16_t *q, int w, int h, int tx, int ty)
 {
-    for (int j = 0; j < TILE_H; j++)
+    uint16_t v[TILE_W];
+    unsigned any = 0;
+    for (int j = 0; j < TILE_H; j++) {
+        tile_row(v, q, w, h, tx, ty * TILE_OY + j);
         for (int i = 0; i < TILE_W; i++)
-            if (padded_px(q, w, h, tx * TILE_OX + i, ty * TILE_OY + j))
-                return 1;
-    return 0;
+            any |= v[i];
+    }
+    return any != 0;
 }
 
 /* The compact map of the darkness blurred with sigma (see pm_cmap_), into m. Memory: the double blur scratch,
@@ -421,8 +435,7 @@ static pm_status build_map(pm_cmap_ *m, const pm_sim *s, double sigma, const pm_
         for (int tx = 0; tx < tw; tx++) {
             uint32_t at = m->index[(size_t)ty * (size_t)tw + (size_t)tx];
             for (int j = 0; at && j < TILE_H; j++)
-                for (int i = 0; i < TILE_W; i++)
-                    m->tiles[at + (uint32_t)(j * TILE_W + i)] = padded_px(q, w, h, tx * TILE_OX + i, ty * TILE_OY + j);
+                tile_row(m->tiles + at + j * TILE_W, q, w, h, tx, ty * TILE_OY + j);
         }
     free((void *)q);
     return PM_OK;
@@ -593,14 +606,26 @@ PM_SIM_WIDE static float sense_row_fast(const pm_sim *s, double X0, double Y0, d
         const pm_i4_ ix = __builtin_convertvector(X, pm_i4_), iy = __builtin_convertvector(Y, pm_i4_);
         const pm_f4_ ax = __builtin_convertvector(X - __builtin_convertvector(ix, pm_d4_), pm_f4_);
         const pm_f4_ ay = __builtin_convertvector(Y - __builtin_convertvector(iy, pm_d4_), pm_f4_);
-        pm_u4_ up, down;  /* v00 | v10 << 16, v01 | v11 << 16 */
+        uint32_t at[4];  /* each lane's value offset: tile (0 for the white tile) + offset in the tile */
+        uint32_t tile_or = 0;
 #pragma GCC unroll 4
         for (int l = 0; l < 4; l++) {
             uint32_t k = xtab[(uint32_t)ix[l]] + ytab[(uint32_t)iy[l]];  /* unsigned: no sign extension */
-            const uint16_t *p = tiles + index[k >> TILE_SHIFT] + (k & (TILE_N - 1));
+            uint32_t t = index[k >> TILE_SHIFT];
+            tile_or |= t;
+            at[l] = t + (k & (TILE_N - 1));
+        }
+        if (tile_or == 0) {  /* all four footprints in white tiles: q = 0, predictor 0 (g(0) = 0 exactly) */
+            if (out)
+                memset(out + i, 0, 4 * sizeof *out);
+            continue;
+        }
+        pm_u4_ up, down;  /* v00 | v10 << 16, v01 | v11 << 16 */
+#pragma GCC unroll 4
+        for (int l = 0; l < 4; l++) {
             uint32_t u, d;
-            memcpy(&u, p, sizeof u);
-            memcpy(&d, p + TILE_W, sizeof d);
+            memcpy(&u, tiles + at[l], sizeof u);
+            memcpy(&d, tiles + at[l] + TILE_W, sizeof d);
             up[l] = u;
             down[l] = d;
         }
