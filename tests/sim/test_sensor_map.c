@@ -121,13 +121,13 @@ static void sensor_px(const pm_world *wd, double x, double y, double th, double 
 /* Compares every sensor of a paper-preset sim on wd, at n random poses (on the texture, any heading, plus the four
  * axis headings at whole-pixel positions, whose rows run along pixel and tile edges), with the reference maps. Poses
  * near the border have rows partly or wholly off the texture. Returns the worst reflex darkness error seen. */
-static double compare_with_reference(const pm_world *wd, int n, uint64_t seed)
+static double compare_with_reference(const pm_world *wd, int n, uint64_t seed, const pm_sim_config *cfg)
 {
-    pm_sim_config c;
-    pm_sim_config_paper(&c);
+    pm_sim_config c = *cfg;
     pm_sim *s = NULL;
     assert_int_equal(pm_sim_create(&c, wd, &s), PM_OK);
-    int w = pm_world_width_px(wd), h = pm_world_height_px(wd);
+    int w = pm_world_width_px(wd), h = pm_world_height_px(wd), np = pm_sim_n_predictors(s);
+    assert_true(np <= 144);
     double *ref_reflex = reference_map(wd, c.reflex_sigma), *ref_pred = reference_map(wd, c.predictor_sigma);
     double W, H, xy[288], worst = 0.0;
     pm_world_size(wd, &W, &H);
@@ -150,7 +150,7 @@ static double compare_with_reference(const pm_world *wd, int n, uint64_t seed)
             assert_float_equal(got, d, DARK_BOUND + 1e-13);
         }
         assert_float_equal(r.error, c.reflex_gain * (r.reflex_left - r.reflex_right), 1e-12);
-        for (int i = 0; i < 144; i++) {
+        for (int i = 0; i < np; i++) {
             sensor_px(wd, x, y, th, xy[2 * i], xy[2 * i + 1], &fx, &fy);
             double d = bilinear(ref_pred, w, h, fx, fy);
             assert_float_equal(p[i], white_reading() - reading(d), PRED_BOUND);
@@ -165,22 +165,31 @@ static double compare_with_reference(const pm_world *wd, int n, uint64_t seed)
 /* (a) Noise texture (every tile dark, odd sizes: the last tile column and row are partial) and a line drawing on a
  * larger texture (white, dark and mixed tiles): every reading agrees with a bilinear sample of the double map within
  * the quantisation bound. The worst error must also be a sizeable part of the bound (0.5/65535 is reached when a
- * stored value sits half a step from the double one): a map that were not quantised, or quantised coarser, fails. */
+ * stored value sits half a step from the double one): a map that were not quantised, or quantised coarser, fails.
+ * Then a config that is not the paper's: rows of 7 (not a multiple of the 4 lanes), 1.2 px apart, one map shared by
+ * equal sigmas, rows at fractional pixel distances. */
 static void compact_map_matches_double_map(void **state)
 {
     (void)state;
+    pm_sim_config c;
+    pm_sim_config_paper(&c);
     const double noise_arg[1] = {PPU};
     pm_world *w = make_world(163, 131, PPU, grey_noise, noise_arg);
     assert_non_null(w);
-    double worst = compare_with_reference(w, 400, 7);
+    double worst = compare_with_reference(w, 400, 7, &c);
     print_message("noise texture: worst darkness error %.3g (bound %.3g)\n", worst, DARK_BOUND);
     assert_true(worst > 0.3 / 65535.0);
+    pm_sim_config odd = c;
+    odd.n_rows = 5, odd.row_len = 7, odd.row_spacing = 0.3, odd.row_dx = 0.7, odd.row_x0 = 3.1;
+    odd.predictor_sigma = odd.reflex_sigma = 0.45;
+    compare_with_reference(w, 300, 5, &odd);
     pm_world_destroy(w);
     const double draw_arg[5] = {40.0, 2.75, PPU, 60.0, 55.0};
     w = make_world(403, 301, PPU, grey_drawing, draw_arg);
     assert_non_null(w);
-    worst = compare_with_reference(w, 600, 11);
+    worst = compare_with_reference(w, 600, 11, &c);
     print_message("line drawing: worst darkness error %.3g\n", worst);
+    compare_with_reference(w, 300, 13, &odd);
     pm_world_destroy(w);
 }
 
