@@ -128,13 +128,17 @@ typedef struct {
 /* Reading over pure white, 1/(1+e^-1); predictor value = this - reading, clipped at 0 (0 exactly on white). */
 #define PM_SIM_WHITE_READING 0.7310585786300049
 
-/* Memory budget (SPEC §6 pre-blurs the texture once per footprint sigma): bytes that a w_px x h_px world and a sim
- * with config c on it take together: the float texture, one double map per distinct sigma (reflex_sigma ==
- * predictor_sigma shares one), and the sim's small arrays. c NULL counts one map, the least any sim needs: the
- * world loaders refuse a texture whose estimate with c NULL exceeds the budget, pm_sim_create_ex one whose
- * estimate with its config does. 4 + 8 + 8 bytes a pixel: 1 GiB holds about 53.7 M pixels with two maps (a
- * 250-unit built-in track up to ppu 29), 89 M with one (ppu 37). SIZE_MAX for sizes outside [1, 16384]. A config
- * layer calls it before creating anything to name the parameter (ppu, image size, sigmas) that is too large. */
+/* Memory budget (SPEC §6 pre-blurs the texture once per footprint sigma): an upper bound of the bytes that a w_px x
+ * h_px world and a sim with config c on it hold at once: the float texture, the blur's double scratch (one map at a
+ * time), the compact sensor maps (16-bit darkness in 64-byte tiles, white tiles shared: at most 3.3 bytes a pixel
+ * each, no white tile at all being the worst case), and the sim's tables. One map per distinct sigma
+ * (reflex_sigma == predictor_sigma shares one); each map is counted as at least 8 bytes a pixel, as when the maps
+ * were doubles, so the limits below did not move (the true peak with two maps is about 4 + 8 + 3.3 bytes a pixel).
+ * c NULL counts one map, the least any sim needs: the world loaders refuse a texture whose estimate with c NULL
+ * exceeds the budget, pm_sim_create_ex one whose estimate with its config does. 4 + 8 + 8 bytes a pixel: 1 GiB
+ * holds about 53.7 M pixels with two maps (a 250-unit built-in track up to ppu 29), 89 M with one (ppu 37).
+ * SIZE_MAX for sizes outside [1, 16384]. A config layer calls it before creating anything to name the parameter
+ * (ppu, image size, sigmas) that is too large. */
 size_t pm_world_estimate_bytes(int w_px, int h_px, const pm_sim_config *c);
 
 /* Creates a sim on world w (borrowed: it must outlive the sim) with a copy of config c, blurring the texture
@@ -162,7 +166,10 @@ pm_status pm_sim_set_pose(pm_sim *s, double x, double y, double heading);
 
 /* Reads all sensors at the current pose; allocates nothing. predictors (may be NULL) gets pm_sim_n_predictors
  * values, predictors[r*row_len + i] (row 0 nearest, i = 0 leftmost), each PM_SIM_WHITE_READING - reading
- * clipped at 0. PM_ERR_ARG for NULL s or r. */
+ * clipped at 0. The weighted darkness is a bilinear sample of the pre-blurred map stored as 16-bit values, so it is
+ * within 0.52/65535 of the sample of the double blur (exactly 0 where that is 0: white reads exactly white); the
+ * predictor values come from a polynomial within 1.5e-10 of the formula, the reflex readings from the formula.
+ * PM_ERR_ARG for NULL s or r. */
 pm_status pm_sim_sense(const pm_sim *s, pm_sim_reading *r, double *predictors);
 
 /* Advances one dt with wheel speed commands (units/s): each is perturbed by the wheel noise, then clamped to

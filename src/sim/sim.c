@@ -1,5 +1,6 @@
 /* Robot kinematics and Gaussian-footprint sensors of the line-follower world (SPEC §6). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,43 @@
 #include "sim/world_internal.h"
 
 static const double PI = 3.14159265358979323846;
+
+/* Compact sensor maps (SPEC §6: one pre-blurred map per footprint sigma, sampled bilinearly).
+ *
+ * The blur is done in doubles as before; its darkness d in [0, 1] is then stored as a 16-bit unorm q =
+ * round(65535 d), so 0 stays exactly 0 (pure white reads exactly white, E = 0) and every stored value is within
+ * 0.5/65535 of the double one. The values live in tiles of 8 x 4 pixels (32 values, 64 bytes: one cache line)
+ * that overlap by one pixel: a tile is stored for every 7 x 3 block of footprint origins, so the 2 x 2 footprint
+ * of any bilinear sample lies inside one tile and one cache line, with no branch for tile edges. Tiles that hold
+ * only zeros are not stored: their index entries point to one shared white tile (the 1000 x 1000 px paper track:
+ * 0.53 MB a map, 190 KB of it index, instead of 8 MB of doubles; the robot's neighbourhood stays in cache).
+ *
+ * Coordinates are padded by one pixel: padded pixel (X, Y) is texture pixel (X - 1, Y - 1), white outside the
+ * texture, so the samples that straddle the left or top border need no special case either. */
+#define TILE_W 8                  /* values a tile row */
+#define TILE_H 4                  /* tile rows */
+#define TILE_OX (TILE_W - 1)      /* footprint origins a tile serves across ... */
+#define TILE_OY (TILE_H - 1)      /* ... and down: the footprint reaches one pixel further */
+#define TILE_N (TILE_W * TILE_H)  /* 32 values = 64 bytes */
+#define TILE_SHIFT 5              /* log2(TILE_N): slot and in-tile offset share one word, see xtab */
+#define Q_MAX 65535.0             /* darkness 1 as a 16-bit unorm */
+
+/* Predictor value as a function of darkness d (SPEC §6): g(d) = white - 1/(1 + exp(-(1 - d))), white = g's reading
+ * at d = 0. It is evaluated as d * h(d), h a degree-7 polynomial: g(0) = 0 exactly, so white predictors stay exactly
+ * 0, with no exp and no table look-up. h is the Chebyshev interpolant of g(d)/d on [0, 1] with 8 coefficients
+ * (mpmath.chebyfit at 40 digits, converted to monomial form and rounded to double): g is analytic (its nearest
+ * singularities are at 1 - d = +-i pi), so the fit converges fast; its error is at most 1.43e-10 on [0, 1] (mpmath's
+ * estimate; a 20001-point check of the double Horner evaluation against g at 40 digits gives 3.8e-11; the sensor
+ * tests check 1.5e-10 against libm). The 16-bit darkness itself moves g by up to 0.25 * 0.5/65535 = 1.9e-6. */
+static const double PRED_POLY[8] = {0.1966119333891384,     0.04542885480861018,   -0.005887183527362637,
+                                    -0.005149633270093733,  -0.0004102273853995995, 0.0003570588785915882,
+                                    0.0001629827291828886,  -5.520700074379009e-05};
+
+typedef struct {
+    uint32_t *index;   /* (th, tw) tile slots: the slot's tile as an offset in values into tiles (0: white tile) */
+    uint16_t *tiles;   /* 64-byte aligned inside tiles_mem; tile 0 is all zeros */
+    void *tiles_mem;
+} pm_cmap_;
 
 struct pm_sim {
     pm_sim_config cfg;
@@ -18,9 +56,11 @@ struct pm_sim {
     int n_pred;                /* n_rows * row_len */
     double white;              /* reading over pure white, computed exactly as every reading is */
     double reflex_px[4];       /* reflex offsets in pixels: left x, left y, right x, right y (robot frame) */
-    double *pred_px;           /* (n_pred, 2) predictor offsets in pixels (robot frame) */
-    const double *reflex_map;  /* (h, w) texture darkness blurred with the reflex footprint */
-    const double *pred_map;    /* (h, w) blurred with the predictor footprint (== reflex_map if same sigma) */
+    int tw, th;                /* tiles across and down (padded texture) */
+    const uint32_t *xtab;      /* (w + 1): padded column X -> (X / 7) << 5 | X % 7 */
+    const uint32_t *ytab;      /* (h + 1): padded row Y -> (Y / 3) * tw << 5 | (Y % 3) * 8 */
+    pm_cmap_ maps[2];          /* maps[1] unused when the sigmas are equal */
+    const pm_cmap_ *reflex_map, *pred_map;
 };
 
 void pm_sim_config_paper(pm_sim_config *c)
@@ -239,7 +279,7 @@ static int on_texture(const pm_world *wd, double x, double y)
     return x >= 0.0 && y >= 0.0 && x <= wd->w / wd->ppu && y <= wd->h / wd->ppu;
 }
 
-/* Sensor offsets in pixels (robot frame, y still to the left; darkness_at turns them into image rows). */
+/* Reflex offsets in pixels (robot frame, y still to the left; pm_sim_sense turns them into image rows). */
 static void init_offsets(pm_sim *s)
 {
     const pm_sim_config *c = &s->cfg;
@@ -248,12 +288,6 @@ static void init_offsets(pm_sim *s)
     s->reflex_px[1] = c->reflex_y * ppu;
     s->reflex_px[2] = c->reflex_x * ppu;
     s->reflex_px[3] = -c->reflex_y * ppu;
-    for (int j = 0; j < s->n_pred; j++) {
-        double *o = &s->pred_px[2 * j];
-        predictor_offset(c, j / c->row_len, j % c->row_len, o);
-        o[0] *= ppu;
-        o[1] *= ppu;
-    }
 }
 
 /* Initial pose: the world's start pose if it has one, else its centre heading +x. */
@@ -270,6 +304,151 @@ static void init_pose(pm_sim *s)
     s->heading = wrap_angle(h);
 }
 
+/* 16-bit unorm of a blurred darkness (>= 0; rounding can leave it a hair above 1). */
+static uint16_t quantise(double d)
+{
+    return d >= 1.0 ? (uint16_t)65535 : (uint16_t)(d * Q_MAX + 0.5);
+}
+
+/* Tiles across and down the padded texture of w x h px: enough for footprint origins X in [0, w], Y in [0, h]. */
+static void tile_grid(int w, int h, int *tw, int *th)
+{
+    *tw = w / TILE_OX + 1;
+    *th = h / TILE_OY + 1;
+}
+
+/* Bytes of one compact map at worst (no white tile): index, every tile, the white tile, alignment slack. */
+static size_t cmap_worst_bytes(int w, int h)
+{
+    int tw, th;
+    tile_grid(w, h, &tw, &th);
+    size_t slots = (size_t)tw * (size_t)th;
+    return slots * sizeof(uint32_t) + (slots + 1) * TILE_N * sizeof(uint16_t) + 63;
+}
+
+/* Bytes of the sim's own block: struct, xtab, ytab. */
+static size_t sim_block_bytes(int w, int h)
+{
+    size_t head = (sizeof(pm_sim) + sizeof(double) - 1) / sizeof(double) * sizeof(double);
+    return head + ((size_t)w + (size_t)h + 2) * sizeof(uint32_t);
+}
+
+/* Blur scratch of one map (doubles): the map itself, PM_SIM_SCRATCH_LINES lines, the direct kernel. */
+#define MAX_KERNEL (2 * DIRECT_MAX_RADIUS + 1)
+
+size_t pm_sim_peak_bytes_(int w, int h, const pm_sim_config *c)
+{
+    size_t npx = (size_t)w * (size_t)h, n_line = (size_t)(w > h ? w : h);
+    size_t maps = c && c->reflex_sigma != c->predictor_sigma ? 2 : 1;
+    size_t cmap = cmap_worst_bytes(w, h);
+    /* build_map holds, besides the maps already built: the blur scratch, then (after shrinking it to the 16-bit
+     * values) those values, the new map's index and tiles */
+    size_t blur = (npx + PM_SIM_SCRATCH_LINES * n_line + MAX_KERNEL) * sizeof(double);
+    size_t tiling = npx * sizeof(uint16_t) + cmap;
+    size_t peak = (maps - 1) * cmap + (blur > tiling ? blur : tiling);
+    /* The budget's documented limits were set when every map was a double per pixel: keep counting that much
+     * (with two maps it exceeds the peak above, which is 4 + 8 + 3.3 bytes a pixel; with one it does not). */
+    size_t legacy = maps * npx * sizeof(double) + PM_SIM_SCRATCH_LINES * n_line * sizeof(double);
+    return sim_block_bytes(w, h) + (peak > legacy ? peak : legacy);
+}
+
+/* Row Y of tile slot column tx: padded pixels X = 7 tx .. 7 tx + 7 of padded row Y, i.e. texture pixels (X - 1,
+ * Y - 1) of the w x h values q, white (0) outside the texture. */
+static void tile_row(uint16_t v[TILE_W], const uint16_t *q, int w, int h, int tx, int Y)
+{
+    int x0 = tx * TILE_OX - 1, y = Y - 1;
+    if (y < 0 || y >= h) {
+        memset(v, 0, TILE_W * sizeof *v);
+        return;
+    }
+    const uint16_t *r = q + (size_t)y * (size_t)w;
+    if (x0 >= 0 && x0 + TILE_W <= w) {
+        memcpy(v, r + x0, TILE_W * sizeof *v);
+        return;
+    }
+    for (int i = 0; i < TILE_W; i++)
+        v[i] = x0 + i >= 0 && x0 + i < w ? r[x0 + i] : 0;
+}
+
+/* 1 if tile slot (tx, ty) holds any non-zero value. */
+static int tile_dark(const uint16_t *q, int w, int h, int tx, int ty)
+{
+    uint16_t v[TILE_W];
+    unsigned any = 0;
+    for (int j = 0; j < TILE_H; j++) {
+        tile_row(v, q, w, h, tx, ty * TILE_OY + j);
+        for (int i = 0; i < TILE_W; i++)
+            any |= v[i];
+    }
+    return any != 0;
+}
+
+/* The compact map of the darkness blurred with sigma (see pm_cmap_), into m. Memory: the double blur scratch,
+ * then (quantised in place and shrunk to 2 bytes a pixel) the 16-bit values while the tiles are built; what it
+ * holds at most is counted by pm_sim_peak_bytes_. PM_ERR_NOMEM, PM_ERR_CANCELLED: nothing kept. */
+static pm_status build_map(pm_cmap_ *m, const pm_sim *s, double sigma, const pm_setup *opt)
+{
+    const pm_world *wd = s->world;
+    int w = wd->w, h = wd->h, r = kernel_radius(sigma, wd->ppu);
+    size_t npx = (size_t)w * (size_t)h, n_line = (size_t)(w > h ? w : h);
+    size_t n_k = r <= DIRECT_MAX_RADIUS ? 2 * (size_t)r + 1 : 1;
+    double *map = malloc((npx + PM_SIM_SCRATCH_LINES * n_line + n_k) * sizeof(double));
+    if (!map)
+        return PM_ERR_NOMEM;
+    double *line = map + npx, *tmp = line + n_line, *cols = line + 2 * n_line, *k = line + PM_SIM_SCRATCH_LINES * n_line;
+    pm_status st = blur_darkness(map, wd, sigma, line, tmp, cols, k, opt);
+    if (st) {
+        free(map);
+        return st;
+    }
+    /* Quantise in place, front to back: value i goes to bytes [2i, 2i + 2), never past double i's bytes [8i, 8i
+     * + 8), which are read first; byte copies keep the two views of the buffer free of aliasing assumptions. */
+    unsigned char *bytes = (unsigned char *)map;
+    for (size_t i = 0; i < npx; i++) {
+        double d;
+        memcpy(&d, bytes + i * sizeof d, sizeof d);
+        uint16_t v = quantise(d);
+        memcpy(bytes + i * sizeof v, &v, sizeof v);
+    }
+    void *shrunk = realloc(map, npx * sizeof(uint16_t));  /* gives back 6 bytes a pixel before the tiles exist */
+    const uint16_t *q = shrunk ? shrunk : (void *)map;
+    int tw = s->tw, th = s->th;
+    size_t slots = (size_t)tw * (size_t)th, n_dark = 0;
+    m->index = malloc(slots * sizeof *m->index);
+    if (m->index)
+        for (int ty = 0; ty < th; ty++)
+            for (int tx = 0; tx < tw; tx++) {
+                int dark = tile_dark(q, w, h, tx, ty);
+                n_dark += (size_t)dark;
+                m->index[(size_t)ty * (size_t)tw + (size_t)tx] = dark ? (uint32_t)(n_dark * TILE_N) : 0u;
+            }
+    m->tiles_mem = m->index ? malloc((n_dark + 1) * TILE_N * sizeof(uint16_t) + 63) : NULL;
+    if (!m->tiles_mem) {
+        free((void *)q);
+        free(m->index);
+        m->index = NULL;
+        return PM_ERR_NOMEM;
+    }
+    m->tiles = (uint16_t *)(void *)((unsigned char *)m->tiles_mem + (-(uintptr_t)m->tiles_mem & 63u));
+    memset(m->tiles, 0, TILE_N * sizeof *m->tiles);
+    for (int ty = 0; ty < th; ty++)
+        for (int tx = 0; tx < tw; tx++) {
+            uint32_t at = m->index[(size_t)ty * (size_t)tw + (size_t)tx];
+            for (int j = 0; at && j < TILE_H; j++)
+                tile_row(m->tiles + at + j * TILE_W, q, w, h, tx, ty * TILE_OY + j);
+        }
+    free((void *)q);
+    return PM_OK;
+}
+
+static void free_map(pm_cmap_ *m)
+{
+    free(m->index);
+    free(m->tiles_mem);
+    m->index = NULL;
+    m->tiles_mem = NULL;
+}
+
 pm_status pm_sim_create_ex(const pm_sim_config *c, const pm_world *w, const pm_setup *opt, pm_sim **out)
 {
     if (!c || !w || !out)
@@ -278,9 +457,7 @@ pm_status pm_sim_create_ex(const pm_sim_config *c, const pm_world *w, const pm_s
     if (st)
         return pm_setup_fail_(opt, st, "sim config: %s", st == PM_ERR_NONFINITE ? "a field is NaN or infinite"
                                                                                : "a field is out of range");
-    /* One allocation: struct | predictor offsets | 1 or 2 blurred maps | blur scratch (line, tmp, cols, kernel). */
     int shared = c->reflex_sigma == c->predictor_sigma;
-    size_t n_pred = (size_t)c->n_rows * (size_t)c->row_len, npx = (size_t)w->w * (size_t)w->h;
     double smax = fmax(c->reflex_sigma, c->predictor_sigma);
     if (3.0 * smax * w->ppu > PM_WORLD_MAX_SIDE)  /* a footprint wider than any texture: refuse, not overflow */
         return pm_setup_fail_(opt, PM_ERR_ARG, "sensor sigma %g at ppu %g: the 3-sigma footprint is over %d px",
@@ -293,40 +470,37 @@ pm_status pm_sim_create_ex(const pm_sim_config *c, const pm_world *w, const pm_s
                               shared ? "one sensor map (reflex and predictor sigma equal)"
                                      : "two sensor maps (reflex and predictor sigma differ)",
                               pm_setup_mib_(need), pm_setup_mib_(budget));
-    int rmax = kernel_radius(smax, w->ppu);
-    size_t n_line = (size_t)(w->w > w->h ? w->w : w->h);
-    size_t n_k = rmax <= DIRECT_MAX_RADIUS ? 2 * (size_t)rmax + 1 : 1;
+    /* The sim's block: struct | xtab | ytab; each map is allocated by build_map. */
     size_t head = (sizeof(pm_sim) + sizeof(double) - 1) / sizeof(double);
-    size_t n_doubles = head + 2 * n_pred + (shared ? 1 : 2) * npx + PM_SIM_SCRATCH_LINES * n_line + n_k;
-    double *mem = malloc(n_doubles * sizeof(double));
+    double *mem = malloc(sim_block_bytes(w->w, w->h));
     if (!mem)
-        return pm_setup_fail_(opt, PM_ERR_NOMEM, "sim: out of memory for %llu MiB of sensor maps",
-                              pm_setup_mib_(n_doubles * sizeof(double)));
+        return pm_setup_fail_(opt, PM_ERR_NOMEM, "sim: out of memory");
     pm_sim *s = (pm_sim *)(void *)mem;
-    double *p = mem + head;
+    memset(s, 0, sizeof *s);
     s->cfg = *c;
     s->world = w;
     pm_rng_seed(&s->rng, c->seed);
-    s->pred_px = p;
-    p += 2 * n_pred;
-    double *reflex_map = p, *pred_map = p;
-    p += npx;
-    if (!shared) {
-        pred_map = p;
-        p += npx;
-    }
-    double *line = p, *tmp = p + n_line, *cols = p + 2 * n_line, *k = p + PM_SIM_SCRATCH_LINES * n_line;
-    st = blur_darkness(reflex_map, w, c->reflex_sigma, line, tmp, cols, k, opt);
-    if (!st && !shared)
-        st = blur_darkness(pred_map, w, c->predictor_sigma, line, tmp, cols, k, opt);
-    if (st) {
-        free(mem);
-        return pm_setup_fail_(opt, st, "sim: cancelled while blurring the sensor maps");
-    }
-    s->reflex_map = reflex_map;
-    s->pred_map = pred_map;
-    s->n_pred = (int)n_pred;
     s->white = reading_of(0.0);
+    uint32_t *xtab = (uint32_t *)(void *)(mem + head), *ytab = xtab + w->w + 1;
+    tile_grid(w->w, w->h, &s->tw, &s->th);
+    for (int X = 0; X <= w->w; X++)
+        xtab[X] = (uint32_t)(X / TILE_OX) << TILE_SHIFT | (uint32_t)(X % TILE_OX);
+    for (int Y = 0; Y <= w->h; Y++)
+        ytab[Y] = (uint32_t)(Y / TILE_OY) * (uint32_t)s->tw << TILE_SHIFT | (uint32_t)(Y % TILE_OY * TILE_W);
+    s->xtab = xtab;
+    s->ytab = ytab;
+    st = build_map(&s->maps[0], s, c->reflex_sigma, opt);
+    if (!st && !shared)
+        st = build_map(&s->maps[1], s, c->predictor_sigma, opt);
+    if (st) {
+        free_map(&s->maps[0]);
+        free(mem);
+        return pm_setup_fail_(opt, st, st == PM_ERR_NOMEM ? "sim: out of memory for the sensor maps"
+                                                          : "sim: cancelled while blurring the sensor maps");
+    }
+    s->reflex_map = &s->maps[0];
+    s->pred_map = &s->maps[shared ? 0 : 1];
+    s->n_pred = c->n_rows * c->row_len;
     init_offsets(s);
     init_pose(s);
     *out = s;
@@ -370,6 +544,10 @@ pm_status pm_sim_create_shared(const pm_sim_config *c, const pm_sim *maps, pm_si
 
 void pm_sim_destroy(pm_sim *s)
 {
+    if (!s)
+        return;
+    free_map(&s->maps[0]);
+    free_map(&s->maps[1]);
     free(s);
 }
 
@@ -388,66 +566,207 @@ pm_status pm_sim_set_pose(pm_sim *s, double x, double y, double heading)
     return PM_OK;
 }
 
-/* Bilinear sample of map (h, w) at continuous pixel coordinates (fx, fy), pixel centres at integers; pixels
- * outside the texture count as white (darkness 0). Result clamped to [0, 1] against rounding. */
-static double sample_map(const double *map, int w, int h, double fx, double fy)
+/* Bilinear sample of compact map m at padded pixel coordinates (X, Y), pixel centres at integers, in units of
+ * 1/65535 darkness. Needs 0 <= X < w + 1 and 0 <= Y < h + 1: then (int) is floor, and the footprint's origin
+ * (ix, iy) is in [0, w] x [0, h], whose tile holds all four values (pm_cmap_). The position is kept in double (a
+ * float would lose 1e-3 px at 16384 px); the fractions and the lerps are in float, where the values (integers up
+ * to 65535) are exact: each lerp a + t (b - a), 0 <= t <= 1, errs by at most 2^-24 of 65535 (0.004), so the
+ * sample is within 0.012 of the exact bilinear value of the stored values, lies between the smallest and the
+ * largest of the four (the lerp is monotone under rounding), so in [0, 65535], and is exactly 0 when all four are. */
+static inline float sample_fast(const pm_sim *s, const pm_cmap_ *m, double X, double Y)
 {
-    if (!(fx > -1.0 && fy > -1.0 && fx < (double)w && fy < (double)h))
-        return 0.0;
-    /* floor without a libm call: fx + 1 > 0 here, so truncation is floor */
-    int x0 = (int)(fx + 1.0) - 1, y0 = (int)(fy + 1.0) - 1;
-    double ax = fx - x0, ay = fy - y0;
-    double v00, v10, v01, v11;
-    if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {  /* the common case: all four inside */
-        const double *p = &map[(size_t)y0 * (size_t)w + (size_t)x0];
-        v00 = p[0], v10 = p[1], v01 = p[w], v11 = p[w + 1];
-    } else {
-        double v[4] = {0.0, 0.0, 0.0, 0.0};  /* (x0,y0) (x0+1,y0) (x0,y0+1) (x0+1,y0+1) */
-        for (int q = 0; q < 4; q++) {
-            int xx = x0 + (q & 1), yy = y0 + (q >> 1);
-            if (xx >= 0 && yy >= 0 && xx < w && yy < h)
-                v[q] = map[(size_t)yy * (size_t)w + (size_t)xx];
-        }
-        v00 = v[0], v10 = v[1], v01 = v[2], v11 = v[3];
-    }
-    double d = (1.0 - ay) * ((1.0 - ax) * v00 + ax * v10) + ay * ((1.0 - ax) * v01 + ax * v11);
-    return d < 0.0 ? 0.0 : (d > 1.0 ? 1.0 : d);
+    int ix = (int)X, iy = (int)Y;
+    float ax = (float)(X - ix), ay = (float)(Y - iy);
+    uint32_t k = s->xtab[ix] + s->ytab[iy];  /* slot << 5 | in-tile offset (at most 6 + 2 * 8 < 32) */
+    const uint16_t *p = m->tiles + m->index[k >> TILE_SHIFT] + (k & (TILE_N - 1));
+    float v00 = p[0], v10 = p[1], v01 = p[TILE_W], v11 = p[TILE_W + 1];
+    float top = v00 + ax * (v10 - v00), bot = v01 + ax * (v11 - v01);
+    return top + ay * (bot - top);
 }
 
-/* Weighted darkness under a sensor at robot-frame pixel offset (ox, oy); c, sn = cos, sin of the heading;
- * (cx, cy) = robot centre in image pixel coordinates (y down). */
-static double darkness_at(const double *map, const pm_world *wd, double cx, double cy, double c, double sn,
-                          double ox, double oy)
+/* The same anywhere: 0 (white) where the whole footprint is off the texture. */
+static inline float sample_any(const pm_sim *s, const pm_cmap_ *m, double X, double Y)
 {
-    double fx = cx + ox * c - oy * sn;
-    double fy = cy - (ox * sn + oy * c);  /* image rows grow downward: world y up */
-    return sample_map(map, wd->w, wd->h, fx, fy);
+    const pm_world *wd = s->world;
+    if (!(X >= 0.0 && Y >= 0.0 && X < wd->w + 1.0 && Y < wd->h + 1.0))
+        return 0.0f;
+    return sample_fast(s, m, X, Y);
 }
+
+/* A reflex sensor's sample: as sample_any, with the fractions and lerps in double (two samples a step, so the cost
+ * does not matter). E = g_E (left - right) then has the mirror symmetry of the world to double rounding: a line
+ * world symmetric about the robot's path gives E(-kick) = -E(kick) within 1e-9 (the impulse test); float lerps
+ * would break it by about 1e-7. */
+static double sample_reflex(const pm_sim *s, double X, double Y)
+{
+    const pm_world *wd = s->world;
+    if (!(X >= 0.0 && Y >= 0.0 && X < wd->w + 1.0 && Y < wd->h + 1.0))
+        return 0.0;
+    int ix = (int)X, iy = (int)Y;
+    double ax = X - ix, ay = Y - iy;
+    uint32_t k = s->xtab[ix] + s->ytab[iy];
+    const uint16_t *p = s->reflex_map->tiles + s->reflex_map->index[k >> TILE_SHIFT] + (k & (TILE_N - 1));
+    double v00 = p[0], v10 = p[1], v01 = p[TILE_W], v11 = p[TILE_W + 1];
+    double top = v00 + ax * (v10 - v00), bot = v01 + ax * (v11 - v01);
+    return top + ay * (bot - top);
+}
+
+/* Predictor value g(d) for a darkness of q/65535, 0 <= q <= 65535 (see PRED_POLY). */
+static inline double predictor_value(float q)
+{
+    const double d = q * (1.0 / Q_MAX);
+    double h = PRED_POLY[7];
+    for (int j = 6; j >= 0; j--)
+        h = h * d + PRED_POLY[j];
+    return d * h;
+}
+
+/* The fast row loop four sensors at a time (GCC vector types: two SSE2 registers a quad, or one AVX2 register in
+ * the avx2 clone). Each lane does the IEEE operations of sample_fast and predictor_value in the same order, so
+ * every value has the bits of the scalar code, whichever clone runs and whatever the CPU (no FMA: -ffp-contract
+ * =off). The table and tile look-ups are scalar loads. No AVX-512 clone: valgrind cannot run it. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
+#define PM_SIM_WIDE __attribute__((target_clones("avx2", "default")))
+#else
+#define PM_SIM_WIDE
+#endif
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+typedef double pm_d4_ __attribute__((vector_size(32)));
+typedef float pm_f4_ __attribute__((vector_size(16)));
+typedef int32_t pm_i4_ __attribute__((vector_size(16)));
+typedef uint32_t pm_u4_ __attribute__((vector_size(16)));
+
+/* Samples row positions i = 0..n-1 at (X0 + i bx, Y0 + i by), all inside the fast range of sample_fast; writes the
+ * predictor values to out (if not NULL); returns the largest sample (q units, >= 0). Each footprint is read as two
+ * 32-bit words, (v00, v10) and (v01, v11): little-endian, so the low half is the left pixel. */
+PM_SIM_WIDE static float sense_row_fast(const pm_sim *s, double X0, double Y0, double bx, double by, int n,
+                                        double *restrict out)
+{
+    const uint32_t *xtab = s->xtab, *ytab = s->ytab, *index = s->pred_map->index;
+    const uint16_t *tiles = s->pred_map->tiles;
+    pm_f4_ qmax = {0.0f, 0.0f, 0.0f, 0.0f};
+    pm_d4_ di = {0.0, 1.0, 2.0, 3.0};  /* exact small integers */
+    const pm_u4_ lo16 = {0xffff, 0xffff, 0xffff, 0xffff};
+    int i = 0;
+    for (; i + 4 <= n; i += 4, di += 4.0) {
+        const pm_d4_ X = X0 + di * bx, Y = Y0 + di * by;
+        const pm_i4_ ix = __builtin_convertvector(X, pm_i4_), iy = __builtin_convertvector(Y, pm_i4_);
+        const pm_f4_ ax = __builtin_convertvector(X - __builtin_convertvector(ix, pm_d4_), pm_f4_);
+        const pm_f4_ ay = __builtin_convertvector(Y - __builtin_convertvector(iy, pm_d4_), pm_f4_);
+        uint32_t at[4];  /* each lane's value offset: tile (0 for the white tile) + offset in the tile */
+        uint32_t tile_or = 0;
+#pragma GCC unroll 4
+        for (int l = 0; l < 4; l++) {
+            uint32_t k = xtab[(uint32_t)ix[l]] + ytab[(uint32_t)iy[l]];  /* unsigned: no sign extension */
+            uint32_t t = index[k >> TILE_SHIFT];
+            tile_or |= t;
+            at[l] = t + (k & (TILE_N - 1));
+        }
+        if (tile_or == 0) {  /* all four footprints in white tiles: q = 0, predictor 0 (g(0) = 0 exactly) */
+            if (out)
+                memset(out + i, 0, 4 * sizeof *out);
+            continue;
+        }
+        pm_u4_ up, down;  /* v00 | v10 << 16, v01 | v11 << 16 */
+#pragma GCC unroll 4
+        for (int l = 0; l < 4; l++) {
+            uint32_t u, d;
+            memcpy(&u, tiles + at[l], sizeof u);
+            memcpy(&d, tiles + at[l] + TILE_W, sizeof d);
+            up[l] = u;
+            down[l] = d;
+        }
+        const pm_f4_ v00 = __builtin_convertvector((pm_i4_)(up & lo16), pm_f4_);
+        const pm_f4_ v10 = __builtin_convertvector((pm_i4_)(up >> 16), pm_f4_);
+        const pm_f4_ v01 = __builtin_convertvector((pm_i4_)(down & lo16), pm_f4_);
+        const pm_f4_ v11 = __builtin_convertvector((pm_i4_)(down >> 16), pm_f4_);
+        const pm_f4_ top = v00 + ax * (v10 - v00), bot = v01 + ax * (v11 - v01);
+        const pm_f4_ q = top + ay * (bot - top);
+        const pm_i4_ more = q > qmax;
+        pm_i4_ qb, mb;
+        memcpy(&qb, &q, sizeof qb);
+        memcpy(&mb, &qmax, sizeof mb);
+        mb = (qb & more) | (mb & ~more);
+        memcpy(&qmax, &mb, sizeof qmax);
+        if (out) {
+            const pm_d4_ d = __builtin_convertvector(q, pm_d4_) * (1.0 / Q_MAX);
+            pm_d4_ h = d * PRED_POLY[7] + PRED_POLY[6];
+#pragma GCC unroll 8
+            for (int j = 5; j >= 0; j--)
+                h = h * d + PRED_POLY[j];
+            const pm_d4_ o = d * h;
+            memcpy(out + i, &o, sizeof o);
+        }
+    }
+    float m = qmax[0];
+    for (int l = 1; l < 4; l++)
+        m = qmax[l] > m ? qmax[l] : m;
+    for (; i < n; i++) {
+        float q = sample_fast(s, s->pred_map, X0 + i * bx, Y0 + i * by);
+        m = q > m ? q : m;
+        if (out)
+            out[i] = predictor_value(q);
+    }
+    return m;
+}
+#else
+static float sense_row_fast(const pm_sim *s, double X0, double Y0, double bx, double by, int n, double *out)
+{
+    float m = 0.0f;
+    for (int i = 0; i < n; i++) {
+        float q = sample_fast(s, s->pred_map, X0 + i * bx, Y0 + i * by);
+        m = q > m ? q : m;
+        if (out)
+            out[i] = predictor_value(q);
+    }
+    return m;
+}
+#endif
 
 pm_status pm_sim_sense(const pm_sim *s, pm_sim_reading *r, double *predictors)
 {
     if (!s || !r)
         return PM_ERR_ARG;
     const pm_world *wd = s->world;
-    double c = cos(s->heading), sn = sin(s->heading);
-    double cx = s->x * wd->ppu, cy = wd->h - s->y * wd->ppu;
-    double th = s->cfg.line_threshold;
-    double dl = darkness_at(s->reflex_map, wd, cx, cy, c, sn, s->reflex_px[0], s->reflex_px[1]);
-    double dr = darkness_at(s->reflex_map, wd, cx, cy, c, sn, s->reflex_px[2], s->reflex_px[3]);
-    int seen = dl > th || dr > th;
-    r->reflex_left = reading_of(dl);
-    r->reflex_right = reading_of(dr);
-    r->error = s->cfg.reflex_gain * (r->reflex_left - r->reflex_right);
-    for (int i = 0; i < s->n_pred; i++) {
-        double d = darkness_at(s->pred_map, wd, cx, cy, c, sn, s->pred_px[2 * i], s->pred_px[2 * i + 1]);
-        seen |= d > th;
-        if (predictors) {
-            /* over white (d == 0, most sensors) the value is exactly 0: skip the exp */
-            double v = d > 0.0 ? s->white - reading_of(d) : 0.0;
-            predictors[i] = v > 0.0 ? v : 0.0;
+    const pm_sim_config *cf = &s->cfg;
+    double c = cos(s->heading), sn = sin(s->heading), ppu = wd->ppu;
+    /* robot centre in padded pixel coordinates (image rows grow downward: world y up) */
+    double cx = s->x * ppu + 1.0, cy = (wd->h - s->y * ppu) + 1.0;
+    const double *o = s->reflex_px;
+    double ql = sample_reflex(s, cx + o[0] * c - o[1] * sn, cy - (o[0] * sn + o[1] * c));
+    double qr = sample_reflex(s, cx + o[2] * c - o[3] * sn, cy - (o[2] * sn + o[3] * c));
+    double qmax = ql > qr ? ql : qr;
+    r->reflex_left = reading_of(ql / Q_MAX);
+    r->reflex_right = reading_of(qr / Q_MAX);
+    r->error = cf->reflex_gain * (r->reflex_left - r->reflex_right);
+    /* Predictor rows: sensor i of a row sits at robot-frame (ox, oy0 - i sp), so its pixel position is the row's
+     * first one plus i times a fixed step; each is computed from the row start (no running sum that could
+     * drift). The positions are monotone in i, so the row's two ends bound them all: a row inside the texture
+     * takes the loop without per-sample checks. */
+    const int n = cf->row_len;
+    const double W1 = wd->w + 1.0, H1 = wd->h + 1.0;
+    double sp = cf->row_spacing * ppu, oy0 = 0.5 * (n - 1) * sp;
+    double bx = sp * sn, by = sp * c;
+    for (int row = 0; row < cf->n_rows; row++) {
+        double ox = (cf->row_x0 + row * cf->row_dx) * ppu;
+        double X0 = cx + ox * c - oy0 * sn, Y0 = cy - (ox * sn + oy0 * c);
+        double X1 = X0 + (n - 1) * bx, Y1 = Y0 + (n - 1) * by;
+        double *out = predictors ? predictors + (size_t)row * (size_t)n : NULL;
+        if (fmin(X0, X1) >= 0.0 && fmax(X0, X1) < W1 && fmin(Y0, Y1) >= 0.0 && fmax(Y0, Y1) < H1) {
+            float q = sense_row_fast(s, X0, Y0, bx, by, n, out);
+            qmax = q > qmax ? q : qmax;
+        } else {
+            for (int i = 0; i < n; i++) {
+                float q = sample_any(s, s->pred_map, X0 + i * bx, Y0 + i * by);
+                qmax = q > qmax ? q : qmax;
+                if (out)
+                    out[i] = predictor_value(q);
+            }
         }
     }
-    r->line_seen = seen;
+    /* line_seen: some darkness q/65535 above the threshold; the largest decides (division is monotone) */
+    r->line_seen = qmax / Q_MAX > cf->line_threshold;
     return PM_OK;
 }
 

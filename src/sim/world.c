@@ -15,11 +15,7 @@ size_t pm_world_estimate_bytes(int w_px, int h_px, const pm_sim_config *c)
     if (w_px < 1 || h_px < 1 || w_px > PM_WORLD_MAX_SIDE || h_px > PM_WORLD_MAX_SIDE)
         return SIZE_MAX;
     size_t npx = (size_t)w_px * (size_t)h_px;  /* <= 2^28: no overflow below */
-    size_t maps = c && c->reflex_sigma != c->predictor_sigma ? 2 : 1;
-    size_t bytes = sizeof(pm_world) + npx * sizeof(float) + maps * npx * sizeof(double);
-    if (c && c->n_rows > 0 && c->row_len > 0 && c->n_rows <= 64 && c->row_len <= 4096)  /* sim arrays */
-        bytes += 2 * (size_t)c->n_rows * (size_t)c->row_len * sizeof(double);
-    return bytes + PM_SIM_SCRATCH_LINES * (size_t)(w_px > h_px ? w_px : h_px) * sizeof(double);  /* blur scratch */
+    return sizeof(pm_world) + npx * sizeof(float) + pm_sim_peak_bytes_(w_px, h_px, c);
 }
 
 pm_status pm_world_alloc_(int w, int h, double ppu, const char *name, const pm_setup *opt, const char *what,

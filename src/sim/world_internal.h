@@ -17,6 +17,10 @@ struct pm_world {
     float px[];          /* (h, w) grey 0 black .. 1 white, row 0 = top */
 };
 
+/* Most bytes pm_sim_create holds at once for a w x h px world with config c (NULL: one map) and keeps afterwards:
+ * its own block, the sensor maps at worst (no white tile), the blur scratch (sim.c). w, h in [1, 16384]. */
+size_t pm_sim_peak_bytes_(int w, int h, const pm_sim_config *c);
+
 /* 1 if ppu is a usable pixels-per-unit value: finite, in (0, 64]. */
 int pm_world_ppu_ok_(double ppu);
 
