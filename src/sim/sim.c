@@ -522,20 +522,21 @@ pm_status pm_sim_create_shared(const pm_sim_config *c, const pm_sim *maps, pm_si
     /* The maps depend only on the world and the two footprint sigmas (SPEC §6): equal sigmas, equal maps. */
     if (c->reflex_sigma != maps->cfg.reflex_sigma || c->predictor_sigma != maps->cfg.predictor_sigma)
         return PM_ERR_ARG;
-    size_t n_pred = (size_t)c->n_rows * (size_t)c->row_len;
-    size_t head = (sizeof(pm_sim) + sizeof(double) - 1) / sizeof(double);
-    double *mem = malloc((head + 2 * n_pred) * sizeof(double));  /* struct | predictor offsets: no maps */
-    if (!mem)
+    pm_sim *s = malloc(sizeof *s);   /* the struct only: the tile tables and maps stay the donor's */
+    if (!s)
         return PM_ERR_NOMEM;
-    pm_sim *s = (pm_sim *)(void *)mem;
+    memset(s, 0, sizeof *s);         /* maps[] empty: pm_sim_destroy frees nothing of the donor's */
     s->cfg = *c;
     s->world = maps->world;
     pm_rng_seed(&s->rng, c->seed);
-    s->pred_px = mem + head;
+    s->white = reading_of(0.0);
+    s->tw = maps->tw;
+    s->th = maps->th;
+    s->xtab = maps->xtab;
+    s->ytab = maps->ytab;
     s->reflex_map = maps->reflex_map;
     s->pred_map = maps->pred_map;
-    s->n_pred = (int)n_pred;
-    s->white = reading_of(0.0);
+    s->n_pred = c->n_rows * c->row_len;
     init_offsets(s);
     init_pose(s);
     *out = s;
