@@ -92,13 +92,86 @@ PM_KINLINE void quad_store(double *p, quad v) { memcpy(p, &v, sizeof v); }
 #define PM_WIDE_KERNEL
 #endif
 
+#if defined(__GNUC__)
+typedef uint64_t quad_u __attribute__((vector_size(32)));
+typedef int64_t quad_m __attribute__((vector_size(32))); /* lane masks of quad comparisons (0 or -1) */
+/* Lane-wise helpers, each the scalar expression of the comment lane by lane (bit operations, exact). */
+PM_KINLINE quad quad_bits_(quad_u u)
+{
+    quad q;
+    memcpy(&q, &u, sizeof q);
+    return q;
+}
+PM_KINLINE quad_u quad_u_(quad q)
+{
+    quad_u u;
+    memcpy(&u, &q, sizeof u);
+    return u;
+}
+PM_KINLINE quad quad_select(quad_m m, quad a, quad b) /* m ? a : b */
+{
+    return quad_bits_((quad_u_(a) & (quad_u)m) | (quad_u_(b) & ~(quad_u)m));
+}
+PM_KINLINE quad quad_abs(quad v) { return quad_bits_(quad_u_(v) & (quad_u){~0ull >> 1, ~0ull >> 1, ~0ull >> 1, ~0ull >> 1}); }
+PM_KINLINE quad quad_max(quad a, quad m) { return quad_select(a > m, a, m); } /* a > m ? a : m (NaN a: m) */
+PM_KINLINE quad quad_sign(quad v) /* sign_of: (v > 0) - (v < 0) as a double, +0 for +-0 and NaN */
+{
+    const quad_u one = quad_u_(quad_splat(1.0));
+    return quad_bits_((quad_u)(v > 0) & one) - quad_bits_((quad_u)(v < 0) & one);
+}
+PM_KINLINE quad_m quad_not_finite(quad v) { return ~(quad_abs(v) <= DBL_MAX); } /* not_finite, lane by lane */
+#define PM_HAVE_LANES 1
+#endif
+
+/* f'(v) written in terms of the output y = f(v) (SPEC §2 table). */
+PM_KINLINE double deriv(double y, pm_activation act)
+{
+    switch (act) {
+    case PM_ACT_SIGMOID: return (0.5 + y) * (0.5 - y);
+    case PM_ACT_TANH: return 1.0 - y * y;
+    case PM_ACT_RELU: return y > 0 ? 1.0 : 0.0;
+    case PM_ACT_LINEAR: break;
+    }
+    return 1.0;
+}
+
+/* 1 if c[0..n) are all zero. */
+PM_KINLINE int all_zero(const double *c, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (c[i] != 0)
+            return 0;
+    return 1;
+}
+
+/* max |x| over a vector, four partial maxima (max is exact, so their order does not matter). */
+static double max_abs(const double *restrict x, int n)
+{
+    double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double a0 = fabs(x[i]), a1 = fabs(x[i + 1]), a2 = fabs(x[i + 2]), a3 = fabs(x[i + 3]);
+        m0 = a0 > m0 ? a0 : m0;
+        m1 = a1 > m1 ? a1 : m1;
+        m2 = a2 > m2 ? a2 : m2;
+        m3 = a3 > m3 ? a3 : m3;
+    }
+    for (; i < n; i++) {
+        double a = fabs(x[i]);
+        m0 = a > m0 ? a : m0;
+    }
+    m0 = m1 > m0 ? m1 : m0;
+    m2 = m3 > m2 ? m3 : m2;
+    return m2 > m0 ? m2 : m0;
+}
+
 /* ---- kernels (outputs first, then inputs, then sizes) ---------------------------------------------------------- */
 
 /* Overwrites v[j] = sum_i W[j][i] * y[i] (SPEC §2 v_j, bias not included) for every row of W (rows, cols)
  * row-major over the first n columns. Each row keeps two running sums, even and odd i, in one pair (added at the
  * end, then the odd tail); two rows per pass over y. A fixed order: the same result on every run. */
-static void matvec_dense(double *restrict v, const double *restrict w, int rows, int cols, const double *restrict y,
-                         int n)
+PM_KINLINE void matvec_dense(double *restrict v, const double *restrict w, int rows, int cols,
+                             const double *restrict y, int n)
 {
     const int n2 = n & ~1;
     int j = 0;
@@ -192,14 +265,13 @@ PM_WIDE_KERNEL static double matvec_sparse_t(double *restrict v, const double *r
     return xmax;
 }
 
-#if defined(__GNUC__)
-typedef uint64_t quad_u __attribute__((vector_size(32)));
-typedef int64_t quad_m __attribute__((vector_size(32))); /* lane masks of quad comparisons (0 or -1) */
+#ifdef PM_HAVE_LANES
 /* The sigmoid of four neurons at once, y[0..4) = 1 / (1 + e^-v) - 0.5 in place, each lane doing exactly the
  * operations of the scalar 1.0 / (1.0 + pm_exp(-v)) - 0.5 on the common path of pm_exp (pm_exp_scaled_ with bias 0,
  * |v| < 708): the same multiplies, adds and table values in the same order, so the same bits, one vector instruction
  * where the scalar chain had four (the chain of ten sigmoid layers is serial, SPEC §2). Returns 0 without writing
- * if some lane is outside the common path (then the caller takes the scalar pm_exp, which handles it). */
+ * if some lane is outside the common path (then the caller takes the scalar pm_exp, which handles it); so a lane it
+ * writes had a finite v. */
 PM_KINLINE int sigmoid4(double *y)
 {
     const quad v = quad_load(y), x = -v;
@@ -226,55 +298,82 @@ PM_KINLINE int sigmoid4(double *y)
 #define PM_HAVE_SIGMOID4 1
 #endif
 
-/* The sigmoid layer: four neurons per vector step where every lane is on pm_exp's common path, the rest (tails,
- * extreme or non-finite v) one by one; both give the bits of the scalar expression. Compiled for AVX2 too (one
- * register per quad; the baseline uses two SSE2 registers), the same lane-wise IEEE operations in both clones. */
-PM_WIDE_KERNEL static void activate_sigmoid(double *restrict y, int n)
+/* The scalar sigmoid of SPEC §2's table, with pm_exp (pm_math.h: the same bits on every CPU); extreme v give
+ * exactly -0.5 (e^-v = inf) or +0.5 (e^-v = 0), NaN stays NaN. */
+PM_KINLINE double sigmoid1(double v) { return 1.0 / (1.0 + pm_exp(-v)) - 0.5; }
+
+/* The sigmoid layer in place, y[j] = f(v_j) for j < n; returns 1 if some v_j was not finite (the forward pass
+ * refuses those: sigmoid(inf) would hide a non-finite input). Four neurons per vector step where every lane is on
+ * pm_exp's common path (such lanes are finite: no check needed), a last partial group (the paper's ten = 4 + 4 + 2)
+ * through the same vector code on a padded copy, the rest (extreme or non-finite v) one by one: all give the bits
+ * of the scalar expression. */
+PM_KINLINE int sigmoid_layer(double *restrict y, int n)
 {
-    int j = 0;
+    int bad = 0, j = 0;
 #ifdef PM_HAVE_SIGMOID4
     for (; j + 4 <= n; j += 4)
         if (!sigmoid4(y + j))
-            for (int q = j; q < j + 4; q++)
-                y[q] = 1.0 / (1.0 + pm_exp(-y[q])) - 0.5;
+            for (int q = j; q < j + 4; q++) {
+                bad |= not_finite(y[q]);
+                y[q] = sigmoid1(y[q]);
+            }
+    if (j < n) {
+        double t[4] = {0, 0, 0, 0}; /* padding lanes: sigmoid(0), on the common path, discarded */
+        for (int q = j; q < n; q++)
+            t[q - j] = y[q];
+        if (sigmoid4(t)) {
+            for (int q = j; q < n; q++)
+                y[q] = t[q - j];
+            j = n;
+        }
+    }
 #endif
-    for (; j < n; j++)
-        y[j] = 1.0 / (1.0 + pm_exp(-y[j])) - 0.5;
+    for (; j < n; j++) {
+        bad |= not_finite(y[j]);
+        y[j] = sigmoid1(y[j]);
+    }
+    return bad;
 }
 
-/* Overwrites y[j] = f(v[j]) in place (SPEC §2 table). The sigmoid uses pm_exp (pm_math.h: the same bits on every
- * CPU); extreme v give exactly -0.5 (e^-v = inf) or +0.5 (e^-v = 0), NaN stays NaN. */
-static void activate(double *restrict y, int n, pm_activation act)
+/* Adds the bias (weights bw[j * stride]) to v[0..rows), then y = f(v) in place (SPEC §2 table); returns 1 if some
+ * v was not finite. */
+PM_KINLINE int finish_layer(double *restrict y, int rows, const double *restrict bw, long stride, pm_activation f)
 {
-    switch (act) {
-    case PM_ACT_SIGMOID:
-        activate_sigmoid(y, n);
-        break;
-    case PM_ACT_TANH:
-        for (int j = 0; j < n; j++)
+    if (bw) /* bias input y = 1 */
+        for (int j = 0; j < rows; j++)
+            y[j] += bw[j * stride];
+    if (f == PM_ACT_SIGMOID)
+        return sigmoid_layer(y, rows);
+    int bad = 0;
+    for (int j = 0; j < rows; j++)
+        bad |= not_finite(y[j]); /* v, before f */
+    if (f == PM_ACT_TANH)
+        for (int j = 0; j < rows; j++)
             y[j] = tanh(y[j]);
-        break;
-    case PM_ACT_RELU:
-        for (int j = 0; j < n; j++)
+    else if (f == PM_ACT_RELU)
+        for (int j = 0; j < rows; j++)
             y[j] = y[j] > 0 ? y[j] : 0.0;
-        break;
-    case PM_ACT_LINEAR:
-        break;
-    }
+    return bad;
 }
 
-/* f'(v) written in terms of the output y = f(v) (SPEC §2 table). */
-PM_KINLINE double deriv(double y, pm_activation act)
+/* The forward pass after layer 0's sums: layer 0's bias and activation, then every further layer (SPEC §2), into
+ * act (n_act). One call per pass (the per-layer kernels are inlined: no dispatch per layer). Returns 1 if any
+ * pre-activation was not finite. */
+PM_WIDE_KERNEL static int forward_layers(const pm_net *net, double *restrict act)
 {
-    switch (act) {
-    case PM_ACT_SIGMOID: return (0.5 + y) * (0.5 - y);
-    case PM_ACT_TANH: return 1.0 - y * y;
-    case PM_ACT_RELU: return y > 0 ? 1.0 : 0.0;
-    case PM_ACT_LINEAR: break;
+    const pm_activation f = net->cfg.activation;
+    const int rows0 = net->sizes[0];
+    /* layer 0 is input-major: its biases are the last input's contiguous run */
+    int bad = finish_layer(act, rows0, net->bias ? pm_net_w_(net, 0) + (long)net->fan_in[0] * rows0 : NULL, 1, f);
+    for (int l = 1; l < net->n_layers; l++) {
+        const double *w = pm_net_w_(net, l);
+        const int rows = net->sizes[l], n_in = net->fan_in[l], cols = n_in + net->bias;
+        double *y = act + net->a_off[l];
+        matvec_dense(y, w, rows, cols, act + net->a_off[l - 1], n_in);
+        bad |= finish_layer(y, rows, net->bias ? w + n_in : NULL, cols, f); /* bias: the last column */
     }
-    return 1.0;
+    return bad;
 }
-
 /* ---- forward ----------------------------------------------------------------------------------------------------- */
 
 /* 1 unless *p is +0 or -0 (the sign bit is shifted out): an integer test is cheaper than a floating compare with
@@ -374,71 +473,176 @@ static int load_input(double *restrict x, int *restrict idx, const double *restr
     return list_nonzero(idx, in, n);
 }
 
+
+/* Copies xn[0..n) into xs and returns the number of nonzero entries (NaN and inf count, +-0 do not: nonzero()),
+ * *xmax = max |xn[i]| (a NaN is not taken, as in matvec_sparse_t). Four lanes of partial counts and maxima: both are
+ * exact, so the lane order does not matter. */
+PM_KINLINE int copy_count(double *restrict xs, const double *restrict xn, int n, double *xmax)
+{
+    int i = 0, k = 0;
+    double m = 0;
+#ifdef PM_HAVE_LANES
+    quad_m cnt = {0, 0, 0, 0};
+    quad mq = quad_splat(0);
+    for (; i + 4 <= n; i += 4) {
+        const quad x = quad_load(xn + i);
+        quad_store(xs + i, x);
+        cnt -= (quad_m)(x != 0.0); /* != is true for NaN: counted, like nonzero() */
+        mq = quad_max(quad_abs(x), mq);
+    }
+    k = (int)(cnt[0] + cnt[1] + cnt[2] + cnt[3]);
+    m = mq[0] > m ? mq[0] : m;
+    m = mq[1] > m ? mq[1] : m;
+    m = mq[2] > m ? mq[2] : m;
+    m = mq[3] > m ? mq[3] : m;
+#endif
+    for (; i < n; i++) {
+        xs[i] = xn[i];
+        k += nonzero(xn + i);
+        m = fabs(xn[i]) > m ? fabs(xn[i]) : m;
+    }
+    *xmax = m;
+    return k;
+}
+
+/* One input of a ten-neuron block of layer0_dense: if upd, a[0..10) += (c0, c1, c2) * xo (SPEC §3 dw_ji =
+ * c_j y_i with the previous forward's input), then (s0, s1, s2) += a[0..10) * xn (SPEC §2, the new input). */
+PM_KINLINE void updacc10(quad *s0, quad *s1, pair *s2, double *a, quad c0, quad c1, pair c2, int upd, double xo,
+                         double xn)
+{
+    quad a0 = quad_load(a), a1 = quad_load(a + 4);
+    pair a2 = pair_load(a + 8);
+    if (upd) {
+        const quad xi = quad_splat(xo);
+        a0 = quad_add(a0, quad_mul(c0, xi));
+        a1 = quad_add(a1, quad_mul(c1, xi));
+        a2 = pair_add(a2, pair_mul(c2, pair_splat(xo)));
+        quad_store(a, a0);
+        quad_store(a + 4, a1);
+        pair_store(a + 8, a2);
+    }
+    const quad xq = quad_splat(xn);
+    *s0 = quad_add(*s0, quad_mul(a0, xq));
+    *s1 = quad_add(*s1, quad_mul(a1, xq));
+    *s2 = pair_add(*s2, pair_mul(a2, pair_splat(xn)));
+}
+
+/* The update modes of layer0_dense's blocks: none, every input (no zero among the old inputs), the nonzero old
+ * inputs only (the ones the sparse update would touch). */
+enum { UPD_NONE = 0, UPD_ALL, UPD_NONZERO };
+
+/* One ten-neuron block of layer0_dense, mode a constant after inlining (three loops without a per-input switch). */
+PM_KINLINE void block0_dense(double *restrict v, double *restrict wt, int rows, const double *restrict c, int mode,
+                             const double *restrict xo, const double *restrict xn, int n)
+{
+    quad s0 = quad_splat(0), s1 = s0, c0 = s0, c1 = s0;
+    pair s2 = pair_splat(0), c2 = s2;
+    if (mode != UPD_NONE) {
+        c0 = quad_load(c);
+        c1 = quad_load(c + 4);
+        c2 = pair_load(c + 8);
+    }
+    for (int i = 0; i < n; i++) {
+        const int upd = mode == UPD_ALL || (mode == UPD_NONZERO && nonzero(xo + i));
+        updacc10(&s0, &s1, &s2, wt + (long)i * rows, c0, c1, c2, upd, mode != UPD_NONE ? xo[i] : 0.0, xn[i]);
+    }
+    quad_store(v, s0);
+    quad_store(v + 4, s1);
+    pair_store(v + 8, s2);
+}
+
+/* Layer 0 in one pass over every input, for inputs that are (nearly) all nonzero, rows a multiple of ten (the
+ * dense mode, layer0_mode). Per ten-neuron block and input i ascending: if c (rows) is given and the block's c are
+ * not all zero, first the update of learn, Wt[i][j] += c_j * xo[i] for the inputs the sparse update would visit
+ * (xo[i] nonzero; all of them when old_all), then the forward sum v_j += Wt[i][j] * xn[i] with the updated weight.
+ * So each weight gets exactly the update of update_sparse_t, and each v_j is the running sum of matvec_sparse_t in
+ * the same order: the zero inputs it now adds contribute w * (+-0) = +-0 to a sum that started at +0 and so can
+ * never be -0, which leaves it unchanged. One pass over the 57.6 KB of the paper's layer 0 instead of two, no index
+ * list, and the update's loads and stores overlap the sums' chain of dependent adds. Copies xn into xs (the stored
+ * input); returns the count of nonzero xn, *xmax = max |xn|. */
+PM_WIDE_KERNEL static int layer0_dense(double *restrict v, double *restrict wt, int rows, const double *restrict c,
+                                       int old_all, const double *restrict xo, const double *restrict xn,
+                                       double *restrict xs, int n, double *xmax)
+{
+    const int nnz = copy_count(xs, xn, n, xmax);
+    for (int j = 0; j + 10 <= rows; j += 10) {
+        if (c == NULL || all_zero(c + j, 10))
+            block0_dense(v + j, wt + j, rows, NULL, UPD_NONE, NULL, xs, n);
+        else if (old_all)
+            block0_dense(v + j, wt + j, rows, c + j, UPD_ALL, xo, xs, n);
+        else
+            block0_dense(v + j, wt + j, rows, c + j, UPD_NONZERO, xo, xs, n);
+    }
+    return nnz;
+}
+
+/* Layer 0's mode for the next pass: dense (layer0_dense) when the last forward's input had at least 7/8 nonzero
+ * entries (the closed loop: the resonators ring on, SPEC §4) and the rows come in blocks of ten; else sparse, over
+ * the list of nonzero inputs. Either gives the same bits; this only picks the faster one, guessing from the last
+ * input (in the loop consecutive inputs differ in a few entries). */
+static int layer0_dense_mode(const pm_net *net)
+{
+    return net->sizes[0] % 10 == 0 && net->has_forward && (long)net->nnz[net->cur] * 8 >= (long)net->n_inputs * 7;
+}
+
+/* Makes sure nz_idx[k] lists the nonzero entries of x[k] (the dense mode leaves it unlisted). */
+static void list_inputs(pm_net *net, int k)
+{
+    if (!net->nz_ok[k]) {
+        net->nnz[k] = list_nonzero(net->nz_idx[k], net->x[k], net->n_inputs);
+        net->nz_ok[k] = 1;
+    }
+}
+
+/* Layer 0's sums for input in, into the spare copy nx: dense or sparse (layer0_dense_mode); if c is given, first
+ * the update of learn with the current input (dense mode: in the same pass; the sparse update is done by the caller
+ * before). Returns max |in| through *xmax; sets nnz[nx] and nz_ok[nx] (not yet current: the caller flips cur). */
+static void layer0_forward(pm_net *net, int nx, const double *restrict in, const double *restrict c, int dense,
+                           double *xmax)
+{
+    double *v = net->act[nx];
+    const int rows = net->sizes[0], n = net->n_inputs;
+    if (dense) {
+        net->nnz[nx] = layer0_dense(v, net->w, rows, c, net->nnz[net->cur] == n, net->x[net->cur], in, net->x[nx],
+                                    n, xmax);
+        net->nz_ok[nx] = 0;
+    } else {
+        net->nnz[nx] = load_input(net->x[nx], net->nz_idx[nx], in, n);
+        net->nz_ok[nx] = 1;
+        *xmax = matvec_sparse_t(v, net->w, rows, net->x[nx], net->nz_idx[nx], net->nnz[nx]);
+    }
+}
+
+/* Stores a successful forward pass (spare copy nx) as the current one. */
+static void commit_forward(pm_net *net, int nx, double xmax)
+{
+    net->xmax[nx] = xmax;
+    net->cur = nx;
+    net->has_forward = 1;
+}
+
 pm_status pm_net_forward(pm_net *net, const double *inputs)
 {
     if (net == NULL || inputs == NULL)
         return PM_ERR_ARG;
     const int nx = net->cur ^ 1; /* write the spare copy; flip only on success (net_internal.h) */
-    const int nnz = load_input(net->x[nx], net->nz_idx[nx], inputs, net->n_inputs);
-    double *act = net->act[nx];
-    const pm_activation f = net->cfg.activation;
-    int bad = 0;
-    double xmax = 0;
-    for (int l = 0; l < net->n_layers; l++) {
-        const double *w = pm_net_w_(net, l);
-        const int rows = net->sizes[l], n_in = net->fan_in[l], cols = pm_net_cols_(net, l);
-        double *y = act + net->a_off[l];
-        if (l == 0)
-            xmax = matvec_sparse_t(y, w, rows, net->x[nx], net->nz_idx[nx], nnz);
-        else
-            matvec_dense(y, w, rows, cols, act + net->a_off[l - 1], n_in);
-        if (net->bias) { /* bias input y = 1: the last input's run of layer 0 (input-major), the last column above */
-            const double *wb = l == 0 ? w + (long)n_in * rows : w + n_in;
-            const long stride = l == 0 ? 1 : cols;
-            for (int j = 0; j < rows; j++)
-                y[j] += wb[j * stride];
-        }
-        for (int j = 0; j < rows; j++)
-            bad |= not_finite(y[j]); /* v, before f: sigmoid(inf) would hide a non-finite input */
-        activate(y, rows, f);
-    }
-    if (bad) /* non-finite input, or overflow in linear / relu nets: refuse rather than store inf or NaN */
+    double xmax;
+    layer0_forward(net, nx, inputs, NULL, layer0_dense_mode(net), &xmax);
+    if (forward_layers(net, net->act[nx])) /* non-finite input, or overflow in linear / relu nets: refuse rather
+                                             * than store inf or NaN */
         return PM_ERR_NONFINITE;
-    net->nnz[nx] = nnz;
-    net->xmax[nx] = xmax;
-    net->cur = nx;
-    net->has_forward = 1;
+    commit_forward(net, nx, xmax);
     return PM_OK;
 }
 
 /* ---- learn ------------------------------------------------------------------------------------------------------- */
 
-/* Replaces the sums d[j] by delta_j = f'(v_j) * d[j] (or its sign for the chained rule) for j < n, y the layer's
- * outputs; returns 1 if any delta is not finite. */
-PM_KINLINE int finish_deltas(double *restrict d, const double *restrict y, int n, pm_activation f, int chained)
-{
-    int bad = 0;
-    if (f == PM_ACT_SIGMOID && !chained) { /* the common case without the per-neuron switches (same arithmetic) */
-        for (int j = 0; j < n; j++) {
-            d[j] = deriv(y[j], PM_ACT_SIGMOID) * d[j];
-            bad |= not_finite(d[j]);
-        }
-        return bad;
-    }
-    for (int j = 0; j < n; j++) {
-        const double v = deriv(y[j], f) * d[j];
-        d[j] = chained ? sign_of(v) : v;
-        bad |= not_finite(d[j]);
-    }
-    return bad;
-}
-
 /* s[j] = sum_k W[k][j] * dk[k] for j < n (column j of W (n_up, cols) row-major against dk): a running sum per j in
  * k ascending order, ten columns (quad, quad, pair: the paper's width) then two then one per pass over the rows, so
  * the rows are read contiguously and the sums stay in registers; lanes are columns, the same bits as a scalar loop
  * (and in both clones: the AVX2 one holds a quad in one register). */
-PM_WIDE_KERNEL static void matvec_transposed(double *restrict s, const double *restrict w, int n_up, int cols,
-                              const double *restrict dk, int n)
+PM_KINLINE void matvec_transposed(double *restrict s, const double *restrict w, int n_up, int cols,
+                                  const double *restrict dk, int n)
 {
     int j = 0;
     for (; j + 10 <= n; j += 10) { /* columns j..j+9 as quad, quad, pair */
@@ -469,79 +673,144 @@ PM_WIDE_KERNEL static void matvec_transposed(double *restrict s, const double *r
     }
 }
 
-/* Deltas of every layer into delta (n_act), from the current weights and the stored activations (SPEC §3):
- * delta_L = E_j f'(v_L), delta_l = f'(v_l) sum_k w_kj^(l+1) delta_k^(l+1); chained sign takes sign() at each layer
- * (d~_L = sign(E_j)). errors has stride estride (0 = one error broadcast). Returns 1 if any delta is not finite.
- * The sums of a layer go through delta[l] itself (written as sums, then overwritten by the deltas in place). */
-static int compute_deltas(pm_net *net, double *restrict delta, pm_rule rule, const double *errors, int estride)
+/* One neuron's delta and coefficient (SPEC §3): *d holds the back-propagated sum s_j (or, for the output layer,
+ * E_j); delta_j = f'(v_j) * s_j (the chained rule: its sign), then c_j = rate * R * phi(delta_j) with phi = identity
+ * (BP, chained: already a sign), sign (P&M), or sign * f'(v_j) (saturation-aware prime: the prime fades as neuron j
+ * saturates, SPEC §9, net.h). *cmax = max(*cmax, |c_j|) (a NaN c_j is not taken). Returns 1 if delta_j is not finite. */
+PM_KINLINE int delta_coef1(double *restrict d, double *restrict c, double y, pm_activation f, pm_rule rule,
+                           double scale, double *cmax)
+{
+    const double fp = deriv(y, f), v = fp * *d;
+    const double dj = rule == PM_RULE_CHAINED_SIGN ? sign_of(v) : v;
+    *d = dj;
+    double phi = dj;
+    if (rule == PM_RULE_PRIME_MODULATE)
+        phi = sign_of(dj);
+    else if (rule == PM_RULE_SATURATION_PRIME)
+        phi = sign_of(dj) * fp;
+    *c = scale * phi;
+    const double a = fabs(*c);
+    *cmax = a > *cmax ? a : *cmax;
+    return not_finite(dj);
+}
+
+/* delta_coef1 for the n neurons of a layer, rule and f constants after inlining. Sigmoid layers take four neurons
+ * per vector step, each lane the scalar expressions above (the same bits). */
+PM_KINLINE int delta_coef(double *restrict d, double *restrict c, const double *restrict y, int n, pm_activation f,
+                          pm_rule rule, double scale, double *cmax)
+{
+    int bad = 0, j = 0;
+#ifdef PM_HAVE_LANES
+    if (f == PM_ACT_SIGMOID && n >= 4) {
+        quad_m badm = {0, 0, 0, 0};
+        quad mq = quad_splat(0);
+        for (; j + 4 <= n; j += 4) {
+            const quad yv = quad_load(y + j), fp = (0.5 + yv) * (0.5 - yv); /* deriv(y, PM_ACT_SIGMOID) */
+            const quad v = fp * quad_load(d + j);
+            const quad dj = rule == PM_RULE_CHAINED_SIGN ? quad_sign(v) : v;
+            quad_store(d + j, dj);
+            quad phi = dj;
+            if (rule == PM_RULE_PRIME_MODULATE)
+                phi = quad_sign(dj);
+            else if (rule == PM_RULE_SATURATION_PRIME)
+                phi = quad_sign(dj) * fp;
+            const quad cj = quad_splat(scale) * phi;
+            quad_store(c + j, cj);
+            mq = quad_max(quad_abs(cj), mq);
+            badm |= quad_not_finite(dj);
+        }
+        bad = (badm[0] | badm[1] | badm[2] | badm[3]) != 0;
+        for (int q = 0; q < 4; q++) /* max is exact: the lanes' order does not matter */
+            *cmax = mq[q] > *cmax ? mq[q] : *cmax;
+    }
+#endif
+    for (; j < n; j++)
+        bad |= delta_coef1(d + j, c + j, y[j], f, rule, scale, cmax);
+    return bad;
+}
+
+/* The whole backward pass (SPEC §3) for one rule and activation: the deltas of every layer into delta (n_act),
+ * from the current weights and the stored activations: delta_L = E_j f'(v_L), delta_l = f'(v_l) sum_k w_kj^(l+1)
+ * delta_k^(l+1); chained sign takes sign() at each layer (d~_L = sign(E_j)). errors has stride estride (0 = one
+ * error broadcast). With each layer's deltas, its coefficients coef = scale * phi(delta) (delta_coef1) and
+ * step[l] = max|coef^l| * (a bound of |y^(l-1)|, bias input 1 included): learn's bound of the layer's largest weight
+ * change. Returns 1 if any delta is not finite (then coef and step are partial: scratch, never used). The sums of a
+ * layer go through delta[l] itself (written as sums, then overwritten by the deltas in place). */
+PM_KINLINE int backward_rule(pm_net *net, double *restrict delta, const double *errors, int estride, double scale,
+                             double *step, pm_activation f, pm_rule rule)
 {
     const double *act = net->act[net->cur];
-    const pm_activation f = net->cfg.activation;
-    const int chained = rule == PM_RULE_CHAINED_SIGN;
     const int L = net->n_layers - 1;
     int bad = 0;
-    {
-        const double *y = act + net->a_off[L];
-        double *d = delta + net->a_off[L];
-        for (int j = 0; j < net->sizes[L]; j++) {
-            double e = errors[j * estride];
-            d[j] = chained ? sign_of(e) : e * deriv(y[j], f);
-            bad |= not_finite(d[j]);
-        }
-    }
-    for (int l = L - 1; l >= 0; l--) {
+    for (int l = L; l >= 0; l--) {
         double *d = delta + net->a_off[l];
+        const double *y = act + net->a_off[l];
         const int n = net->sizes[l];
-        /* w_up (sizes[l+1], sizes[l] + bias) */
-        matvec_transposed(d, pm_net_w_(net, l + 1), net->sizes[l + 1], pm_net_cols_(net, l + 1),
-                          delta + net->a_off[l + 1], n);
-        bad |= finish_deltas(d, act + net->a_off[l], n, f, chained);
+        double cmax = 0;
+        if (l == L) {
+            if (rule == PM_RULE_CHAINED_SIGN) { /* d~_L = sign(E_j), not sign(f' E_j); phi = identity */
+                double *c = net->coef + net->a_off[l];
+                for (int j = 0; j < n; j++) {
+                    d[j] = sign_of(errors[j * estride]); /* finite */
+                    c[j] = scale * d[j];
+                    const double a = fabs(c[j]);
+                    cmax = a > cmax ? a : cmax;
+                }
+            } else {
+                for (int j = 0; j < n; j++)
+                    d[j] = errors[j * estride]; /* E_j, then delta_j = f'(v_j) E_j below */
+                bad |= delta_coef(d, net->coef + net->a_off[l], y, n, f, rule, scale, &cmax);
+            }
+        } else {
+            /* w_up (sizes[l+1], sizes[l] + bias) */
+            matvec_transposed(d, pm_net_w_(net, l + 1), net->sizes[l + 1], pm_net_cols_(net, l + 1),
+                              delta + net->a_off[l + 1], n);
+            bad |= delta_coef(d, net->coef + net->a_off[l], y, n, f, rule, scale, &cmax);
+        }
+        double ymax; /* bound of |y^(l-1)|: known for squashing activations, measured by the forward pass for x */
+        if (l > 0 && f == PM_ACT_SIGMOID)
+            ymax = 0.5;
+        else if (l > 0 && f == PM_ACT_TANH)
+            ymax = 1.0;
+        else
+            ymax = l == 0 ? net->xmax[net->cur] : max_abs(act + net->a_off[l - 1], net->fan_in[l]);
+        if (net->bias && ymax < 1)
+            ymax = 1;
+        step[l] = cmax * ymax;
     }
     return bad;
 }
 
-/* max |x| over a vector, four partial maxima (max is exact, so their order does not matter). */
-static double max_abs(const double *restrict x, int n)
+/* backward_rule with the activation and rule fixed where it matters (the paper's sigmoid: no switch per neuron). */
+PM_WIDE_KERNEL static int backward(pm_net *net, double *restrict delta, pm_rule rule, const double *errors,
+                                   int estride, double scale, double *step)
 {
-    double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        double a0 = fabs(x[i]), a1 = fabs(x[i + 1]), a2 = fabs(x[i + 2]), a3 = fabs(x[i + 3]);
-        m0 = a0 > m0 ? a0 : m0;
-        m1 = a1 > m1 ? a1 : m1;
-        m2 = a2 > m2 ? a2 : m2;
-        m3 = a3 > m3 ? a3 : m3;
+    const pm_activation f = net->cfg.activation;
+    if (f == PM_ACT_SIGMOID) {
+        switch (rule) {
+        case PM_RULE_BACKPROP:
+            return backward_rule(net, delta, errors, estride, scale, step, PM_ACT_SIGMOID, PM_RULE_BACKPROP);
+        case PM_RULE_PRIME_MODULATE:
+            return backward_rule(net, delta, errors, estride, scale, step, PM_ACT_SIGMOID, PM_RULE_PRIME_MODULATE);
+        case PM_RULE_CHAINED_SIGN:
+            return backward_rule(net, delta, errors, estride, scale, step, PM_ACT_SIGMOID, PM_RULE_CHAINED_SIGN);
+        case PM_RULE_SATURATION_PRIME:
+            break;
+        }
+        return backward_rule(net, delta, errors, estride, scale, step, PM_ACT_SIGMOID, PM_RULE_SATURATION_PRIME);
     }
-    for (; i < n; i++) {
-        double a = fabs(x[i]);
-        m0 = a > m0 ? a : m0;
-    }
-    m0 = m1 > m0 ? m1 : m0;
-    m2 = m3 > m2 ? m3 : m2;
-    return m2 > m0 ? m2 : m0;
+    return backward_rule(net, delta, errors, estride, scale, step, f, rule);
 }
 
-/* The inputs y^(l-1) of layer l as (values, indexes or NULL for dense, count). */
-static const double *layer_input(const pm_net *net, int l, const int **idx, int *n)
-{
-    if (l == 0) {
-        *idx = net->nz_idx[net->cur];
-        *n = net->nnz[net->cur];
-        return net->x[net->cur];
-    }
-    *idx = NULL;
-    *n = net->fan_in[l];
-    return net->act[net->cur] + net->a_off[l - 1];
-}
-
-/* Exact check used only when the running bound gets near overflow: 1 if some w + coef_j * y_i is not finite. */
+/* Exact check used only when the running bound gets near overflow: 1 if some w + coef_j * y_i is not finite.
+ * Needs the list of layer 0's nonzero inputs (list_inputs). */
 static int update_overflows(const pm_net *net)
 {
     for (int l = 0; l < net->n_layers; l++) {
-        const int *idx;
-        int n;
-        const double *y = layer_input(net, l, &idx, &n);
         const int n_in = net->fan_in[l];
+        const double *y = l == 0 ? net->x[net->cur] : net->act[net->cur] + net->a_off[l - 1];
+        const int *idx = l == 0 ? net->nz_idx[net->cur] : NULL;
+        const int n = l == 0 ? net->nnz[net->cur] : n_in;
         const double *c = net->coef + net->a_off[l];
         for (int j = 0; j < net->sizes[l]; j++) {
             for (int m = 0; m < n; m++) {
@@ -554,15 +823,6 @@ static int update_overflows(const pm_net *net)
         }
     }
     return 0;
-}
-
-/* 1 if c[0..n) are all zero. */
-static int all_zero(const double *c, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (c[i] != 0)
-            return 0;
-    return 1;
 }
 
 /* One input of a ten-neuron block of update_sparse_t: a[0..10) += (c0, c1, c2) * xm. */
@@ -614,8 +874,8 @@ PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const 
  * if bias, W[j][n] += c[j] (bias input 1) on every row, as before the rows were fused (+ 0 turns a -0 bias into +0).
  * The paper's width n = 10 keeps y in registers (quad, quad, pair) across the rows; each weight gets one multiply
  * and one add whatever the lane width, so both clones give the same bits. */
-PM_WIDE_KERNEL static void update_dense(double *restrict w, int rows, int cols, const double *restrict c, const double *restrict y,
-                         int n, int bias)
+PM_KINLINE void update_dense(double *restrict w, int rows, int cols, const double *restrict c,
+                             const double *restrict y, int n, int bias)
 {
     const int n2 = n & ~1;
     if (n == 10) {
@@ -648,74 +908,26 @@ PM_WIDE_KERNEL static void update_dense(double *restrict w, int rows, int cols, 
     }
 }
 
-/* Applies the update of every layer from coef and the stored inputs; the bias column sees input 1. */
-static void apply_update(pm_net *net)
+/* The update of layers 1.. (dense inputs: the stored activations) and layer 0's biases, from coef. */
+PM_WIDE_KERNEL static void update_hidden(pm_net *net)
 {
-    for (int l = 0; l < net->n_layers; l++) {
-        const int *idx;
-        int n;
-        const double *y = layer_input(net, l, &idx, &n);
-        const int rows = net->sizes[l], cols = pm_net_cols_(net, l);
-        const double *c = net->coef + net->a_off[l];
-        double *w = pm_net_w_(net, l);
-        if (idx) {
-            update_sparse_t(w, rows, c, y, idx, n);
-            if (net->bias) { /* layer 0 is input-major: the biases are the last input's contiguous run */
-                double *wb = w + (long)net->fan_in[0] * rows;
-                for (int j = 0; j < rows; j++)
-                    wb[j] += c[j];
-            }
-        } else {
-            update_dense(w, rows, cols, c, y, n, net->bias);
-        }
+    const double *act = net->act[net->cur];
+    for (int l = 1; l < net->n_layers; l++)
+        update_dense(pm_net_w_(net, l), net->sizes[l], pm_net_cols_(net, l), net->coef + net->a_off[l],
+                     act + net->a_off[l - 1], net->fan_in[l], net->bias);
+    if (net->bias) { /* layer 0 is input-major: the biases are the last input's contiguous run */
+        const int rows = net->sizes[0];
+        double *wb = net->w + (long)net->fan_in[0] * rows;
+        for (int j = 0; j < rows; j++)
+            wb[j] += net->coef[j];
     }
 }
 
-/* Fills coef = rate * R * phi(delta) from delta and returns an upper bound of the largest weight change
- * (max over layers of max|coef^l| * max|y^(l-1)|, bias input 1 included); inf or NaN if it overflows. */
-static double make_coef(pm_net *net, const double *delta, pm_rule rule, double rate, double relevance)
-{
-    const double scale = rate * relevance;
-    const pm_activation f = net->cfg.activation;
-    double worst = 0;
-    for (int l = 0; l < net->n_layers; l++) {
-        const double *d = delta + net->a_off[l];
-        const double *yl = net->act[net->cur] + net->a_off[l]; /* the layer's own outputs, for f'(v_j) */
-        double *c = net->coef + net->a_off[l];
-        double cmax = 0; /* max |c_j|, in the same pass (max_abs's semantics: a NaN c_j is not taken) */
-        for (int j = 0; j < net->sizes[l]; j++) {
-            /* BP: phi = identity; P&M: sign; chained: d is already a sign; saturation-aware prime:
-             * phi_j = sign(delta_j) * f'(v_j), the prime fades as neuron j saturates (SPEC §9, net.h) */
-            double phi = d[j];
-            if (rule == PM_RULE_PRIME_MODULATE)
-                phi = sign_of(d[j]);
-            else if (rule == PM_RULE_SATURATION_PRIME)
-                phi = sign_of(d[j]) * deriv(yl[j], f);
-            c[j] = scale * phi;
-            const double a = fabs(c[j]);
-            cmax = a > cmax ? a : cmax;
-        }
-        const int *idx;
-        int n;
-        const double *y = layer_input(net, l, &idx, &n);
-        double ymax; /* bound of |y^(l-1)|: known for squashing activations, measured otherwise */
-        if (l > 0 && net->cfg.activation == PM_ACT_SIGMOID)
-            ymax = 0.5;
-        else if (l > 0 && net->cfg.activation == PM_ACT_TANH)
-            ymax = 1.0;
-        else
-            ymax = idx ? net->xmax[net->cur] : max_abs(y, n); /* layer 0: taken by the forward pass */
-        if (net->bias && ymax < 1)
-            ymax = 1;
-        double step = cmax * ymax;
-        if (!(step <= worst)) /* also propagates NaN */
-            worst = step;
-    }
-    return worst;
-}
-
-/* Shared body of pm_net_learn and pm_net_learn_vec; errors has stride estride (0 = broadcast). */
-static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estride, double rate, double relevance)
+/* Computes the deltas (into the spare copy) and coefficients of a learning step and checks that the update stays
+ * finite; changes nothing observable (coef is scratch, nz_idx[cur] a cache). *bound: the new running weight bound
+ * (or -1: recompute it exactly after the update). */
+static pm_status learn_prepare(pm_net *net, pm_rule rule, const double *errors, int estride, double rate,
+                               double relevance, double *bound)
 {
     if (net == NULL || errors == NULL || !net->has_forward || (unsigned)rule > PM_RULE_SATURATION_PRIME)
         return PM_ERR_ARG;
@@ -725,22 +937,50 @@ static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estr
         bad |= not_finite(errors[j * estride]);
     if (bad)
         return PM_ERR_NONFINITE;
-    const int nd = net->dcur ^ 1;
-    double *delta = net->delta[nd];
-    if (compute_deltas(net, delta, rule, errors, estride))
+    double step[PM_NET_MAX_LAYERS];
+    if (backward(net, net->delta[net->dcur ^ 1], rule, errors, estride, rate * relevance, step))
         return PM_ERR_NONFINITE; /* BP deltas overflowed (huge weights): nothing changed yet */
-    double step = make_coef(net, delta, rule, rate, relevance);
-    double bound = net->wmax_bound + step;
-    if (!(bound <= SAFE_BOUND)) { /* rare: look at every new weight before touching any */
-        if (not_finite(step) || update_overflows(net))
+    double worst = 0; /* the largest step over the layers, from layer 0 up (a NaN step propagates as before) */
+    for (int l = 0; l < net->n_layers; l++)
+        if (!(step[l] <= worst))
+            worst = step[l];
+    *bound = net->wmax_bound + worst;
+    if (!(*bound <= SAFE_BOUND)) { /* rare: look at every new weight before touching any */
+        list_inputs(net, net->cur);
+        if (not_finite(worst) || update_overflows(net))
             return PM_ERR_NONFINITE;
-        apply_update(net);
-        pm_net_refresh_bound_(net);
-    } else {
-        apply_update(net);
-        net->wmax_bound = bound;
+        *bound = -1;
     }
-    net->dcur = nd;
+    return PM_OK;
+}
+
+/* Stores a prepared learning step as done: the new deltas current, the weight bound updated. */
+static void commit_learn(pm_net *net, double bound)
+{
+    if (bound < 0)
+        pm_net_refresh_bound_(net);
+    else
+        net->wmax_bound = bound;
+    net->dcur ^= 1;
+}
+
+/* Applies a prepared update to every layer, layer 0 over its list of nonzero inputs. */
+static void apply_update(pm_net *net)
+{
+    update_hidden(net);
+    list_inputs(net, net->cur);
+    update_sparse_t(net->w, net->sizes[0], net->coef, net->x[net->cur], net->nz_idx[net->cur], net->nnz[net->cur]);
+}
+
+/* Shared body of pm_net_learn and pm_net_learn_vec; errors has stride estride (0 = broadcast). */
+static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estride, double rate, double relevance)
+{
+    double bound;
+    pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound);
+    if (st != PM_OK)
+        return st;
+    apply_update(net);
+    commit_learn(net, bound);
     return PM_OK;
 }
 
@@ -752,4 +992,43 @@ pm_status pm_net_learn(pm_net *net, pm_rule rule, double error, double rate, dou
 pm_status pm_net_learn_vec(pm_net *net, pm_rule rule, const double *errors, double rate, double relevance)
 {
     return learn(net, rule, errors, 1, rate, relevance);
+}
+
+/* Shared body of pm_net_learn_forward and pm_net_learn_forward_vec: learn, then forward; in layer 0's dense mode
+ * the update of layer 0 and its forward sums share one pass over its weights (layer0_dense). */
+static pm_status learn_forward(pm_net *net, pm_rule rule, const double *errors, int estride, double rate,
+                               double relevance, const double *inputs)
+{
+    if (net == NULL || inputs == NULL)
+        return PM_ERR_ARG;
+    double bound;
+    pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound);
+    if (st != PM_OK)
+        return st;
+    if (bound < 0 || !layer0_dense_mode(net)) { /* sparse mode (or the rare exact check): the two steps */
+        apply_update(net);
+        commit_learn(net, bound);
+        return pm_net_forward(net, inputs);
+    }
+    update_hidden(net);
+    const int nx = net->cur ^ 1;
+    double xmax;
+    layer0_forward(net, nx, inputs, net->coef, 1, &xmax); /* the update of layer 0, then its sums */
+    commit_learn(net, bound);
+    if (forward_layers(net, net->act[nx])) /* the learn stays done; the forward state is as before (net.h) */
+        return PM_ERR_NONFINITE;
+    commit_forward(net, nx, xmax);
+    return PM_OK;
+}
+
+pm_status pm_net_learn_forward(pm_net *net, pm_rule rule, double error, double rate, double relevance,
+                               const double *inputs)
+{
+    return learn_forward(net, rule, &error, 0, rate, relevance, inputs);
+}
+
+pm_status pm_net_learn_forward_vec(pm_net *net, pm_rule rule, const double *errors, double rate, double relevance,
+                                   const double *inputs)
+{
+    return learn_forward(net, rule, errors, 1, rate, relevance, inputs);
 }
