@@ -209,10 +209,9 @@ PM_KINLINE void matvec_dense(double *restrict v, const double *restrict w, int r
     }
 }
 
-/* One input of a ten-neuron block of matvec_sparse_t: (s0, s1, s2) += a[0..10) * xm, *xmax = max(*xmax, |xm|). */
-PM_KINLINE void acc10(quad *s0, quad *s1, pair *s2, double *xmax, const double *a, double xm)
+/* One input of a ten-neuron block of matvec_sparse_t: (s0, s1, s2) += a[0..10) * xm. */
+PM_KINLINE void acc10(quad *s0, quad *s1, pair *s2, const double *a, double xm)
 {
-    *xmax = fabs(xm) > *xmax ? fabs(xm) : *xmax;
     const quad xi = quad_splat(xm);
     *s0 = quad_add(*s0, quad_mul(quad_load(a), xi));
     *s1 = quad_add(*s1, quad_mul(quad_load(a + 4), xi));
@@ -223,23 +222,21 @@ PM_KINLINE void acc10(quad *s0, quad *s1, pair *s2, double *xmax, const double *
  * Wt is input-major (inputs, rows), idx lists the nonzero inputs (zeros add nothing). Ten (the paper's width), then
  * two, then one neuron per pass over idx: the sums stay in registers, each input's run of weights is loaded in
  * quads and pairs, and every v[j] is still one running sum in m order (no reassociation: the same bits on every
- * run and in either clone). Returns max |x[idx[m]]| (0 if nnz = 0), taken in passing for learn's step bound
- * (make_coef): two instructions per input here instead of a second gather pass. */
-PM_WIDE_KERNEL static double matvec_sparse_t(double *restrict v, const double *restrict wt, int rows,
+ * run and in either clone). */
+PM_WIDE_KERNEL static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows,
                                            const double *restrict x, const int *restrict idx, int nnz)
 {
-    double xmax = 0; /* max is exact: the same value whichever passes take it */
     int j = 0;
     for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as quad, quad, pair */
         quad s0 = quad_splat(0), s1 = s0;
         pair s2 = pair_splat(0);
         int m = 0;
         for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration (less loop overhead), still added in m order */
-            acc10(&s0, &s1, &s2, &xmax, wt + (long)idx[m] * rows + j, x[idx[m]]);
-            acc10(&s0, &s1, &s2, &xmax, wt + (long)idx[m + 1] * rows + j, x[idx[m + 1]]);
+            acc10(&s0, &s1, &s2, wt + (long)idx[m] * rows + j, x[idx[m]]);
+            acc10(&s0, &s1, &s2, wt + (long)idx[m + 1] * rows + j, x[idx[m + 1]]);
         }
         if (m < nnz)
-            acc10(&s0, &s1, &s2, &xmax, wt + (long)idx[m] * rows + j, x[idx[m]]);
+            acc10(&s0, &s1, &s2, wt + (long)idx[m] * rows + j, x[idx[m]]);
         quad_store(v + j, s0);
         quad_store(v + j + 4, s1);
         pair_store(v + j + 8, s2);
@@ -248,7 +245,6 @@ PM_WIDE_KERNEL static double matvec_sparse_t(double *restrict v, const double *r
         pair s0 = pair_splat(0);
         for (int m = 0; m < nnz; m++) {
             const double xm = x[idx[m]];
-            xmax = fabs(xm) > xmax ? fabs(xm) : xmax;
             s0 = pair_add(s0, pair_mul(pair_load(wt + (long)idx[m] * rows + j), pair_splat(xm)));
         }
         pair_store(v + j, s0);
@@ -257,42 +253,52 @@ PM_WIDE_KERNEL static double matvec_sparse_t(double *restrict v, const double *r
         double s0 = 0;
         for (int m = 0; m < nnz; m++) {
             const double xm = x[idx[m]];
-            xmax = fabs(xm) > xmax ? fabs(xm) : xmax;
             s0 += wt[(long)idx[m] * rows + j] * xm;
         }
         v[j] = s0;
     }
-    return xmax;
 }
 
 #ifdef PM_HAVE_LANES
-/* The sigmoid of four neurons at once, y[0..4) = 1 / (1 + e^-v) - 0.5 in place, each lane doing exactly the
+/* The sigmoid of four neurons at once, *y = 1 / (1 + e^-v) - 0.5 lane by lane, each lane doing exactly the
  * operations of the scalar 1.0 / (1.0 + pm_exp(-v)) - 0.5 on the common path of pm_exp (pm_exp_scaled_ with bias 0,
  * |v| < 708): the same multiplies, adds and table values in the same order, so the same bits, one vector instruction
  * where the scalar chain had four (the chain of ten sigmoid layers is serial, SPEC §2). Returns 0 without writing
  * if some lane is outside the common path (then the caller takes the scalar pm_exp, which handles it); so a lane it
- * writes had a finite v. */
-PM_KINLINE int sigmoid4(double *y)
+ * writes had a finite v. On registers: the layers pass their vectors on without a round trip through memory (a
+ * vector load of values just stored one by one waits for the stores, on the serial chain of the layers). */
+PM_KINLINE int sigmoid4v(quad v, quad *y)
 {
-    const quad v = quad_load(y), x = -v;
+    const quad x = -v;
     const quad_m in_range = (x > -708.0) & (x < 708.0); /* false for NaN too, as in pm_exp */
     if ((in_range[0] & in_range[1] & in_range[2] & in_range[3]) == 0)
         return 0;
     const quad shift = quad_splat(0x1.8p52);
     const quad z = x * quad_splat(0x1.71547652b82fep+5) + shift;
-    quad_u zb;
-    memcpy(&zb, &z, sizeof zb);
+    const quad_u zb = quad_u_(z);
     const quad kd = z - shift;
     const quad r = (x - kd * quad_splat(0x1.62e42feep-6)) - kd * quad_splat(0x1.a39ef35793c76p-38);
     const quad_u tab = {pm_exp_table_[zb[0] & 31u], pm_exp_table_[zb[1] & 31u], pm_exp_table_[zb[2] & 31u],
                         pm_exp_table_[zb[3] & 31u]};
-    const quad_u sb = tab + (zb << 47);
-    quad scale;
-    memcpy(&scale, &sb, sizeof scale);
+    const quad scale = quad_bits_(tab + (zb << 47));
     const quad p = r + (r * r) * (0x1p-1 + r * (0x1.5555555555555p-3 + r * (0x1.5555555555555p-5 +
                                    r * (0x1.1111111111111p-7 + r * 0x1.6c16c16c16c17p-10))));
     const quad e = scale + scale * p;
-    quad_store(y, 1.0 / (1.0 + e) - 0.5);
+    *y = 1.0 / (1.0 + e) - 0.5;
+    return 1;
+}
+
+PM_KINLINE pair pair_lo(quad q) { return __builtin_shufflevector(q, q, 0, 1); }
+PM_KINLINE pair pair_hi(quad q) { return __builtin_shufflevector(q, q, 2, 3); }
+PM_KINLINE quad quad_cat(pair a, pair b) { return __builtin_shufflevector(a, b, 0, 1, 2, 3); }
+
+/* sigmoid4v of two lanes (the other two lanes 0: on the common path, discarded). */
+PM_KINLINE int sigmoid2v(pair v, pair *y)
+{
+    quad t;
+    if (!sigmoid4v(quad_cat(v, pair_splat(0)), &t))
+        return 0;
+    *y = pair_lo(t);
     return 1;
 }
 #define PM_HAVE_SIGMOID4 1
@@ -304,28 +310,26 @@ PM_KINLINE double sigmoid1(double v) { return 1.0 / (1.0 + pm_exp(-v)) - 0.5; }
 
 /* The sigmoid layer in place, y[j] = f(v_j) for j < n; returns 1 if some v_j was not finite (the forward pass
  * refuses those: sigmoid(inf) would hide a non-finite input). Four neurons per vector step where every lane is on
- * pm_exp's common path (such lanes are finite: no check needed), a last partial group (the paper's ten = 4 + 4 + 2)
- * through the same vector code on a padded copy, the rest (extreme or non-finite v) one by one: all give the bits
- * of the scalar expression. */
+ * pm_exp's common path (such lanes are finite: no check needed), then two, the rest (odd tails, extreme or
+ * non-finite v) one by one: all give the bits of the scalar expression. */
 PM_KINLINE int sigmoid_layer(double *restrict y, int n)
 {
     int bad = 0, j = 0;
 #ifdef PM_HAVE_SIGMOID4
-    for (; j + 4 <= n; j += 4)
-        if (!sigmoid4(y + j))
-            for (int q = j; q < j + 4; q++) {
-                bad |= not_finite(y[q]);
-                y[q] = sigmoid1(y[q]);
+    for (; j + 4 <= n; j += 4) {
+        quad q;
+        if (sigmoid4v(quad_load(y + j), &q))
+            quad_store(y + j, q);
+        else
+            for (int k = j; k < j + 4; k++) {
+                bad |= not_finite(y[k]);
+                y[k] = sigmoid1(y[k]);
             }
-    if (j < n) {
-        double t[4] = {0, 0, 0, 0}; /* padding lanes: sigmoid(0), on the common path, discarded */
-        for (int q = j; q < n; q++)
-            t[q - j] = y[q];
-        if (sigmoid4(t)) {
-            for (int q = j; q < n; q++)
-                y[q] = t[q - j];
-            j = n;
-        }
+    }
+    pair p;
+    if (j + 2 <= n && sigmoid2v(pair_load(y + j), &p)) {
+        pair_store(y + j, p);
+        j += 2;
     }
 #endif
     for (; j < n; j++) {
@@ -334,6 +338,67 @@ PM_KINLINE int sigmoid_layer(double *restrict y, int n)
     }
     return bad;
 }
+
+#ifdef PM_HAVE_SIGMOID4
+/* Ten activations in registers, as five pairs (the operands of matvec_dense's n == 10 rows). */
+typedef struct {
+    pair p[5];
+} y10;
+
+PM_KINLINE y10 y10_load(const double *y)
+{
+    y10 r;
+    for (int k = 0; k < 5; k++)
+        r.p[k] = pair_load(y + 2 * k);
+    return r;
+}
+
+/* One row of matvec_dense's n == 10 path on registers: (even sum, odd sum) in the order of the scalar loops. */
+PM_KINLINE pair row10(const double *r, const y10 *y)
+{
+    pair s = pair_add(pair_splat(0), pair_mul(pair_load(r), y->p[0]));
+    for (int k = 1; k < 5; k++)
+        s = pair_add(s, pair_mul(pair_load(r + 2 * k), y->p[k]));
+    return s;
+}
+
+/* (a[0] + a[1], b[0] + b[1]) + 0.0: matvec_dense's v of two rows (pair_sum + the empty odd tail), lane by lane. */
+PM_KINLINE pair v_of_rows(pair a, pair b)
+{
+    return __builtin_shufflevector(a, b, 0, 2) + __builtin_shufflevector(a, b, 1, 3) + 0.0;
+}
+
+/* A sigmoid layer of ten neurons fed by ten inputs (the paper's hidden layers, SPEC §2), kept in registers from the
+ * inputs y to the outputs *out, which are also stored at act (for learn): the same operations as matvec_dense's
+ * n == 10 rows, + bias (the last column), and sigmoid_layer, lane by lane. Returns 0 (act holding v, nothing else
+ * done) if some v is off pm_exp's common path; the caller then finishes the layer with sigmoid_layer. */
+PM_KINLINE int layer10_sigmoid(double *restrict act, const double *restrict w, int cols, int bias, const y10 *y,
+                               y10 *out)
+{
+    pair v[5];
+    for (int k = 0; k < 5; k++)
+        v[k] = v_of_rows(row10(w + (long)(2 * k) * cols, y), row10(w + (long)(2 * k + 1) * cols, y));
+    if (bias)
+        for (int k = 0; k < 5; k++)
+            v[k] = v[k] + (pair){w[(long)(2 * k) * cols + 10], w[(long)(2 * k + 1) * cols + 10]};
+    quad q0, q1;
+    pair p2;
+    if (!sigmoid4v(quad_cat(v[0], v[1]), &q0) || !sigmoid4v(quad_cat(v[2], v[3]), &q1) || !sigmoid2v(v[4], &p2)) {
+        for (int k = 0; k < 5; k++)
+            pair_store(act + 2 * k, v[k]);
+        return 0;
+    }
+    quad_store(act, q0);
+    quad_store(act + 4, q1);
+    pair_store(act + 8, p2);
+    out->p[0] = pair_lo(q0);
+    out->p[1] = pair_hi(q0);
+    out->p[2] = pair_lo(q1);
+    out->p[3] = pair_hi(q1);
+    out->p[4] = p2;
+    return 1;
+}
+#endif
 
 /* Adds the bias (weights bw[j * stride]) to v[0..rows), then y = f(v) in place (SPEC §2 table); returns 1 if some
  * v was not finite. */
@@ -365,19 +430,36 @@ PM_WIDE_KERNEL static int forward_layers(const pm_net *net, double *restrict act
     const int rows0 = net->sizes[0];
     /* layer 0 is input-major: its biases are the last input's contiguous run */
     int bad = finish_layer(act, rows0, net->bias ? pm_net_w_(net, 0) + (long)net->fan_in[0] * rows0 : NULL, 1, f);
+#ifdef PM_HAVE_SIGMOID4
+    y10 y;          /* the last layer's outputs in registers, if in_regs */
+    int in_regs = 0;
+#endif
     for (int l = 1; l < net->n_layers; l++) {
         const double *w = pm_net_w_(net, l);
         const int rows = net->sizes[l], n_in = net->fan_in[l], cols = n_in + net->bias;
-        double *y = act + net->a_off[l];
-        matvec_dense(y, w, rows, cols, act + net->a_off[l - 1], n_in);
-        bad |= finish_layer(y, rows, net->bias ? w + n_in : NULL, cols, f); /* bias: the last column */
+        double *y_out = act + net->a_off[l];
+        const double *y_in = act + net->a_off[l - 1];
+#ifdef PM_HAVE_SIGMOID4
+        if (f == PM_ACT_SIGMOID && rows == 10 && n_in == 10) { /* the paper's hidden layers: on registers */
+            if (!in_regs)
+                y = y10_load(y_in);
+            in_regs = layer10_sigmoid(y_out, w, cols, net->bias, &y, &y);
+            if (!in_regs)
+                bad |= sigmoid_layer(y_out, rows);
+            continue;
+        }
+        in_regs = 0;
+#endif
+        matvec_dense(y_out, w, rows, cols, y_in, n_in);
+        bad |= finish_layer(y_out, rows, net->bias ? w + n_in : NULL, cols, f); /* bias: the last column */
     }
     return bad;
 }
+
 /* ---- forward ----------------------------------------------------------------------------------------------------- */
 
 /* 1 unless *p is +0 or -0 (the sign bit is shifted out): an integer test is cheaper than a floating compare with
- * its NaN case, and NaN / inf count as nonzero, as load_input requires. */
+ * its NaN case, and NaN / inf count as nonzero, as scan_input requires. */
 PM_KINLINE int nonzero(const double *p)
 {
     uint64_t bits;
@@ -385,22 +467,24 @@ PM_KINLINE int nonzero(const double *p)
     return (bits << 1) != 0;
 }
 
-/* Lists the nonzero entries of in[0..n) in idx (increasing); returns their count. NaN and inf are nonzero, so
- * they reach every v of layer 0 (x * w is then NaN or inf for any w) and the forward pass refuses them there.
+/* The scan of an input vector in[0..n): lists its nonzero entries in idx (increasing) and returns their count; if xs
+ * is not NULL also copies in into xs; *xmax = max |in[i]| (a NaN is not taken: learn's bound of the layer-0 step,
+ * make_coef). NaN and inf are nonzero, so they reach every v of layer 0 (x * w is then NaN or inf for any w) and the
+ * forward pass refuses them there. One pass for the three (the vector versions load each group of inputs once).
  * Portable version: the list is written branch-free (every index stored, the count advanced only past nonzeros),
  * since the zeros of real inputs are unpredictable. */
-static int list_nonzero_scalar(int *restrict idx, const double *restrict in, int i, int k, int n)
+static int scan_scalar(int *restrict idx, double *restrict xs, const double *restrict in, int i, int k, int n,
+                       double *xmax)
 {
-    for (; i + 2 <= n; i += 2) { /* two per iteration: the loop overhead is a good part of this small loop */
+    double m = *xmax;
+    for (; i < n; i++) {
         idx[k] = i;
         k += nonzero(in + i);
-        idx[k] = i + 1;
-        k += nonzero(in + i + 1);
+        m = fabs(in[i]) > m ? fabs(in[i]) : m;
+        if (xs)
+            xs[i] = in[i];
     }
-    if (i < n) {
-        idx[k] = i;
-        k += nonzero(in + i);
-    }
+    *xmax = m;
     return k;
 }
 
@@ -413,17 +497,31 @@ static const int nz_packed_[16][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, 
                                       {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
 static const unsigned char nz_count_[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
 
+/* max |x| of the lanes: the maxima are exact, so lanes and groups can be taken in any order */
+#define PM_ABS_MASK 0x7fffffffffffffffLL
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
 #include <immintrin.h>
-/* The same list with one AVX compare per four inputs (_CMP_NEQ_UQ: unordered or unequal, like cmpneq below) and
- * eight inputs per iteration; taken when the CPU has AVX2 (the list is the same, only the instructions differ). */
-__attribute__((target("avx2"))) static int list_nonzero_avx2(int *restrict idx, const double *restrict in, int n)
+/* The same scan with one AVX compare per four inputs (_CMP_NEQ_UQ: unordered or unequal, like cmpneq below) and
+ * eight inputs per iteration; taken when the CPU has AVX2 (the list is the same, only the instructions differ).
+ * The lane maxima use _CMP_GT_OQ and a blend, which keeps the old maximum for a NaN as the scalar code does. */
+__attribute__((target("avx2"))) static int scan_avx2(int *restrict idx, double *restrict xs,
+                                                     const double *restrict in, int n, double *xmax)
 {
-    const __m256d zero = _mm256_setzero_pd();
+    const __m256d zero = _mm256_setzero_pd(), abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(PM_ABS_MASK));
+    __m256d mx = zero;
     int k = 0, i = 0;
     for (; i + 8 <= n; i += 8) {
-        const int m0 = _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(in + i), zero, _CMP_NEQ_UQ));
-        const int m1 = _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(in + i + 4), zero, _CMP_NEQ_UQ));
+        const __m256d x0 = _mm256_loadu_pd(in + i), x1 = _mm256_loadu_pd(in + i + 4);
+        if (xs) {
+            _mm256_storeu_pd(xs + i, x0);
+            _mm256_storeu_pd(xs + i + 4, x1);
+        }
+        const __m256d a0 = _mm256_and_pd(x0, abs_mask), a1 = _mm256_and_pd(x1, abs_mask);
+        mx = _mm256_blendv_pd(mx, a0, _mm256_cmp_pd(a0, mx, _CMP_GT_OQ));
+        mx = _mm256_blendv_pd(mx, a1, _mm256_cmp_pd(a1, mx, _CMP_GT_OQ));
+        const int m0 = _mm256_movemask_pd(_mm256_cmp_pd(x0, zero, _CMP_NEQ_UQ));
+        const int m1 = _mm256_movemask_pd(_mm256_cmp_pd(x1, zero, _CMP_NEQ_UQ));
         _mm_storeu_si128((__m128i *)(void *)(idx + k),
                          _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m0]),
                                        _mm_set1_epi32(i)));
@@ -433,7 +531,12 @@ __attribute__((target("avx2"))) static int list_nonzero_avx2(int *restrict idx, 
                                        _mm_set1_epi32(i + 4)));
         k += nz_count_[m1];
     }
-    return list_nonzero_scalar(idx, in, i, k, n);
+    double lanes[4], m = 0;
+    _mm256_storeu_pd(lanes, mx);
+    for (int q = 0; q < 4; q++)
+        m = lanes[q] > m ? lanes[q] : m;
+    *xmax = m;
+    return scan_scalar(idx, xs, in, i, k, n, xmax);
 }
 #define PM_HAVE_NZ_AVX2 1
 #endif
@@ -441,38 +544,45 @@ __attribute__((target("avx2"))) static int list_nonzero_avx2(int *restrict idx, 
 /* Groups of four inputs: two SSE2 compares give a 4-bit mask of the nonzeros (cmpneq is unordered-or-unequal: NaN
  * counts as nonzero, -0 == +0 as zero, like nonzero()), and one 16-byte store writes the group's indexes packed
  * from a table (slots past the count are overwritten by the next group; k <= i keeps them inside idx[0..n)). */
-static int list_nonzero(int *restrict idx, const double *restrict in, int n)
+static int scan_input(int *restrict idx, double *restrict xs, const double *restrict in, int n, double *xmax)
 {
 #ifdef PM_HAVE_NZ_AVX2
     if (__builtin_cpu_supports("avx2"))
-        return list_nonzero_avx2(idx, in, n);
+        return scan_avx2(idx, xs, in, n, xmax);
 #endif
-    const __m128d zero = _mm_setzero_pd();
+    const __m128d zero = _mm_setzero_pd(), abs_mask = _mm_castsi128_pd(_mm_set1_epi64x(PM_ABS_MASK));
+    __m128d mx = zero;
     int k = 0, i = 0;
     for (; i + 4 <= n; i += 4) {
-        const int m = _mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(in + i), zero)) |
-                      _mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(in + i + 2), zero)) << 2;
+        const __m128d x0 = _mm_loadu_pd(in + i), x1 = _mm_loadu_pd(in + i + 2);
+        if (xs) {
+            _mm_storeu_pd(xs + i, x0);
+            _mm_storeu_pd(xs + i + 2, x1);
+        }
+        /* max keeping mx for a NaN lane: cmpgt is false for NaN, so the lane of mx is kept */
+        const __m128d a0 = _mm_and_pd(x0, abs_mask), a1 = _mm_and_pd(x1, abs_mask);
+        const __m128d g0 = _mm_cmpgt_pd(a0, mx);
+        mx = _mm_or_pd(_mm_and_pd(g0, a0), _mm_andnot_pd(g0, mx));
+        const __m128d g1 = _mm_cmpgt_pd(a1, mx);
+        mx = _mm_or_pd(_mm_and_pd(g1, a1), _mm_andnot_pd(g1, mx));
+        const int m = _mm_movemask_pd(_mm_cmpneq_pd(x0, zero)) | _mm_movemask_pd(_mm_cmpneq_pd(x1, zero)) << 2;
         const __m128i pos = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m]),
                                           _mm_set1_epi32(i));
         _mm_storeu_si128((__m128i *)(void *)(idx + k), pos);
         k += nz_count_[m];
     }
-    return list_nonzero_scalar(idx, in, i, k, n);
+    double lanes[2];
+    _mm_storeu_pd(lanes, mx);
+    *xmax = lanes[1] > lanes[0] ? lanes[1] : lanes[0];
+    return scan_scalar(idx, xs, in, i, k, n, xmax);
 }
 #else
-static int list_nonzero(int *restrict idx, const double *restrict in, int n)
+static int scan_input(int *restrict idx, double *restrict xs, const double *restrict in, int n, double *xmax)
 {
-    return list_nonzero_scalar(idx, in, 0, 0, n);
+    *xmax = 0;
+    return scan_scalar(idx, xs, in, 0, 0, n, xmax);
 }
 #endif
-
-/* Copies the input into x and lists its nonzero entries in idx; returns their count. */
-static int load_input(double *restrict x, int *restrict idx, const double *restrict in, int n)
-{
-    memcpy(x, in, (size_t)n * sizeof(double));
-    return list_nonzero(idx, in, n);
-}
-
 
 /* Copies xn[0..n) into xs and returns the number of nonzero entries (NaN and inf count, +-0 do not: nonzero()),
  * *xmax = max |xn[i]| (a NaN is not taken, as in matvec_sparse_t). Four lanes of partial counts and maxima: both are
@@ -589,7 +699,8 @@ static int layer0_dense_mode(const pm_net *net)
 static void list_inputs(pm_net *net, int k)
 {
     if (!net->nz_ok[k]) {
-        net->nnz[k] = list_nonzero(net->nz_idx[k], net->x[k], net->n_inputs);
+        double xmax;
+        net->nnz[k] = scan_input(net->nz_idx[k], NULL, net->x[k], net->n_inputs, &xmax);
         net->nz_ok[k] = 1;
     }
 }
@@ -607,9 +718,9 @@ static void layer0_forward(pm_net *net, int nx, const double *restrict in, const
                                     n, xmax);
         net->nz_ok[nx] = 0;
     } else {
-        net->nnz[nx] = load_input(net->x[nx], net->nz_idx[nx], in, n);
+        net->nnz[nx] = scan_input(net->nz_idx[nx], net->x[nx], in, n, xmax);
         net->nz_ok[nx] = 1;
-        *xmax = matvec_sparse_t(v, net->w, rows, net->x[nx], net->nz_idx[nx], net->nnz[nx]);
+        matvec_sparse_t(v, net->w, rows, net->x[nx], net->nz_idx[nx], net->nnz[nx]);
     }
 }
 
