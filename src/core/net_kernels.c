@@ -502,13 +502,33 @@ static const unsigned char nz_count_[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
 #include <immintrin.h>
-/* The same scan with one AVX compare per four inputs (_CMP_NEQ_UQ: unordered or unequal, like cmpneq below) and
- * eight inputs per iteration; taken when the CPU has AVX2 (the list is the same, only the instructions differ).
- * The lane maxima use _CMP_GT_OQ and a blend, which keeps the old maximum for a NaN as the scalar code does. */
+/* For an 8-bit mask m: the positions of its set bits packed into bytes, ascending (byte b = the b-th set bit's
+ * position, then zero bytes), and the number of set bits. Built by constant expressions: the b-th set bit is bit k
+ * with b = the number of set bits below k. */
+#define NZ_PC(x) (((x) & 1) + (((x) >> 1) & 1) + (((x) >> 2) & 1) + (((x) >> 3) & 1) + (((x) >> 4) & 1) + \
+                  (((x) >> 5) & 1) + (((x) >> 6) & 1) + (((x) >> 7) & 1))
+#define NZ_B(m, k) ((uint64_t)(((m) >> (k)) & 1) * ((uint64_t)(k) << (8 * NZ_PC((m) & ((1u << (k)) - 1)))))
+#define NZ_E(m) (NZ_B(m, 0) | NZ_B(m, 1) | NZ_B(m, 2) | NZ_B(m, 3) | NZ_B(m, 4) | NZ_B(m, 5) | NZ_B(m, 6) | NZ_B(m, 7))
+#define NZ_4(m) NZ_E(m), NZ_E((m) + 1), NZ_E((m) + 2), NZ_E((m) + 3)
+#define NZ_16(m) NZ_4(m), NZ_4((m) + 4), NZ_4((m) + 8), NZ_4((m) + 12)
+#define NZ_64(m) NZ_16(m), NZ_16((m) + 16), NZ_16((m) + 32), NZ_16((m) + 48)
+#define NZ_C4(m) NZ_PC(m), NZ_PC((m) + 1), NZ_PC((m) + 2), NZ_PC((m) + 3)
+#define NZ_C16(m) NZ_C4(m), NZ_C4((m) + 4), NZ_C4((m) + 8), NZ_C4((m) + 12)
+#define NZ_C64(m) NZ_C16(m), NZ_C16((m) + 16), NZ_C16((m) + 32), NZ_C16((m) + 48)
+static const uint64_t nz_packed8_[256] = {NZ_64(0u), NZ_64(64u), NZ_64(128u), NZ_64(192u)};
+static const unsigned char nz_count8_[256] = {NZ_C64(0u), NZ_C64(64u), NZ_C64(128u), NZ_C64(192u)};
+
+/* The same scan with AVX compares (_CMP_NEQ_UQ: unordered or unequal, like cmpneq below), eight inputs per
+ * iteration: their 8-bit mask picks the packed positions, widened to eight indexes by one instruction and stored
+ * at once (slots past the count are overwritten by the next group; k <= i keeps them inside idx[0..n)). Taken when
+ * the CPU has AVX2 (the list is the same, only the instructions differ). maxpd(a, m) is a > m ? a : m, which keeps
+ * the old maximum for a NaN as the scalar code does. */
 __attribute__((target("avx2"))) static int scan_avx2(int *restrict idx, double *restrict xs,
                                                      const double *restrict in, int n, double *xmax)
 {
     const __m256d zero = _mm256_setzero_pd(), abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(PM_ABS_MASK));
+    const __m256i eight = _mm256_set1_epi32(8);
+    __m256i base = _mm256_setzero_si256();
     __m256d mx = zero;
     int k = 0, i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -517,19 +537,14 @@ __attribute__((target("avx2"))) static int scan_avx2(int *restrict idx, double *
             _mm256_storeu_pd(xs + i, x0);
             _mm256_storeu_pd(xs + i + 4, x1);
         }
-        const __m256d a0 = _mm256_and_pd(x0, abs_mask), a1 = _mm256_and_pd(x1, abs_mask);
-        mx = _mm256_blendv_pd(mx, a0, _mm256_cmp_pd(a0, mx, _CMP_GT_OQ));
-        mx = _mm256_blendv_pd(mx, a1, _mm256_cmp_pd(a1, mx, _CMP_GT_OQ));
-        const int m0 = _mm256_movemask_pd(_mm256_cmp_pd(x0, zero, _CMP_NEQ_UQ));
-        const int m1 = _mm256_movemask_pd(_mm256_cmp_pd(x1, zero, _CMP_NEQ_UQ));
-        _mm_storeu_si128((__m128i *)(void *)(idx + k),
-                         _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m0]),
-                                       _mm_set1_epi32(i)));
-        k += nz_count_[m0];
-        _mm_storeu_si128((__m128i *)(void *)(idx + k),
-                         _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m1]),
-                                       _mm_set1_epi32(i + 4)));
-        k += nz_count_[m1];
+        mx = _mm256_max_pd(_mm256_and_pd(x0, abs_mask), mx);
+        mx = _mm256_max_pd(_mm256_and_pd(x1, abs_mask), mx);
+        const unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(x0, zero, _CMP_NEQ_UQ)) |
+                           (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(x1, zero, _CMP_NEQ_UQ)) << 4;
+        const __m256i pos = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)nz_packed8_[m]));
+        _mm256_storeu_si256((__m256i *)(void *)(idx + k), _mm256_add_epi32(pos, base));
+        k += nz_count8_[m];
+        base = _mm256_add_epi32(base, eight);
     }
     double lanes[4], m = 0;
     _mm256_storeu_pd(lanes, mx);
@@ -559,12 +574,9 @@ static int scan_input(int *restrict idx, double *restrict xs, const double *rest
             _mm_storeu_pd(xs + i, x0);
             _mm_storeu_pd(xs + i + 2, x1);
         }
-        /* max keeping mx for a NaN lane: cmpgt is false for NaN, so the lane of mx is kept */
-        const __m128d a0 = _mm_and_pd(x0, abs_mask), a1 = _mm_and_pd(x1, abs_mask);
-        const __m128d g0 = _mm_cmpgt_pd(a0, mx);
-        mx = _mm_or_pd(_mm_and_pd(g0, a0), _mm_andnot_pd(g0, mx));
-        const __m128d g1 = _mm_cmpgt_pd(a1, mx);
-        mx = _mm_or_pd(_mm_and_pd(g1, a1), _mm_andnot_pd(g1, mx));
+        /* maxpd(a, m) = a > m ? a : m: a NaN lane keeps m, as the scalar code */
+        mx = _mm_max_pd(_mm_and_pd(x0, abs_mask), mx);
+        mx = _mm_max_pd(_mm_and_pd(x1, abs_mask), mx);
         const int m = _mm_movemask_pd(_mm_cmpneq_pd(x0, zero)) | _mm_movemask_pd(_mm_cmpneq_pd(x1, zero)) << 2;
         const __m128i pos = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m]),
                                           _mm_set1_epi32(i));
