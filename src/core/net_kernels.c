@@ -42,8 +42,23 @@ PM_KINLINE pair pair_add(pair a, pair b) { return a + b; }
 PM_KINLINE pair pair_mul(pair a, pair b) { return a * b; }
 PM_KINLINE double pair_sum(pair a) { return a[0] + a[1]; }
 PM_KINLINE quad quad_splat(double x) { return (quad){x, x, x, x}; }
+/* quad_splat of a value loaded from memory, as a macro: the inline function's vector constructor is lowered for the
+ * baseline target (to halves) before it is inlined into an AVX2 clone, which then builds it from halves (three
+ * instructions) instead of one broadcast load. (Not for values just stored: a broadcast load of them may wait.) */
+#define quad_bcast(x) __extension__({ const double pm_s_ = (x); (quad){pm_s_, pm_s_, pm_s_, pm_s_}; })
 PM_KINLINE quad quad_add(quad a, quad b) { return a + b; }
 PM_KINLINE quad quad_mul(quad a, quad b) { return a * b; }
+/* The halves of a quad and a quad of two pairs: register shuffles (a copy through memory would make the next
+ * vector load wait for the stores) */
+#if defined(__clang__) || __GNUC__ >= 12
+PM_KINLINE pair pair_lo(quad q) { return __builtin_shufflevector(q, q, 0, 1); }
+PM_KINLINE pair pair_hi(quad q) { return __builtin_shufflevector(q, q, 2, 3); }
+PM_KINLINE quad quad_cat(pair a, pair b) { return __builtin_shufflevector(a, b, 0, 1, 2, 3); }
+#else
+PM_KINLINE pair pair_lo(quad q) { return (pair){q[0], q[1]}; }
+PM_KINLINE pair pair_hi(quad q) { return (pair){q[2], q[3]}; }
+PM_KINLINE quad quad_cat(pair a, pair b) { return (quad){a[0], a[1], b[0], b[1]}; }
+#endif
 #else
 typedef struct {
     double v[2];
@@ -64,6 +79,10 @@ PM_KINLINE quad quad_mul(quad a, quad b)
 {
     return (quad){{a.v[0] * b.v[0], a.v[1] * b.v[1], a.v[2] * b.v[2], a.v[3] * b.v[3]}};
 }
+#define quad_bcast(x) quad_splat(x)
+PM_KINLINE pair pair_lo(quad q) { return (pair){{q.v[0], q.v[1]}}; }
+PM_KINLINE pair pair_hi(quad q) { return (pair){{q.v[2], q.v[3]}}; }
+PM_KINLINE quad quad_cat(pair a, pair b) { return (quad){{a.v[0], a.v[1], b.v[0], b.v[1]}}; }
 #endif
 PM_KINLINE pair pair_load(const double *p)
 {
@@ -92,7 +111,7 @@ PM_KINLINE void quad_store(double *p, quad v) { memcpy(p, &v, sizeof v); }
 #define PM_WIDE_KERNEL
 #endif
 
-#if defined(__GNUC__)
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12) /* vector extensions with __builtin_shufflevector */
 typedef uint64_t quad_u __attribute__((vector_size(32)));
 typedef int64_t quad_m __attribute__((vector_size(32))); /* lane masks of quad comparisons (0 or -1) */
 /* Lane-wise helpers, each the scalar expression of the comment lane by lane (bit operations, exact). */
@@ -212,10 +231,10 @@ PM_KINLINE void matvec_dense(double *restrict v, const double *restrict w, int r
 /* One input of a ten-neuron block of matvec_sparse_t: (s0, s1, s2) += a[0..10) * xm. */
 PM_KINLINE void acc10(quad *s0, quad *s1, pair *s2, const double *a, double xm)
 {
-    const quad xi = quad_splat(xm);
+    const quad xi = quad_bcast(xm); /* one broadcast for both (the pair is its low half) */
     *s0 = quad_add(*s0, quad_mul(quad_load(a), xi));
     *s1 = quad_add(*s1, quad_mul(quad_load(a + 4), xi));
-    *s2 = pair_add(*s2, pair_mul(pair_load(a + 8), pair_splat(xm)));
+    *s2 = pair_add(*s2, pair_mul(pair_load(a + 8), pair_lo(xi)));
 }
 
 /* Overwrites v[j] = sum_m Wt[idx[m]][j] * x[idx[m]] for j < rows (SPEC §2 v_j of layer 0, bias not included):
@@ -288,9 +307,6 @@ PM_KINLINE int sigmoid4v(quad v, quad *y)
     return 1;
 }
 
-PM_KINLINE pair pair_lo(quad q) { return __builtin_shufflevector(q, q, 0, 1); }
-PM_KINLINE pair pair_hi(quad q) { return __builtin_shufflevector(q, q, 2, 3); }
-PM_KINLINE quad quad_cat(pair a, pair b) { return __builtin_shufflevector(a, b, 0, 1, 2, 3); }
 
 /* sigmoid4v of two lanes (the other two lanes 0: on the common path, discarded). */
 PM_KINLINE int sigmoid2v(pair v, pair *y)
@@ -951,10 +967,10 @@ static int update_overflows(const pm_net *net)
 /* One input of a ten-neuron block of update_sparse_t: a[0..10) += (c0, c1, c2) * xm. */
 PM_KINLINE void upd10(double *a, quad c0, quad c1, pair c2, double xm)
 {
-    const quad xi = quad_splat(xm);
+    const quad xi = quad_bcast(xm);
     quad_store(a, quad_add(quad_load(a), quad_mul(c0, xi)));
     quad_store(a + 4, quad_add(quad_load(a + 4), quad_mul(c1, xi)));
-    pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_splat(xm))));
+    pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_lo(xi))));
 }
 
 /* Adds Wt[i][j] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx;
