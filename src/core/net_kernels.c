@@ -373,9 +373,10 @@ PM_KINLINE y10 y10_load(const double *y)
 PM_KINLINE pair row10(const double *r, const y10 *y)
 {
     pair s = pair_add(pair_splat(0), pair_mul(pair_load(r), y->p[0]));
-    for (int k = 1; k < 5; k++)
-        s = pair_add(s, pair_mul(pair_load(r + 2 * k), y->p[k]));
-    return s;
+    s = pair_add(s, pair_mul(pair_load(r + 2), y->p[1]));
+    s = pair_add(s, pair_mul(pair_load(r + 4), y->p[2]));
+    s = pair_add(s, pair_mul(pair_load(r + 6), y->p[3]));
+    return pair_add(s, pair_mul(pair_load(r + 8), y->p[4]));
 }
 
 /* (a[0] + a[1], b[0] + b[1]) + 0.0: matvec_dense's v of two rows (pair_sum + the empty odd tail), lane by lane. */
@@ -392,9 +393,11 @@ PM_KINLINE int layer10_sigmoid(double *restrict act, const double *restrict w, i
                                y10 *out)
 {
     pair v[5];
+#pragma GCC unroll 5
     for (int k = 0; k < 5; k++)
         v[k] = v_of_rows(row10(w + (long)(2 * k) * cols, y), row10(w + (long)(2 * k + 1) * cols, y));
     if (bias)
+#pragma GCC unroll 5
         for (int k = 0; k < 5; k++)
             v[k] = v[k] + (pair){w[(long)(2 * k) * cols + 10], w[(long)(2 * k + 1) * cols + 10]};
     quad q0, q1;
@@ -789,10 +792,10 @@ PM_KINLINE void matvec_transposed(double *restrict s, const double *restrict w, 
         pair s2 = pair_splat(0);
         for (int k = 0; k < n_up; k++) {
             const double *row = w + (long)k * cols + j;
-            const quad d = quad_splat(dk[k]);
+            const quad d = quad_bcast(dk[k]);
             s0 = quad_add(s0, quad_mul(quad_load(row), d));
             s1 = quad_add(s1, quad_mul(quad_load(row + 4), d));
-            s2 = pair_add(s2, pair_mul(pair_load(row + 8), pair_splat(dk[k])));
+            s2 = pair_add(s2, pair_mul(pair_load(row + 8), pair_lo(d)));
         }
         quad_store(s + j, s0);
         quad_store(s + j + 4, s1);
@@ -858,9 +861,12 @@ PM_KINLINE int delta_coef(double *restrict d, double *restrict c, const double *
             mq = quad_max(quad_abs(cj), mq);
             badm |= quad_not_finite(dj);
         }
-        bad = (badm[0] | badm[1] | badm[2] | badm[3]) != 0;
-        for (int q = 0; q < 4; q++) /* max is exact: the lanes' order does not matter */
-            *cmax = mq[q] > *cmax ? mq[q] : *cmax;
+        const quad_m b2 = badm | __builtin_shufflevector(badm, badm, 2, 3, 0, 1);
+        bad = (b2[0] | b2[1]) != 0;
+        /* max is exact, so the lanes' order does not matter; no lane holds a NaN (quad_max never takes one) */
+        const quad m2 = quad_max(mq, __builtin_shufflevector(mq, mq, 2, 3, 0, 1));
+        const double m1 = m2[1] > m2[0] ? m2[1] : m2[0];
+        *cmax = m1 > *cmax ? m1 : *cmax;
     }
 #endif
     for (; j < n; j++)
