@@ -838,6 +838,29 @@ PM_KINLINE int delta_coef1(double *restrict d, double *restrict c, double y, pm_
 
 /* delta_coef1 for the n neurons of a layer, rule and f constants after inlining. Sigmoid layers take four neurons
  * per vector step, each lane the scalar expressions above (the same bits). */
+#ifdef PM_HAVE_LANES
+/* delta_coef1 of four sigmoid neurons, lane by lane (the same expressions, so the same bits): dv holds the sums,
+ * yv the outputs; returns the deltas, *cj the coefficients; *mq and *badm gather max |c| and non-finite deltas. */
+PM_KINLINE quad delta_coef4(quad dv, quad yv, pm_rule rule, double scale, quad *cj, quad *mq, quad_m *badm)
+{
+    const quad fp = (0.5 + yv) * (0.5 - yv); /* deriv(y, PM_ACT_SIGMOID) */
+    const quad v = fp * dv;
+    const quad dj = rule == PM_RULE_CHAINED_SIGN ? quad_sign(v) : v;
+    quad phi = dj;
+    if (rule == PM_RULE_PRIME_MODULATE)
+        phi = quad_sign(dj);
+    else if (rule == PM_RULE_SATURATION_PRIME)
+        phi = quad_sign(dj) * fp;
+    *cj = quad_splat(scale) * phi;
+    *mq = quad_max(quad_abs(*cj), *mq);
+    *badm |= quad_not_finite(dj);
+    return dj;
+}
+#endif
+
+/* delta_coef1 for the n neurons of a layer, rule and f constants after inlining. Sigmoid layers take four neurons
+ * per vector step, a last pair in the low lanes of one more (its other lanes 0: delta 0, coefficient 0, which
+ * changes neither the maximum nor the refusal), each lane the scalar expressions above (the same bits). */
 PM_KINLINE int delta_coef(double *restrict d, double *restrict c, const double *restrict y, int n, pm_activation f,
                           pm_rule rule, double scale, double *cmax)
 {
@@ -845,21 +868,18 @@ PM_KINLINE int delta_coef(double *restrict d, double *restrict c, const double *
 #ifdef PM_HAVE_LANES
     if (f == PM_ACT_SIGMOID && n >= 4) {
         quad_m badm = {0, 0, 0, 0};
-        quad mq = quad_splat(0);
+        quad mq = quad_splat(0), cj;
         for (; j + 4 <= n; j += 4) {
-            const quad yv = quad_load(y + j), fp = (0.5 + yv) * (0.5 - yv); /* deriv(y, PM_ACT_SIGMOID) */
-            const quad v = fp * quad_load(d + j);
-            const quad dj = rule == PM_RULE_CHAINED_SIGN ? quad_sign(v) : v;
-            quad_store(d + j, dj);
-            quad phi = dj;
-            if (rule == PM_RULE_PRIME_MODULATE)
-                phi = quad_sign(dj);
-            else if (rule == PM_RULE_SATURATION_PRIME)
-                phi = quad_sign(dj) * fp;
-            const quad cj = quad_splat(scale) * phi;
+            quad_store(d + j, delta_coef4(quad_load(d + j), quad_load(y + j), rule, scale, &cj, &mq, &badm));
             quad_store(c + j, cj);
-            mq = quad_max(quad_abs(cj), mq);
-            badm |= quad_not_finite(dj);
+        }
+        if (j + 2 == n) {
+            const quad zero = quad_splat(0);
+            const quad dj = delta_coef4(quad_cat(pair_load(d + j), pair_lo(zero)),
+                                        quad_cat(pair_load(y + j), pair_lo(zero)), rule, scale, &cj, &mq, &badm);
+            pair_store(d + j, pair_lo(dj));
+            pair_store(c + j, pair_lo(cj));
+            j += 2;
         }
         const quad_m b2 = badm | __builtin_shufflevector(badm, badm, 2, 3, 0, 1);
         bad = (b2[0] | b2[1]) != 0;
@@ -1029,10 +1049,10 @@ PM_KINLINE void update_dense(double *restrict w, int rows, int cols, const doubl
         for (int j = 0; j < rows; j++) {
             double *r = w + (long)j * cols;
             if (c[j] != 0) {
-                const quad cj = quad_splat(c[j]);
+                const quad cj = quad_bcast(c[j]);
                 quad_store(r, quad_add(quad_load(r), quad_mul(cj, y0)));
                 quad_store(r + 4, quad_add(quad_load(r + 4), quad_mul(cj, y1)));
-                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_splat(c[j]), y2)));
+                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_lo(cj), y2)));
             }
             if (bias)
                 r[10] += c[j];
