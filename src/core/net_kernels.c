@@ -286,12 +286,18 @@ PM_WIDE_KERNEL static void matvec_sparse_t(double *restrict v, const double *res
  * if some lane is outside the common path (then the caller takes the scalar pm_exp, which handles it); so a lane it
  * writes had a finite v. On registers: the layers pass their vectors on without a round trip through memory (a
  * vector load of values just stored one by one waits for the stores, on the serial chain of the layers). */
-PM_KINLINE int sigmoid4v(quad v, quad *y)
+/* The lanes of v on pm_exp's common path for -v, |v| < 708 (false for NaN too, as in pm_exp). */
+PM_KINLINE quad_m sigmoid_in_range(quad v) { return (-v > -708.0) & (-v < 708.0); }
+/* 1 if every lane of m is set (lanes of comparisons are 0 or -1). */
+PM_KINLINE int all_set(quad_m m)
+{
+    const quad_m h = m & __builtin_shufflevector(m, m, 2, 3, 0, 1);
+    return (h[0] & h[1]) != 0;
+}
+/* The sigmoid of the four lanes, all on the common path (sigmoid_in_range). */
+PM_KINLINE quad sigmoid4_common(quad v)
 {
     const quad x = -v;
-    const quad_m in_range = (x > -708.0) & (x < 708.0); /* false for NaN too, as in pm_exp */
-    if ((in_range[0] & in_range[1] & in_range[2] & in_range[3]) == 0)
-        return 0;
     const quad shift = quad_splat(0x1.8p52);
     const quad z = x * quad_splat(0x1.71547652b82fep+5) + shift;
     const quad_u zb = quad_u_(z);
@@ -303,7 +309,14 @@ PM_KINLINE int sigmoid4v(quad v, quad *y)
     const quad p = r + (r * r) * (0x1p-1 + r * (0x1.5555555555555p-3 + r * (0x1.5555555555555p-5 +
                                    r * (0x1.1111111111111p-7 + r * 0x1.6c16c16c16c17p-10))));
     const quad e = scale + scale * p;
-    *y = 1.0 / (1.0 + e) - 0.5;
+    return 1.0 / (1.0 + e) - 0.5;
+}
+
+PM_KINLINE int sigmoid4v(quad v, quad *y)
+{
+    if (!all_set(sigmoid_in_range(v)))
+        return 0;
+    *y = sigmoid4_common(v);
     return 1;
 }
 
@@ -400,13 +413,14 @@ PM_KINLINE int layer10_sigmoid(double *restrict act, const double *restrict w, i
 #pragma GCC unroll 5
         for (int k = 0; k < 5; k++)
             v[k] = v[k] + (pair){w[(long)(2 * k) * cols + 10], w[(long)(2 * k + 1) * cols + 10]};
-    quad q0, q1;
-    pair p2;
-    if (!sigmoid4v(quad_cat(v[0], v[1]), &q0) || !sigmoid4v(quad_cat(v[2], v[3]), &q1) || !sigmoid2v(v[4], &p2)) {
+    const quad a = quad_cat(v[0], v[1]), b = quad_cat(v[2], v[3]), c = quad_cat(v[4], pair_splat(0));
+    if (!all_set(sigmoid_in_range(a) & sigmoid_in_range(b) & sigmoid_in_range(c))) { /* one test for the layer */
         for (int k = 0; k < 5; k++)
             pair_store(act + 2 * k, v[k]);
         return 0;
     }
+    const quad q0 = sigmoid4_common(a), q1 = sigmoid4_common(b);
+    const pair p2 = pair_lo(sigmoid4_common(c)); /* the upper two lanes (sigmoid(0)) are discarded */
     quad_store(act, q0);
     quad_store(act + 4, q1);
     pair_store(act + 8, p2);
@@ -790,6 +804,7 @@ PM_KINLINE void matvec_transposed(double *restrict s, const double *restrict w, 
     for (; j + 10 <= n; j += 10) { /* columns j..j+9 as quad, quad, pair */
         quad s0 = quad_splat(0), s1 = s0;
         pair s2 = pair_splat(0);
+#pragma GCC unroll 10
         for (int k = 0; k < n_up; k++) {
             const double *row = w + (long)k * cols + j;
             const quad d = quad_bcast(dk[k]);
@@ -1054,9 +1069,10 @@ PM_KINLINE void update_dense(double *restrict w, int rows, int cols, const doubl
                 quad_store(r + 4, quad_add(quad_load(r + 4), quad_mul(cj, y1)));
                 pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_lo(cj), y2)));
             }
-            if (bias)
-                r[10] += c[j];
         }
+        if (bias)
+            for (int j = 0; j < rows; j++)
+                w[(long)j * cols + 10] += c[j];
         return;
     }
     for (int j = 0; j < rows; j++) {
