@@ -454,22 +454,72 @@ PM_KINLINE int finish_layer(double *restrict y, int rows, const double *restrict
     return bad;
 }
 
+/* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i, and
+ * if bias, W[j][n] += c[j] (bias input 1) on every row, as before the rows were fused (+ 0 turns a -0 bias into +0).
+ * The paper's width n = 10 keeps y in registers (quad, quad, pair) across the rows; each weight gets one multiply
+ * and one add whatever the lane width, so both clones give the same bits. */
+PM_KINLINE void update_dense(double *restrict w, int rows, int cols, const double *restrict c,
+                             const double *restrict y, int n, int bias)
+{
+    const int n2 = n & ~1;
+    if (n == 10) {
+        const quad y0 = quad_load(y), y1 = quad_load(y + 4);
+        const pair y2 = pair_load(y + 8);
+        for (int j = 0; j < rows; j++) {
+            double *r = w + (long)j * cols;
+            if (c[j] != 0) {
+                const quad cj = quad_bcast(c[j]);
+                quad_store(r, quad_add(quad_load(r), quad_mul(cj, y0)));
+                quad_store(r + 4, quad_add(quad_load(r + 4), quad_mul(cj, y1)));
+                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_lo(cj), y2)));
+            }
+        }
+        if (bias)
+            for (int j = 0; j < rows; j++)
+                w[(long)j * cols + 10] += c[j];
+        return;
+    }
+    for (int j = 0; j < rows; j++) {
+        double *r = w + (long)j * cols;
+        if (c[j] != 0) {
+            const pair cj = pair_splat(c[j]);
+            for (int i = 0; i < n2; i += 2)
+                pair_store(r + i, pair_add(pair_load(r + i), pair_mul(cj, pair_load(y + i))));
+            if (n2 < n)
+                r[n2] += c[j] * y[n2];
+        }
+        if (bias)
+            r[n] += c[j];
+    }
+}
+
 /* The forward pass after layer 0's sums: layer 0's bias and activation, then every further layer (SPEC §2), into
- * act (n_act). One call per pass (the per-layer kernels are inlined: no dispatch per layer). Returns 1 if any
- * pre-activation was not finite. */
-PM_WIDE_KERNEL static int forward_layers(const pm_net *net, double *restrict act)
+ * act (n_act). One call per pass (the per-layer kernels are inlined: no dispatch per layer). If upd (the fused
+ * learn + forward), each layer's weights first get learn's update from coef and the previous forward's activations
+ * (update_dense; layer 0: its biases, its other weights are done by the caller): the update of layer l + 1 is then
+ * independent work beside the serial chain of layer l's sums and sigmoid. Returns 1 if any pre-activation was not
+ * finite. */
+PM_WIDE_KERNEL static int forward_layers(pm_net *net, double *restrict act, int upd)
 {
     const pm_activation f = net->cfg.activation;
     const int rows0 = net->sizes[0];
-    /* layer 0 is input-major: its biases are the last input's contiguous run */
-    int bad = finish_layer(act, rows0, net->bias ? pm_net_w_(net, 0) + (long)net->fan_in[0] * rows0 : NULL, 1, f);
+    const double *old = net->act[net->cur]; /* the previous forward's activations: y of learn's update */
+    double *wb0 = net->bias ? pm_net_w_(net, 0) + (long)net->fan_in[0] * rows0 : NULL; /* layer 0 is input-major:
+                                                                                        * its biases are the last
+                                                                                        * input's run */
+    if (upd && wb0)
+        for (int j = 0; j < rows0; j++)
+            wb0[j] += net->coef[j];
+    int bad = finish_layer(act, rows0, wb0, 1, f);
 #ifdef PM_HAVE_SIGMOID4
     y10 y;          /* the last layer's outputs in registers, if in_regs */
     int in_regs = 0;
 #endif
     for (int l = 1; l < net->n_layers; l++) {
-        const double *w = pm_net_w_(net, l);
+        double *w = pm_net_w_(net, l);
         const int rows = net->sizes[l], n_in = net->fan_in[l], cols = n_in + net->bias;
+        if (upd)
+            update_dense(w, rows, cols, net->coef + net->a_off[l], old + net->a_off[l - 1], n_in, net->bias);
         double *y_out = act + net->a_off[l];
         const double *y_in = act + net->a_off[l - 1];
 #ifdef PM_HAVE_SIGMOID4
@@ -784,7 +834,7 @@ pm_status pm_net_forward(pm_net *net, const double *inputs)
     const int nx = net->cur ^ 1; /* write the spare copy; flip only on success (net_internal.h) */
     double xmax;
     layer0_forward(net, nx, inputs, NULL, layer0_dense_mode(net), &xmax);
-    if (forward_layers(net, net->act[nx])) /* non-finite input, or overflow in linear / relu nets: refuse rather
+    if (forward_layers(net, net->act[nx], 0)) /* non-finite input, or overflow in linear / relu nets: refuse rather
                                              * than store inf or NaN */
         return PM_ERR_NONFINITE;
     commit_forward(net, nx, xmax);
@@ -1050,45 +1100,6 @@ PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const 
                 wt[(long)idx[m] * rows + j] += c[j] * x[idx[m]];
 }
 
-/* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i, and
- * if bias, W[j][n] += c[j] (bias input 1) on every row, as before the rows were fused (+ 0 turns a -0 bias into +0).
- * The paper's width n = 10 keeps y in registers (quad, quad, pair) across the rows; each weight gets one multiply
- * and one add whatever the lane width, so both clones give the same bits. */
-PM_KINLINE void update_dense(double *restrict w, int rows, int cols, const double *restrict c,
-                             const double *restrict y, int n, int bias)
-{
-    const int n2 = n & ~1;
-    if (n == 10) {
-        const quad y0 = quad_load(y), y1 = quad_load(y + 4);
-        const pair y2 = pair_load(y + 8);
-        for (int j = 0; j < rows; j++) {
-            double *r = w + (long)j * cols;
-            if (c[j] != 0) {
-                const quad cj = quad_bcast(c[j]);
-                quad_store(r, quad_add(quad_load(r), quad_mul(cj, y0)));
-                quad_store(r + 4, quad_add(quad_load(r + 4), quad_mul(cj, y1)));
-                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_lo(cj), y2)));
-            }
-        }
-        if (bias)
-            for (int j = 0; j < rows; j++)
-                w[(long)j * cols + 10] += c[j];
-        return;
-    }
-    for (int j = 0; j < rows; j++) {
-        double *r = w + (long)j * cols;
-        if (c[j] != 0) {
-            const pair cj = pair_splat(c[j]);
-            for (int i = 0; i < n2; i += 2)
-                pair_store(r + i, pair_add(pair_load(r + i), pair_mul(cj, pair_load(y + i))));
-            if (n2 < n)
-                r[n2] += c[j] * y[n2];
-        }
-        if (bias)
-            r[n] += c[j];
-    }
-}
-
 /* The update of layers 1.. (dense inputs: the stored activations) and layer 0's biases, from coef. */
 PM_WIDE_KERNEL static void update_hidden(pm_net *net)
 {
@@ -1186,17 +1197,22 @@ static pm_status learn_forward(pm_net *net, pm_rule rule, const double *errors, 
     pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound);
     if (st != PM_OK)
         return st;
-    if (bound < 0 || !layer0_dense_mode(net)) { /* sparse mode (or the rare exact check): the two steps */
+    if (bound < 0) { /* the rare exact check: the two steps */
         apply_update(net);
         commit_learn(net, bound);
         return pm_net_forward(net, inputs);
     }
-    update_hidden(net);
-    const int nx = net->cur ^ 1;
+    const int nx = net->cur ^ 1, dense = layer0_dense_mode(net);
+    if (!dense) { /* layer 0's update over the old input's list, then the sums over the new one's */
+        list_inputs(net, net->cur);
+        update_sparse_t(net->w, net->sizes[0], net->coef, net->x[net->cur], net->nz_idx[net->cur],
+                        net->nnz[net->cur]);
+    }
     double xmax;
-    layer0_forward(net, nx, inputs, net->coef, 1, &xmax); /* the update of layer 0, then its sums */
+    layer0_forward(net, nx, inputs, dense ? net->coef : NULL, dense, &xmax); /* dense: update and sums in one pass */
+    const int bad = forward_layers(net, net->act[nx], 1); /* the other layers' updates on the way */
     commit_learn(net, bound);
-    if (forward_layers(net, net->act[nx])) /* the learn stays done; the forward state is as before (net.h) */
+    if (bad) /* the learn stays done; the forward state is as before (net.h) */
         return PM_ERR_NONFINITE;
     commit_forward(net, nx, xmax);
     return PM_OK;
