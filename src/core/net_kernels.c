@@ -131,7 +131,10 @@ PM_KINLINE quad quad_select(quad_m m, quad a, quad b) /* m ? a : b */
 {
     return quad_bits_((quad_u_(a) & (quad_u)m) | (quad_u_(b) & ~(quad_u)m));
 }
-PM_KINLINE quad quad_abs(quad v) { return quad_bits_(quad_u_(v) & (quad_u){~0ull >> 1, ~0ull >> 1, ~0ull >> 1, ~0ull >> 1}); }
+PM_KINLINE quad quad_abs(quad v) /* fabs: the sign bit cleared */
+{
+    return quad_bits_(quad_u_(v) & (quad_u){~0ull >> 1, ~0ull >> 1, ~0ull >> 1, ~0ull >> 1});
+}
 PM_KINLINE quad quad_max(quad a, quad m) { return quad_select(a > m, a, m); } /* a > m ? a : m (NaN a: m) */
 PM_KINLINE quad quad_sign(quad v) /* sign_of: (v > 0) - (v < 0) as a double, +0 for +-0 and NaN */
 {
@@ -883,7 +886,8 @@ PM_KINLINE void matvec_transposed(double *restrict s, const double *restrict w, 
 /* One neuron's delta and coefficient (SPEC §3): *d holds the back-propagated sum s_j (or, for the output layer,
  * E_j); delta_j = f'(v_j) * s_j (the chained rule: its sign), then c_j = rate * R * phi(delta_j) with phi = identity
  * (BP, chained: already a sign), sign (P&M), or sign * f'(v_j) (saturation-aware prime: the prime fades as neuron j
- * saturates, SPEC §9, net.h). *cmax = max(*cmax, |c_j|) (a NaN c_j is not taken). Returns 1 if delta_j is not finite. */
+ * saturates, SPEC §9, net.h). *cmax = max(*cmax, |c_j|) (a NaN c_j is not taken). Returns 1 if delta_j is not
+ * finite. */
 PM_KINLINE int delta_coef1(double *restrict d, double *restrict c, double y, pm_activation f, pm_rule rule,
                            double scale, double *cmax)
 {

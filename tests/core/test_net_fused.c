@@ -46,7 +46,7 @@ static void make_input(double *x, int n, int kind)
     }
 }
 
-/* ---- bitwise comparison of two nets --------------------------------------------------------------------------------- */
+/* ---- bitwise comparison of two nets ------------------------------------------------------------------------------ */
 
 static const char *case_name;
 
@@ -81,7 +81,7 @@ static void assert_same_net(const pm_net *a, const pm_net *b)
     same_bits(&da, &db, 1, "distance", -1);
 }
 
-/* ---- the equivalence over many steps -------------------------------------------------------------------------------- */
+/* ---- the equivalence over many steps ----------------------------------------------------------------------------- */
 
 static const pm_activation acts[] = {PM_ACT_SIGMOID, PM_ACT_TANH, PM_ACT_LINEAR, PM_ACT_RELU};
 static const char *const act_names[] = {"sigmoid", "tanh", "linear", "relu"};
@@ -195,7 +195,7 @@ static void fused_equals_two_calls_paper_shape(void **state)
     }
 }
 
-/* ---- refusals --------------------------------------------------------------------------------------------------------- */
+/* ---- refusals ---------------------------------------------------------------------------------------------------- */
 
 /* Copies of everything observable, to check "nothing changed". */
 static pm_net *copy_of(const pm_net *net)
