@@ -252,13 +252,14 @@ PM_WIDE_KERNEL static void matvec_sparse_t(double *restrict v, const double *res
     for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as quad, quad, pair */
         quad s0 = quad_splat(0), s1 = s0;
         pair s2 = pair_splat(0);
+        const double *wj = wt + j; /* the block's column: input i's run at wj + i * rows */
         int m = 0;
         for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration (less loop overhead), still added in m order */
-            acc10(&s0, &s1, &s2, wt + (long)idx[m] * rows + j, x[idx[m]]);
-            acc10(&s0, &s1, &s2, wt + (long)idx[m + 1] * rows + j, x[idx[m + 1]]);
+            acc10(&s0, &s1, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
+            acc10(&s0, &s1, &s2, wj + (long)idx[m + 1] * rows, x[idx[m + 1]]);
         }
         if (m < nnz)
-            acc10(&s0, &s1, &s2, wt + (long)idx[m] * rows + j, x[idx[m]]);
+            acc10(&s0, &s1, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
         quad_store(v + j, s0);
         quad_store(v + j + 4, s1);
         pair_store(v + j + 8, s2);
@@ -468,6 +469,7 @@ PM_KINLINE void update_dense(double *restrict w, int rows, int cols, const doubl
     if (n == 10) {
         const quad y0 = quad_load(y), y1 = quad_load(y + 4);
         const pair y2 = pair_load(y + 8);
+#pragma GCC unroll 10
         for (int j = 0; j < rows; j++) {
             double *r = w + (long)j * cols;
             if (c[j] != 0) {
@@ -1081,13 +1083,14 @@ PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const 
             continue;
         const quad c0 = quad_load(c + j), c1 = quad_load(c + j + 4);
         const pair c2 = pair_load(c + j + 8);
+        double *wj = wt + j; /* the block's column: input i's run at wj + i * rows */
         int m = 0;
         for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration: less loop overhead (distinct runs of weights) */
-            upd10(wt + (long)idx[m] * rows + j, c0, c1, c2, x[idx[m]]);
-            upd10(wt + (long)idx[m + 1] * rows + j, c0, c1, c2, x[idx[m + 1]]);
+            upd10(wj + (long)idx[m] * rows, c0, c1, c2, x[idx[m]]);
+            upd10(wj + (long)idx[m + 1] * rows, c0, c1, c2, x[idx[m + 1]]);
         }
         if (m < nnz)
-            upd10(wt + (long)idx[m] * rows + j, c0, c1, c2, x[idx[m]]);
+            upd10(wj + (long)idx[m] * rows, c0, c1, c2, x[idx[m]]);
     }
     for (; j + 2 <= rows; j += 2) {
         if (all_zero(c + j, 2))
