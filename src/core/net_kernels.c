@@ -1,4 +1,5 @@
-/* The per-step hot path, allocation-free: forward pass (SPEC §2), deltas and BP / P&M / chained-sign updates (§3). */
+/* The per-step hot path, allocation-free: forward pass (SPEC §2), deltas and BP / P&M / chained-sign updates (§3), and
+ * both in one call (the closed loop's learn + forward, SPEC §5). */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -557,8 +558,8 @@ PM_KINLINE int nonzero(const double *p)
 
 /* The scan of an input vector in[0..n): lists its nonzero entries in idx (increasing) and returns their count; if xs
  * is not NULL also copies in into xs; *xmax = max |in[i]| (a NaN is not taken: learn's bound of the layer-0 step,
- * make_coef). NaN and inf are nonzero, so they reach every v of layer 0 (x * w is then NaN or inf for any w) and the
- * forward pass refuses them there. One pass for the three (the vector versions load each group of inputs once).
+ * backward_rule). NaN and inf are nonzero, so they reach every v of layer 0 (x * w is then NaN or inf for any w) and
+ * the forward pass refuses them there. One pass for the three (the vector versions load each group of inputs once).
  * Portable version: the list is written branch-free (every index stored, the count advanced only past nonzeros),
  * since the zeros of real inputs are unpredictable. */
 static int scan_scalar(int *restrict idx, double *restrict xs, const double *restrict in, int i, int k, int n,
@@ -685,7 +686,7 @@ static int scan_input(int *restrict idx, double *restrict xs, const double *rest
 #endif
 
 /* Copies xn[0..n) into xs and returns the number of nonzero entries (NaN and inf count, +-0 do not: nonzero()),
- * *xmax = max |xn[i]| (a NaN is not taken, as in matvec_sparse_t). Four lanes of partial counts and maxima: both are
+ * *xmax = max |xn[i]| (a NaN is not taken, as in scan_input). Four lanes of partial counts and maxima: both are
  * exact, so the lane order does not matter. */
 PM_KINLINE int copy_count(double *restrict xs, const double *restrict xn, int n, double *xmax)
 {
