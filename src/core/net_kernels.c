@@ -1,5 +1,5 @@
-/* The per-step hot path, allocation-free: forward pass (SPEC §2), deltas and BP / P&M / chained-sign updates (§3), and
- * both in one call (the closed loop's learn + forward, SPEC §5). */
+/* The per-step hot path, allocation-free: forward pass (SPEC §2), deltas and BP / P&M / chained-sign updates (§3),
+ * and both in one call (the closed loop's learn + forward, SPEC §5). */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
