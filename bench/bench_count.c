@@ -13,8 +13,9 @@
  * and 12000) divided by the difference of the steps, so set-up costs (the world, the net) cancel:
  *   valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bench_count loop 2000   (and 12000)
  * loop: the closed loop (pm_sim_sense + pm_loop_step + pm_sim_step), paper preset, P&M, from the start pose;
- * net: learn (P&M, rate 1e-5) + forward of the paper net on bench_net's inputs (~70 % zeros); netzero: the same
- * with all-zero inputs. Prints a checksum of the final state (the same bits before and after an optimisation). */
+ * net: learn (P&M, rate 1e-5) + forward (pm_net_learn_forward) of the paper net on bench_net's inputs (~70 %
+ * zeros); netzero: the same with all-zero inputs. Prints a checksum of the final state (the same bits before and
+ * after an optimisation). */
 int main(int argc, char **argv)
 {
     if (argc != 3)
@@ -62,10 +63,10 @@ int main(int argc, char **argv)
         for (int i = 0; i < N_PATTERNS * N_IN && !zero; i++)
             inputs[i] = pm_rng_uniform(&rng) < 0.7 ? 0.0 : 0.25 * (1.0 - pm_rng_uniform(&rng));
         pm_net_forward(net, inputs);
-        for (long s = 0; s < steps; s++) {
-            pm_net_learn(net, PM_RULE_PRIME_MODULATE, (s & 1) ? 0.3 : -0.25, 1e-5, 1.5);
-            pm_net_forward(net, inputs + (size_t)(s % N_PATTERNS) * N_IN);
-        }
+        for (long s = 0; s < steps; s++) /* learn + forward as the closed loop calls them (the same bits as the two
+                                          * calls pm_net_learn, pm_net_forward) */
+            pm_net_learn_forward(net, PM_RULE_PRIME_MODULATE, (s & 1) ? 0.3 : -0.25, 1e-5, 1.5,
+                                 inputs + (size_t)(s % N_PATTERNS) * N_IN);
         check = pm_net_outputs(net)[0] + pm_net_weight_distance(net, -1);
         pm_net_destroy(net);
     }

@@ -1,4 +1,5 @@
-/* Benchmark of the network hot path: microseconds per learn + forward step and per forward pass, BP and P&M. */
+/* Benchmark of the network hot path: microseconds per learn + forward step (pm_net_learn_forward, as the closed loop
+ * calls it) and per forward pass, BP and P&M. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,9 +49,11 @@ static double time_steps(pm_net *net, const double *inputs, int n_in, int learn_
         double t0 = now_us();
         for (int s = 0; s < STEPS; s++) {
             const double *x = inputs + (size_t)(s % N_PATTERNS) * (size_t)n_in;
-            if (learn_too) /* alternate the error sign so the weights stay in a realistic range */
-                pm_net_learn(net, rule, (s & 1) ? 0.3 : -0.25, rate, 1.5);
-            pm_net_forward(net, x);
+            if (learn_too) /* the closed loop's call (pm_loop_step); alternate the error sign so the weights stay in
+                            * a realistic range */
+                pm_net_learn_forward(net, rule, (s & 1) ? 0.3 : -0.25, rate, 1.5, x);
+            else
+                pm_net_forward(net, x);
         }
         per[r] = (now_us() - t0) / STEPS;
         sink += pm_net_outputs(net)[0];

@@ -87,6 +87,21 @@ pm_status pm_net_learn(pm_net *net, pm_rule rule, double error, double rate, dou
 /* Same with a per-output error vector errors: (n_outputs); PM_ERR_ARG if errors is NULL. */
 pm_status pm_net_learn_vec(pm_net *net, pm_rule rule, const double *errors, double rate, double relevance);
 
+/* pm_net_learn(net, rule, error, rate, relevance) followed, if it returned PM_OK, by pm_net_forward(net, inputs):
+ * the closed loop's step (SPEC §5: learn with E(n) on the previous forward pass, then the forward pass of x(n)).
+ * The result is that of the two calls to the last bit: the same weights, deltas, activations and outputs (the
+ * update and the sums keep their orders). When (nearly) every input is nonzero, the update of layer 0 and the sums
+ * of the new forward pass share one pass over layer 0's weights (they are read from memory once, not twice).
+ * Statuses as for the two calls: if the learn refuses (PM_ERR_ARG before any forward pass or for an unknown rule,
+ * PM_ERR_NONFINITE), nothing is changed and no forward pass is done; if then the forward pass refuses
+ * (PM_ERR_NONFINITE), the update stays applied and the forward state (activations, outputs) is as before the call.
+ * One difference: NULL inputs are refused up front (PM_ERR_ARG, nothing changed). No allocation. */
+pm_status pm_net_learn_forward(pm_net *net, pm_rule rule, double error, double rate, double relevance,
+                               const double *inputs);
+/* Same with a per-output error vector errors: (n_outputs), as pm_net_learn_vec; PM_ERR_ARG if errors is NULL. */
+pm_status pm_net_learn_forward_vec(pm_net *net, pm_rule rule, const double *errors, double rate, double relevance,
+                                   const double *inputs);
+
 /* Shape. layer counts from 0 (first hidden layer) to n_layers - 1 (output). Out-of-range layer: returns 0. */
 int pm_net_n_inputs(const pm_net *net);
 int pm_net_n_layers(const pm_net *net);

@@ -355,6 +355,7 @@ void pm_net_reset(pm_net *net)
     }
     net->has_forward = 0;
     net->nnz[0] = net->nnz[1] = 0;
+    net->nz_ok[0] = net->nz_ok[1] = 0;
     net->xmax[0] = net->xmax[1] = 0;
     pm_net_refresh_bound_(net);
 }

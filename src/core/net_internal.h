@@ -23,7 +23,9 @@ struct pm_net {
     int has_forward;     /* a forward pass has stored activations */
     int cur;             /* which copy of x / nz_idx / act is current (0/1); flipped by a successful forward */
     int dcur;            /* which copy of delta is current (0/1); flipped by a successful learn */
-    int nnz[2];          /* nonzero inputs of the forward pass stored in x[k] / nz_idx[k] */
+    int nnz[2];          /* nonzero inputs of the forward pass stored in x[k] */
+    int nz_ok[2];        /* 1 if nz_idx[k] lists them: the dense layer-0 pass (net_kernels.c) counts the nonzeros
+                          * without listing them, and learn lists them only if its sparse update needs the list */
     double xmax[2];      /* max |x[k][i]| over those inputs (0 if none): learn's bound of the layer-0 step */
     double wmax_bound;   /* an upper bound of max |w| over all weights (guards learn against overflow) */
 
@@ -39,8 +41,8 @@ struct pm_net {
     double *w0;          /* (n_weights) initial / reference weights, same layout */
     double *view0;       /* (sizes[0], fan_in[0] + bias) row-major copy of layer 0 for pm_net_layer_weights */
     double *x[2];        /* (n_inputs) each: copy of the last forward's input vector y^0 */
-    int *nz_idx[2];      /* (n_inputs) each: indexes of the nonzero entries of x[k] (first nnz[k] used): zero inputs
-                          * contribute nothing to v or dw, so layer 0 visits only these */
+    int *nz_idx[2];      /* (n_inputs) each: indexes of the nonzero entries of x[k] (first nnz[k] used, valid if
+                          * nz_ok[k]): zero inputs contribute nothing to v or dw, so sparse layer 0 visits only these */
     double *act[2];      /* (n_act) each: y^l of every layer, layer l at a_off[l] */
     double *delta[2];    /* (n_act) each: delta^l of the last learn (or d~ for the chained-sign rule) */
     double *coef;        /* (n_act) scratch: rate * R * phi(delta_j) per neuron */

@@ -1,4 +1,5 @@
-/* The per-step hot path, allocation-free: forward pass (SPEC §2), deltas and BP / P&M / chained-sign updates (§3). */
+/* The per-step hot path, allocation-free: forward pass (SPEC §2), deltas and BP / P&M / chained-sign updates (§3),
+ * and both in one call (the closed loop's learn + forward, SPEC §5). */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -42,8 +43,23 @@ PM_KINLINE pair pair_add(pair a, pair b) { return a + b; }
 PM_KINLINE pair pair_mul(pair a, pair b) { return a * b; }
 PM_KINLINE double pair_sum(pair a) { return a[0] + a[1]; }
 PM_KINLINE quad quad_splat(double x) { return (quad){x, x, x, x}; }
+/* quad_splat of a value loaded from memory, as a macro: the inline function's vector constructor is lowered for the
+ * baseline target (to halves) before it is inlined into an AVX2 clone, which then builds it from halves (three
+ * instructions) instead of one broadcast load. (Not for values just stored: a broadcast load of them may wait.) */
+#define quad_bcast(x) __extension__({ const double pm_s_ = (x); (quad){pm_s_, pm_s_, pm_s_, pm_s_}; })
 PM_KINLINE quad quad_add(quad a, quad b) { return a + b; }
 PM_KINLINE quad quad_mul(quad a, quad b) { return a * b; }
+/* The halves of a quad and a quad of two pairs: register shuffles (a copy through memory would make the next
+ * vector load wait for the stores) */
+#if defined(__clang__) || __GNUC__ >= 12
+PM_KINLINE pair pair_lo(quad q) { return __builtin_shufflevector(q, q, 0, 1); }
+PM_KINLINE pair pair_hi(quad q) { return __builtin_shufflevector(q, q, 2, 3); }
+PM_KINLINE quad quad_cat(pair a, pair b) { return __builtin_shufflevector(a, b, 0, 1, 2, 3); }
+#else
+PM_KINLINE pair pair_lo(quad q) { return (pair){q[0], q[1]}; }
+PM_KINLINE pair pair_hi(quad q) { return (pair){q[2], q[3]}; }
+PM_KINLINE quad quad_cat(pair a, pair b) { return (quad){a[0], a[1], b[0], b[1]}; }
+#endif
 #else
 typedef struct {
     double v[2];
@@ -64,6 +80,10 @@ PM_KINLINE quad quad_mul(quad a, quad b)
 {
     return (quad){{a.v[0] * b.v[0], a.v[1] * b.v[1], a.v[2] * b.v[2], a.v[3] * b.v[3]}};
 }
+#define quad_bcast(x) quad_splat(x)
+PM_KINLINE pair pair_lo(quad q) { return (pair){{q.v[0], q.v[1]}}; }
+PM_KINLINE pair pair_hi(quad q) { return (pair){{q.v[2], q.v[3]}}; }
+PM_KINLINE quad quad_cat(pair a, pair b) { return (quad){{a.v[0], a.v[1], b.v[0], b.v[1]}}; }
 #endif
 PM_KINLINE pair pair_load(const double *p)
 {
@@ -92,13 +112,89 @@ PM_KINLINE void quad_store(double *p, quad v) { memcpy(p, &v, sizeof v); }
 #define PM_WIDE_KERNEL
 #endif
 
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12) /* vector extensions with __builtin_shufflevector */
+typedef uint64_t quad_u __attribute__((vector_size(32)));
+typedef int64_t quad_m __attribute__((vector_size(32))); /* lane masks of quad comparisons (0 or -1) */
+/* Lane-wise helpers, each the scalar expression of the comment lane by lane (bit operations, exact). */
+PM_KINLINE quad quad_bits_(quad_u u)
+{
+    quad q;
+    memcpy(&q, &u, sizeof q);
+    return q;
+}
+PM_KINLINE quad_u quad_u_(quad q)
+{
+    quad_u u;
+    memcpy(&u, &q, sizeof u);
+    return u;
+}
+PM_KINLINE quad quad_select(quad_m m, quad a, quad b) /* m ? a : b */
+{
+    return quad_bits_((quad_u_(a) & (quad_u)m) | (quad_u_(b) & ~(quad_u)m));
+}
+PM_KINLINE quad quad_abs(quad v) /* fabs: the sign bit cleared */
+{
+    return quad_bits_(quad_u_(v) & (quad_u){~0ull >> 1, ~0ull >> 1, ~0ull >> 1, ~0ull >> 1});
+}
+PM_KINLINE quad quad_max(quad a, quad m) { return quad_select(a > m, a, m); } /* a > m ? a : m (NaN a: m) */
+PM_KINLINE quad quad_sign(quad v) /* sign_of: (v > 0) - (v < 0) as a double, +0 for +-0 and NaN */
+{
+    const quad_u one = quad_u_(quad_splat(1.0));
+    return quad_bits_((quad_u)(v > 0) & one) - quad_bits_((quad_u)(v < 0) & one);
+}
+PM_KINLINE quad_m quad_not_finite(quad v) { return ~(quad_abs(v) <= DBL_MAX); } /* not_finite, lane by lane */
+#define PM_HAVE_LANES 1
+#endif
+
+/* f'(v) written in terms of the output y = f(v) (SPEC §2 table). */
+PM_KINLINE double deriv(double y, pm_activation act)
+{
+    switch (act) {
+    case PM_ACT_SIGMOID: return (0.5 + y) * (0.5 - y);
+    case PM_ACT_TANH: return 1.0 - y * y;
+    case PM_ACT_RELU: return y > 0 ? 1.0 : 0.0;
+    case PM_ACT_LINEAR: break;
+    }
+    return 1.0;
+}
+
+/* 1 if c[0..n) are all zero. */
+PM_KINLINE int all_zero(const double *c, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (c[i] != 0)
+            return 0;
+    return 1;
+}
+
+/* max |x| over a vector, four partial maxima (max is exact, so their order does not matter). */
+static double max_abs(const double *restrict x, int n)
+{
+    double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double a0 = fabs(x[i]), a1 = fabs(x[i + 1]), a2 = fabs(x[i + 2]), a3 = fabs(x[i + 3]);
+        m0 = a0 > m0 ? a0 : m0;
+        m1 = a1 > m1 ? a1 : m1;
+        m2 = a2 > m2 ? a2 : m2;
+        m3 = a3 > m3 ? a3 : m3;
+    }
+    for (; i < n; i++) {
+        double a = fabs(x[i]);
+        m0 = a > m0 ? a : m0;
+    }
+    m0 = m1 > m0 ? m1 : m0;
+    m2 = m3 > m2 ? m3 : m2;
+    return m2 > m0 ? m2 : m0;
+}
+
 /* ---- kernels (outputs first, then inputs, then sizes) ---------------------------------------------------------- */
 
 /* Overwrites v[j] = sum_i W[j][i] * y[i] (SPEC §2 v_j, bias not included) for every row of W (rows, cols)
  * row-major over the first n columns. Each row keeps two running sums, even and odd i, in one pair (added at the
  * end, then the odd tail); two rows per pass over y. A fixed order: the same result on every run. */
-static void matvec_dense(double *restrict v, const double *restrict w, int rows, int cols, const double *restrict y,
-                         int n)
+PM_KINLINE void matvec_dense(double *restrict v, const double *restrict w, int rows, int cols,
+                             const double *restrict y, int n)
 {
     const int n2 = n & ~1;
     int j = 0;
@@ -136,37 +232,35 @@ static void matvec_dense(double *restrict v, const double *restrict w, int rows,
     }
 }
 
-/* One input of a ten-neuron block of matvec_sparse_t: (s0, s1, s2) += a[0..10) * xm, *xmax = max(*xmax, |xm|). */
-PM_KINLINE void acc10(quad *s0, quad *s1, pair *s2, double *xmax, const double *a, double xm)
+/* One input of a ten-neuron block of matvec_sparse_t: (s0, s1, s2) += a[0..10) * xm. */
+PM_KINLINE void acc10(quad *s0, quad *s1, pair *s2, const double *a, double xm)
 {
-    *xmax = fabs(xm) > *xmax ? fabs(xm) : *xmax;
-    const quad xi = quad_splat(xm);
+    const quad xi = quad_bcast(xm); /* one broadcast for both (the pair is its low half) */
     *s0 = quad_add(*s0, quad_mul(quad_load(a), xi));
     *s1 = quad_add(*s1, quad_mul(quad_load(a + 4), xi));
-    *s2 = pair_add(*s2, pair_mul(pair_load(a + 8), pair_splat(xm)));
+    *s2 = pair_add(*s2, pair_mul(pair_load(a + 8), pair_lo(xi)));
 }
 
 /* Overwrites v[j] = sum_m Wt[idx[m]][j] * x[idx[m]] for j < rows (SPEC §2 v_j of layer 0, bias not included):
  * Wt is input-major (inputs, rows), idx lists the nonzero inputs (zeros add nothing). Ten (the paper's width), then
  * two, then one neuron per pass over idx: the sums stay in registers, each input's run of weights is loaded in
  * quads and pairs, and every v[j] is still one running sum in m order (no reassociation: the same bits on every
- * run and in either clone). Returns max |x[idx[m]]| (0 if nnz = 0), taken in passing for learn's step bound
- * (make_coef): two instructions per input here instead of a second gather pass. */
-PM_WIDE_KERNEL static double matvec_sparse_t(double *restrict v, const double *restrict wt, int rows,
+ * run and in either clone). */
+PM_WIDE_KERNEL static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows,
                                            const double *restrict x, const int *restrict idx, int nnz)
 {
-    double xmax = 0; /* max is exact: the same value whichever passes take it */
     int j = 0;
     for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as quad, quad, pair */
         quad s0 = quad_splat(0), s1 = s0;
         pair s2 = pair_splat(0);
+        const double *wj = wt + j; /* the block's column: input i's run at wj + i * rows */
         int m = 0;
         for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration (less loop overhead), still added in m order */
-            acc10(&s0, &s1, &s2, &xmax, wt + (long)idx[m] * rows + j, x[idx[m]]);
-            acc10(&s0, &s1, &s2, &xmax, wt + (long)idx[m + 1] * rows + j, x[idx[m + 1]]);
+            acc10(&s0, &s1, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
+            acc10(&s0, &s1, &s2, wj + (long)idx[m + 1] * rows, x[idx[m + 1]]);
         }
         if (m < nnz)
-            acc10(&s0, &s1, &s2, &xmax, wt + (long)idx[m] * rows + j, x[idx[m]]);
+            acc10(&s0, &s1, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
         quad_store(v + j, s0);
         quad_store(v + j + 4, s1);
         pair_store(v + j + 8, s2);
@@ -175,7 +269,6 @@ PM_WIDE_KERNEL static double matvec_sparse_t(double *restrict v, const double *r
         pair s0 = pair_splat(0);
         for (int m = 0; m < nnz; m++) {
             const double xm = x[idx[m]];
-            xmax = fabs(xm) > xmax ? fabs(xm) : xmax;
             s0 = pair_add(s0, pair_mul(pair_load(wt + (long)idx[m] * rows + j), pair_splat(xm)));
         }
         pair_store(v + j, s0);
@@ -184,101 +277,278 @@ PM_WIDE_KERNEL static double matvec_sparse_t(double *restrict v, const double *r
         double s0 = 0;
         for (int m = 0; m < nnz; m++) {
             const double xm = x[idx[m]];
-            xmax = fabs(xm) > xmax ? fabs(xm) : xmax;
             s0 += wt[(long)idx[m] * rows + j] * xm;
         }
         v[j] = s0;
     }
-    return xmax;
 }
 
-#if defined(__GNUC__)
-typedef uint64_t quad_u __attribute__((vector_size(32)));
-typedef int64_t quad_m __attribute__((vector_size(32))); /* lane masks of quad comparisons (0 or -1) */
-/* The sigmoid of four neurons at once, y[0..4) = 1 / (1 + e^-v) - 0.5 in place, each lane doing exactly the
+#ifdef PM_HAVE_LANES
+/* The sigmoid of four neurons at once, *y = 1 / (1 + e^-v) - 0.5 lane by lane, each lane doing exactly the
  * operations of the scalar 1.0 / (1.0 + pm_exp(-v)) - 0.5 on the common path of pm_exp (pm_exp_scaled_ with bias 0,
  * |v| < 708): the same multiplies, adds and table values in the same order, so the same bits, one vector instruction
  * where the scalar chain had four (the chain of ten sigmoid layers is serial, SPEC §2). Returns 0 without writing
- * if some lane is outside the common path (then the caller takes the scalar pm_exp, which handles it). */
-PM_KINLINE int sigmoid4(double *y)
+ * if some lane is outside the common path (then the caller takes the scalar pm_exp, which handles it); so a lane it
+ * writes had a finite v. On registers: the layers pass their vectors on without a round trip through memory (a
+ * vector load of values just stored one by one waits for the stores, on the serial chain of the layers). */
+/* The lanes of v on pm_exp's common path for -v, |v| < 708 (false for NaN too, as in pm_exp). */
+PM_KINLINE quad_m sigmoid_in_range(quad v) { return (-v > -708.0) & (-v < 708.0); }
+/* 1 if every lane of m is set (lanes of comparisons are 0 or -1). */
+PM_KINLINE int all_set(quad_m m)
 {
-    const quad v = quad_load(y), x = -v;
-    const quad_m in_range = (x > -708.0) & (x < 708.0); /* false for NaN too, as in pm_exp */
-    if ((in_range[0] & in_range[1] & in_range[2] & in_range[3]) == 0)
-        return 0;
+    const quad_m h = m & __builtin_shufflevector(m, m, 2, 3, 0, 1);
+    return (h[0] & h[1]) != 0;
+}
+/* The sigmoid of the four lanes, all on the common path (sigmoid_in_range). */
+PM_KINLINE quad sigmoid4_common(quad v)
+{
+    const quad x = -v;
     const quad shift = quad_splat(0x1.8p52);
     const quad z = x * quad_splat(0x1.71547652b82fep+5) + shift;
-    quad_u zb;
-    memcpy(&zb, &z, sizeof zb);
+    const quad_u zb = quad_u_(z);
     const quad kd = z - shift;
     const quad r = (x - kd * quad_splat(0x1.62e42feep-6)) - kd * quad_splat(0x1.a39ef35793c76p-38);
     const quad_u tab = {pm_exp_table_[zb[0] & 31u], pm_exp_table_[zb[1] & 31u], pm_exp_table_[zb[2] & 31u],
                         pm_exp_table_[zb[3] & 31u]};
-    const quad_u sb = tab + (zb << 47);
-    quad scale;
-    memcpy(&scale, &sb, sizeof scale);
+    const quad scale = quad_bits_(tab + (zb << 47));
     const quad p = r + (r * r) * (0x1p-1 + r * (0x1.5555555555555p-3 + r * (0x1.5555555555555p-5 +
                                    r * (0x1.1111111111111p-7 + r * 0x1.6c16c16c16c17p-10))));
     const quad e = scale + scale * p;
-    quad_store(y, 1.0 / (1.0 + e) - 0.5);
+    return 1.0 / (1.0 + e) - 0.5;
+}
+
+PM_KINLINE int sigmoid4v(quad v, quad *y)
+{
+    if (!all_set(sigmoid_in_range(v)))
+        return 0;
+    *y = sigmoid4_common(v);
+    return 1;
+}
+
+
+/* sigmoid4v of two lanes (the other two lanes 0: on the common path, discarded). */
+PM_KINLINE int sigmoid2v(pair v, pair *y)
+{
+    quad t;
+    if (!sigmoid4v(quad_cat(v, pair_splat(0)), &t))
+        return 0;
+    *y = pair_lo(t);
     return 1;
 }
 #define PM_HAVE_SIGMOID4 1
 #endif
 
-/* The sigmoid layer: four neurons per vector step where every lane is on pm_exp's common path, the rest (tails,
- * extreme or non-finite v) one by one; both give the bits of the scalar expression. Compiled for AVX2 too (one
- * register per quad; the baseline uses two SSE2 registers), the same lane-wise IEEE operations in both clones. */
-PM_WIDE_KERNEL static void activate_sigmoid(double *restrict y, int n)
+/* The scalar sigmoid of SPEC §2's table, with pm_exp (pm_math.h: the same bits on every CPU); extreme v give
+ * exactly -0.5 (e^-v = inf) or +0.5 (e^-v = 0), NaN stays NaN. */
+PM_KINLINE double sigmoid1(double v) { return 1.0 / (1.0 + pm_exp(-v)) - 0.5; }
+
+/* The sigmoid layer in place, y[j] = f(v_j) for j < n; returns 1 if some v_j was not finite (the forward pass
+ * refuses those: sigmoid(inf) would hide a non-finite input). Four neurons per vector step where every lane is on
+ * pm_exp's common path (such lanes are finite: no check needed), then two, the rest (odd tails, extreme or
+ * non-finite v) one by one: all give the bits of the scalar expression. */
+PM_KINLINE int sigmoid_layer(double *restrict y, int n)
 {
-    int j = 0;
+    int bad = 0, j = 0;
 #ifdef PM_HAVE_SIGMOID4
-    for (; j + 4 <= n; j += 4)
-        if (!sigmoid4(y + j))
-            for (int q = j; q < j + 4; q++)
-                y[q] = 1.0 / (1.0 + pm_exp(-y[q])) - 0.5;
+    for (; j + 4 <= n; j += 4) {
+        quad q;
+        if (sigmoid4v(quad_load(y + j), &q))
+            quad_store(y + j, q);
+        else
+            for (int k = j; k < j + 4; k++) {
+                bad |= not_finite(y[k]);
+                y[k] = sigmoid1(y[k]);
+            }
+    }
+    pair p;
+    if (j + 2 <= n && sigmoid2v(pair_load(y + j), &p)) {
+        pair_store(y + j, p);
+        j += 2;
+    }
 #endif
-    for (; j < n; j++)
-        y[j] = 1.0 / (1.0 + pm_exp(-y[j])) - 0.5;
+    for (; j < n; j++) {
+        bad |= not_finite(y[j]);
+        y[j] = sigmoid1(y[j]);
+    }
+    return bad;
 }
 
-/* Overwrites y[j] = f(v[j]) in place (SPEC §2 table). The sigmoid uses pm_exp (pm_math.h: the same bits on every
- * CPU); extreme v give exactly -0.5 (e^-v = inf) or +0.5 (e^-v = 0), NaN stays NaN. */
-static void activate(double *restrict y, int n, pm_activation act)
+#ifdef PM_HAVE_SIGMOID4
+/* Ten activations in registers, as five pairs (the operands of matvec_dense's n == 10 rows). */
+typedef struct {
+    pair p[5];
+} y10;
+
+PM_KINLINE y10 y10_load(const double *y)
 {
-    switch (act) {
-    case PM_ACT_SIGMOID:
-        activate_sigmoid(y, n);
-        break;
-    case PM_ACT_TANH:
-        for (int j = 0; j < n; j++)
+    y10 r;
+    for (int k = 0; k < 5; k++)
+        r.p[k] = pair_load(y + 2 * k);
+    return r;
+}
+
+/* One row of matvec_dense's n == 10 path on registers: (even sum, odd sum) in the order of the scalar loops. */
+PM_KINLINE pair row10(const double *r, const y10 *y)
+{
+    pair s = pair_add(pair_splat(0), pair_mul(pair_load(r), y->p[0]));
+    s = pair_add(s, pair_mul(pair_load(r + 2), y->p[1]));
+    s = pair_add(s, pair_mul(pair_load(r + 4), y->p[2]));
+    s = pair_add(s, pair_mul(pair_load(r + 6), y->p[3]));
+    return pair_add(s, pair_mul(pair_load(r + 8), y->p[4]));
+}
+
+/* (a[0] + a[1], b[0] + b[1]) + 0.0: matvec_dense's v of two rows (pair_sum + the empty odd tail), lane by lane. */
+PM_KINLINE pair v_of_rows(pair a, pair b)
+{
+    return __builtin_shufflevector(a, b, 0, 2) + __builtin_shufflevector(a, b, 1, 3) + 0.0;
+}
+
+/* A sigmoid layer of ten neurons fed by ten inputs (the paper's hidden layers, SPEC §2), kept in registers from the
+ * inputs y to the outputs *out, which are also stored at act (for learn): the same operations as matvec_dense's
+ * n == 10 rows, + bias (the last column), and sigmoid_layer, lane by lane. Returns 0 (act holding v, nothing else
+ * done) if some v is off pm_exp's common path; the caller then finishes the layer with sigmoid_layer. */
+PM_KINLINE int layer10_sigmoid(double *restrict act, const double *restrict w, int cols, int bias, const y10 *y,
+                               y10 *out)
+{
+    pair v[5];
+#pragma GCC unroll 5
+    for (int k = 0; k < 5; k++)
+        v[k] = v_of_rows(row10(w + (long)(2 * k) * cols, y), row10(w + (long)(2 * k + 1) * cols, y));
+    if (bias)
+#pragma GCC unroll 5
+        for (int k = 0; k < 5; k++)
+            v[k] = v[k] + (pair){w[(long)(2 * k) * cols + 10], w[(long)(2 * k + 1) * cols + 10]};
+    const quad a = quad_cat(v[0], v[1]), b = quad_cat(v[2], v[3]), c = quad_cat(v[4], pair_splat(0));
+    if (!all_set(sigmoid_in_range(a) & sigmoid_in_range(b) & sigmoid_in_range(c))) { /* one test for the layer */
+        for (int k = 0; k < 5; k++)
+            pair_store(act + 2 * k, v[k]);
+        return 0;
+    }
+    const quad q0 = sigmoid4_common(a), q1 = sigmoid4_common(b);
+    const pair p2 = pair_lo(sigmoid4_common(c)); /* the upper two lanes (sigmoid(0)) are discarded */
+    quad_store(act, q0);
+    quad_store(act + 4, q1);
+    pair_store(act + 8, p2);
+    out->p[0] = pair_lo(q0);
+    out->p[1] = pair_hi(q0);
+    out->p[2] = pair_lo(q1);
+    out->p[3] = pair_hi(q1);
+    out->p[4] = p2;
+    return 1;
+}
+#endif
+
+/* Adds the bias (weights bw[j * stride]) to v[0..rows), then y = f(v) in place (SPEC §2 table); returns 1 if some
+ * v was not finite. */
+PM_KINLINE int finish_layer(double *restrict y, int rows, const double *restrict bw, long stride, pm_activation f)
+{
+    if (bw) /* bias input y = 1 */
+        for (int j = 0; j < rows; j++)
+            y[j] += bw[j * stride];
+    if (f == PM_ACT_SIGMOID)
+        return sigmoid_layer(y, rows);
+    int bad = 0;
+    for (int j = 0; j < rows; j++)
+        bad |= not_finite(y[j]); /* v, before f */
+    if (f == PM_ACT_TANH)
+        for (int j = 0; j < rows; j++)
             y[j] = tanh(y[j]);
-        break;
-    case PM_ACT_RELU:
-        for (int j = 0; j < n; j++)
+    else if (f == PM_ACT_RELU)
+        for (int j = 0; j < rows; j++)
             y[j] = y[j] > 0 ? y[j] : 0.0;
-        break;
-    case PM_ACT_LINEAR:
-        break;
+    return bad;
+}
+
+/* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i, and
+ * if bias, W[j][n] += c[j] (bias input 1) on every row, as before the rows were fused (+ 0 turns a -0 bias into +0).
+ * The paper's width n = 10 keeps y in registers (quad, quad, pair) across the rows; each weight gets one multiply
+ * and one add whatever the lane width, so both clones give the same bits. */
+PM_KINLINE void update_dense(double *restrict w, int rows, int cols, const double *restrict c,
+                             const double *restrict y, int n, int bias)
+{
+    const int n2 = n & ~1;
+    if (n == 10) {
+        const quad y0 = quad_load(y), y1 = quad_load(y + 4);
+        const pair y2 = pair_load(y + 8);
+#pragma GCC unroll 10
+        for (int j = 0; j < rows; j++) {
+            double *r = w + (long)j * cols;
+            if (c[j] != 0) {
+                const quad cj = quad_bcast(c[j]);
+                quad_store(r, quad_add(quad_load(r), quad_mul(cj, y0)));
+                quad_store(r + 4, quad_add(quad_load(r + 4), quad_mul(cj, y1)));
+                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_lo(cj), y2)));
+            }
+        }
+        if (bias)
+            for (int j = 0; j < rows; j++)
+                w[(long)j * cols + 10] += c[j];
+        return;
+    }
+    for (int j = 0; j < rows; j++) {
+        double *r = w + (long)j * cols;
+        if (c[j] != 0) {
+            const pair cj = pair_splat(c[j]);
+            for (int i = 0; i < n2; i += 2)
+                pair_store(r + i, pair_add(pair_load(r + i), pair_mul(cj, pair_load(y + i))));
+            if (n2 < n)
+                r[n2] += c[j] * y[n2];
+        }
+        if (bias)
+            r[n] += c[j];
     }
 }
 
-/* f'(v) written in terms of the output y = f(v) (SPEC §2 table). */
-PM_KINLINE double deriv(double y, pm_activation act)
+/* The forward pass after layer 0's sums: layer 0's bias and activation, then every further layer (SPEC §2), into
+ * act (n_act). One call per pass (the per-layer kernels are inlined: no dispatch per layer). If upd (the fused
+ * learn + forward), each layer's weights first get learn's update from coef and the previous forward's activations
+ * (update_dense; layer 0: its biases, its other weights are done by the caller): the update of layer l + 1 is then
+ * independent work beside the serial chain of layer l's sums and sigmoid. Returns 1 if any pre-activation was not
+ * finite. */
+PM_WIDE_KERNEL static int forward_layers(pm_net *net, double *restrict act, int upd)
 {
-    switch (act) {
-    case PM_ACT_SIGMOID: return (0.5 + y) * (0.5 - y);
-    case PM_ACT_TANH: return 1.0 - y * y;
-    case PM_ACT_RELU: return y > 0 ? 1.0 : 0.0;
-    case PM_ACT_LINEAR: break;
+    const pm_activation f = net->cfg.activation;
+    const int rows0 = net->sizes[0];
+    const double *old = net->act[net->cur]; /* the previous forward's activations: y of learn's update */
+    double *wb0 = net->bias ? pm_net_w_(net, 0) + (long)net->fan_in[0] * rows0 : NULL; /* layer 0 is input-major:
+                                                                                        * its biases are the last
+                                                                                        * input's run */
+    if (upd && wb0)
+        for (int j = 0; j < rows0; j++)
+            wb0[j] += net->coef[j];
+    int bad = finish_layer(act, rows0, wb0, 1, f);
+#ifdef PM_HAVE_SIGMOID4
+    y10 y;          /* the last layer's outputs in registers, if in_regs */
+    int in_regs = 0;
+#endif
+    for (int l = 1; l < net->n_layers; l++) {
+        double *w = pm_net_w_(net, l);
+        const int rows = net->sizes[l], n_in = net->fan_in[l], cols = n_in + net->bias;
+        if (upd)
+            update_dense(w, rows, cols, net->coef + net->a_off[l], old + net->a_off[l - 1], n_in, net->bias);
+        double *y_out = act + net->a_off[l];
+        const double *y_in = act + net->a_off[l - 1];
+#ifdef PM_HAVE_SIGMOID4
+        if (f == PM_ACT_SIGMOID && rows == 10 && n_in == 10) { /* the paper's hidden layers: on registers */
+            if (!in_regs)
+                y = y10_load(y_in);
+            in_regs = layer10_sigmoid(y_out, w, cols, net->bias, &y, &y);
+            if (!in_regs)
+                bad |= sigmoid_layer(y_out, rows);
+            continue;
+        }
+        in_regs = 0;
+#endif
+        matvec_dense(y_out, w, rows, cols, y_in, n_in);
+        bad |= finish_layer(y_out, rows, net->bias ? w + n_in : NULL, cols, f); /* bias: the last column */
     }
-    return 1.0;
+    return bad;
 }
 
 /* ---- forward ----------------------------------------------------------------------------------------------------- */
 
 /* 1 unless *p is +0 or -0 (the sign bit is shifted out): an integer test is cheaper than a floating compare with
- * its NaN case, and NaN / inf count as nonzero, as load_input requires. */
+ * its NaN case, and NaN / inf count as nonzero, as scan_input requires. */
 PM_KINLINE int nonzero(const double *p)
 {
     uint64_t bits;
@@ -286,22 +556,24 @@ PM_KINLINE int nonzero(const double *p)
     return (bits << 1) != 0;
 }
 
-/* Lists the nonzero entries of in[0..n) in idx (increasing); returns their count. NaN and inf are nonzero, so
- * they reach every v of layer 0 (x * w is then NaN or inf for any w) and the forward pass refuses them there.
+/* The scan of an input vector in[0..n): lists its nonzero entries in idx (increasing) and returns their count; if xs
+ * is not NULL also copies in into xs; *xmax = max |in[i]| (a NaN is not taken: learn's bound of the layer-0 step,
+ * backward_rule). NaN and inf are nonzero, so they reach every v of layer 0 (x * w is then NaN or inf for any w) and
+ * the forward pass refuses them there. One pass for the three (the vector versions load each group of inputs once).
  * Portable version: the list is written branch-free (every index stored, the count advanced only past nonzeros),
  * since the zeros of real inputs are unpredictable. */
-static int list_nonzero_scalar(int *restrict idx, const double *restrict in, int i, int k, int n)
+static int scan_scalar(int *restrict idx, double *restrict xs, const double *restrict in, int i, int k, int n,
+                       double *xmax)
 {
-    for (; i + 2 <= n; i += 2) { /* two per iteration: the loop overhead is a good part of this small loop */
+    double m = *xmax;
+    for (; i < n; i++) {
         idx[k] = i;
         k += nonzero(in + i);
-        idx[k] = i + 1;
-        k += nonzero(in + i + 1);
+        m = fabs(in[i]) > m ? fabs(in[i]) : m;
+        if (xs)
+            xs[i] = in[i];
     }
-    if (i < n) {
-        idx[k] = i;
-        k += nonzero(in + i);
-    }
+    *xmax = m;
     return k;
 }
 
@@ -314,27 +586,61 @@ static const int nz_packed_[16][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, 
                                       {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
 static const unsigned char nz_count_[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
 
+/* max |x| of the lanes: the maxima are exact, so lanes and groups can be taken in any order */
+#define PM_ABS_MASK 0x7fffffffffffffffLL
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
 #include <immintrin.h>
-/* The same list with one AVX compare per four inputs (_CMP_NEQ_UQ: unordered or unequal, like cmpneq below) and
- * eight inputs per iteration; taken when the CPU has AVX2 (the list is the same, only the instructions differ). */
-__attribute__((target("avx2"))) static int list_nonzero_avx2(int *restrict idx, const double *restrict in, int n)
+/* For an 8-bit mask m: the positions of its set bits packed into bytes, ascending (byte b = the b-th set bit's
+ * position, then zero bytes), and the number of set bits. Built by constant expressions: the b-th set bit is bit k
+ * with b = the number of set bits below k. */
+#define NZ_PC(x) (((x) & 1) + (((x) >> 1) & 1) + (((x) >> 2) & 1) + (((x) >> 3) & 1) + (((x) >> 4) & 1) + \
+                  (((x) >> 5) & 1) + (((x) >> 6) & 1) + (((x) >> 7) & 1))
+#define NZ_B(m, k) ((uint64_t)(((m) >> (k)) & 1) * ((uint64_t)(k) << (8 * NZ_PC((m) & ((1u << (k)) - 1)))))
+#define NZ_E(m) (NZ_B(m, 0) | NZ_B(m, 1) | NZ_B(m, 2) | NZ_B(m, 3) | NZ_B(m, 4) | NZ_B(m, 5) | NZ_B(m, 6) | NZ_B(m, 7))
+#define NZ_4(m) NZ_E(m), NZ_E((m) + 1), NZ_E((m) + 2), NZ_E((m) + 3)
+#define NZ_16(m) NZ_4(m), NZ_4((m) + 4), NZ_4((m) + 8), NZ_4((m) + 12)
+#define NZ_64(m) NZ_16(m), NZ_16((m) + 16), NZ_16((m) + 32), NZ_16((m) + 48)
+#define NZ_C4(m) NZ_PC(m), NZ_PC((m) + 1), NZ_PC((m) + 2), NZ_PC((m) + 3)
+#define NZ_C16(m) NZ_C4(m), NZ_C4((m) + 4), NZ_C4((m) + 8), NZ_C4((m) + 12)
+#define NZ_C64(m) NZ_C16(m), NZ_C16((m) + 16), NZ_C16((m) + 32), NZ_C16((m) + 48)
+static const uint64_t nz_packed8_[256] = {NZ_64(0u), NZ_64(64u), NZ_64(128u), NZ_64(192u)};
+static const unsigned char nz_count8_[256] = {NZ_C64(0u), NZ_C64(64u), NZ_C64(128u), NZ_C64(192u)};
+
+/* The same scan with AVX compares (_CMP_NEQ_UQ: unordered or unequal, like cmpneq below), eight inputs per
+ * iteration: their 8-bit mask picks the packed positions, widened to eight indexes by one instruction and stored
+ * at once (slots past the count are overwritten by the next group; k <= i keeps them inside idx[0..n)). Taken when
+ * the CPU has AVX2 (the list is the same, only the instructions differ). maxpd(a, m) is a > m ? a : m, which keeps
+ * the old maximum for a NaN as the scalar code does. */
+__attribute__((target("avx2"))) static int scan_avx2(int *restrict idx, double *restrict xs,
+                                                     const double *restrict in, int n, double *xmax)
 {
-    const __m256d zero = _mm256_setzero_pd();
+    const __m256d zero = _mm256_setzero_pd(), abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(PM_ABS_MASK));
+    const __m256i eight = _mm256_set1_epi32(8);
+    __m256i base = _mm256_setzero_si256();
+    __m256d mx = zero;
     int k = 0, i = 0;
     for (; i + 8 <= n; i += 8) {
-        const int m0 = _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(in + i), zero, _CMP_NEQ_UQ));
-        const int m1 = _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(in + i + 4), zero, _CMP_NEQ_UQ));
-        _mm_storeu_si128((__m128i *)(void *)(idx + k),
-                         _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m0]),
-                                       _mm_set1_epi32(i)));
-        k += nz_count_[m0];
-        _mm_storeu_si128((__m128i *)(void *)(idx + k),
-                         _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m1]),
-                                       _mm_set1_epi32(i + 4)));
-        k += nz_count_[m1];
+        const __m256d x0 = _mm256_loadu_pd(in + i), x1 = _mm256_loadu_pd(in + i + 4);
+        if (xs) {
+            _mm256_storeu_pd(xs + i, x0);
+            _mm256_storeu_pd(xs + i + 4, x1);
+        }
+        mx = _mm256_max_pd(_mm256_and_pd(x0, abs_mask), mx);
+        mx = _mm256_max_pd(_mm256_and_pd(x1, abs_mask), mx);
+        const unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(x0, zero, _CMP_NEQ_UQ)) |
+                           (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(x1, zero, _CMP_NEQ_UQ)) << 4;
+        const __m256i pos = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)nz_packed8_[m]));
+        _mm256_storeu_si256((__m256i *)(void *)(idx + k), _mm256_add_epi32(pos, base));
+        k += nz_count8_[m];
+        base = _mm256_add_epi32(base, eight);
     }
-    return list_nonzero_scalar(idx, in, i, k, n);
+    double lanes[4], m = 0;
+    _mm256_storeu_pd(lanes, mx);
+    for (int q = 0; q < 4; q++)
+        m = lanes[q] > m ? lanes[q] : m;
+    *xmax = m;
+    return scan_scalar(idx, xs, in, i, k, n, xmax);
 }
 #define PM_HAVE_NZ_AVX2 1
 #endif
@@ -342,36 +648,189 @@ __attribute__((target("avx2"))) static int list_nonzero_avx2(int *restrict idx, 
 /* Groups of four inputs: two SSE2 compares give a 4-bit mask of the nonzeros (cmpneq is unordered-or-unequal: NaN
  * counts as nonzero, -0 == +0 as zero, like nonzero()), and one 16-byte store writes the group's indexes packed
  * from a table (slots past the count are overwritten by the next group; k <= i keeps them inside idx[0..n)). */
-static int list_nonzero(int *restrict idx, const double *restrict in, int n)
+static int scan_input(int *restrict idx, double *restrict xs, const double *restrict in, int n, double *xmax)
 {
 #ifdef PM_HAVE_NZ_AVX2
     if (__builtin_cpu_supports("avx2"))
-        return list_nonzero_avx2(idx, in, n);
+        return scan_avx2(idx, xs, in, n, xmax);
 #endif
-    const __m128d zero = _mm_setzero_pd();
+    const __m128d zero = _mm_setzero_pd(), abs_mask = _mm_castsi128_pd(_mm_set1_epi64x(PM_ABS_MASK));
+    __m128d mx = zero;
     int k = 0, i = 0;
     for (; i + 4 <= n; i += 4) {
-        const int m = _mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(in + i), zero)) |
-                      _mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(in + i + 2), zero)) << 2;
+        const __m128d x0 = _mm_loadu_pd(in + i), x1 = _mm_loadu_pd(in + i + 2);
+        if (xs) {
+            _mm_storeu_pd(xs + i, x0);
+            _mm_storeu_pd(xs + i + 2, x1);
+        }
+        /* maxpd(a, m) = a > m ? a : m: a NaN lane keeps m, as the scalar code */
+        mx = _mm_max_pd(_mm_and_pd(x0, abs_mask), mx);
+        mx = _mm_max_pd(_mm_and_pd(x1, abs_mask), mx);
+        const int m = _mm_movemask_pd(_mm_cmpneq_pd(x0, zero)) | _mm_movemask_pd(_mm_cmpneq_pd(x1, zero)) << 2;
         const __m128i pos = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(const void *)nz_packed_[m]),
                                           _mm_set1_epi32(i));
         _mm_storeu_si128((__m128i *)(void *)(idx + k), pos);
         k += nz_count_[m];
     }
-    return list_nonzero_scalar(idx, in, i, k, n);
+    double lanes[2];
+    _mm_storeu_pd(lanes, mx);
+    *xmax = lanes[1] > lanes[0] ? lanes[1] : lanes[0];
+    return scan_scalar(idx, xs, in, i, k, n, xmax);
 }
 #else
-static int list_nonzero(int *restrict idx, const double *restrict in, int n)
+static int scan_input(int *restrict idx, double *restrict xs, const double *restrict in, int n, double *xmax)
 {
-    return list_nonzero_scalar(idx, in, 0, 0, n);
+    *xmax = 0;
+    return scan_scalar(idx, xs, in, 0, 0, n, xmax);
 }
 #endif
 
-/* Copies the input into x and lists its nonzero entries in idx; returns their count. */
-static int load_input(double *restrict x, int *restrict idx, const double *restrict in, int n)
+/* Copies xn[0..n) into xs and returns the number of nonzero entries (NaN and inf count, +-0 do not: nonzero()),
+ * *xmax = max |xn[i]| (a NaN is not taken, as in scan_input). Four lanes of partial counts and maxima: both are
+ * exact, so the lane order does not matter. */
+PM_KINLINE int copy_count(double *restrict xs, const double *restrict xn, int n, double *xmax)
 {
-    memcpy(x, in, (size_t)n * sizeof(double));
-    return list_nonzero(idx, in, n);
+    int i = 0, k = 0;
+    double m = 0;
+#ifdef PM_HAVE_LANES
+    quad_m cnt = {0, 0, 0, 0};
+    quad mq = quad_splat(0);
+    for (; i + 4 <= n; i += 4) {
+        const quad x = quad_load(xn + i);
+        quad_store(xs + i, x);
+        cnt -= (quad_m)(x != 0.0); /* != is true for NaN: counted, like nonzero() */
+        mq = quad_max(quad_abs(x), mq);
+    }
+    k = (int)(cnt[0] + cnt[1] + cnt[2] + cnt[3]);
+    m = mq[0] > m ? mq[0] : m;
+    m = mq[1] > m ? mq[1] : m;
+    m = mq[2] > m ? mq[2] : m;
+    m = mq[3] > m ? mq[3] : m;
+#endif
+    for (; i < n; i++) {
+        xs[i] = xn[i];
+        k += nonzero(xn + i);
+        m = fabs(xn[i]) > m ? fabs(xn[i]) : m;
+    }
+    *xmax = m;
+    return k;
+}
+
+/* One input of a ten-neuron block of layer0_dense: if upd, a[0..10) += (c0, c1, c2) * xo (SPEC §3 dw_ji =
+ * c_j y_i with the previous forward's input), then (s0, s1, s2) += a[0..10) * xn (SPEC §2, the new input). */
+PM_KINLINE void updacc10(quad *s0, quad *s1, pair *s2, double *a, quad c0, quad c1, pair c2, int upd, double xo,
+                         double xn)
+{
+    quad a0 = quad_load(a), a1 = quad_load(a + 4);
+    pair a2 = pair_load(a + 8);
+    if (upd) {
+        const quad xi = quad_splat(xo);
+        a0 = quad_add(a0, quad_mul(c0, xi));
+        a1 = quad_add(a1, quad_mul(c1, xi));
+        a2 = pair_add(a2, pair_mul(c2, pair_splat(xo)));
+        quad_store(a, a0);
+        quad_store(a + 4, a1);
+        pair_store(a + 8, a2);
+    }
+    const quad xq = quad_splat(xn);
+    *s0 = quad_add(*s0, quad_mul(a0, xq));
+    *s1 = quad_add(*s1, quad_mul(a1, xq));
+    *s2 = pair_add(*s2, pair_mul(a2, pair_splat(xn)));
+}
+
+/* The update modes of layer0_dense's blocks: none, every input (no zero among the old inputs), the nonzero old
+ * inputs only (the ones the sparse update would touch). */
+enum { UPD_NONE = 0, UPD_ALL, UPD_NONZERO };
+
+/* One ten-neuron block of layer0_dense, mode a constant after inlining (three loops without a per-input switch). */
+PM_KINLINE void block0_dense(double *restrict v, double *restrict wt, int rows, const double *restrict c, int mode,
+                             const double *restrict xo, const double *restrict xn, int n)
+{
+    quad s0 = quad_splat(0), s1 = s0, c0 = s0, c1 = s0;
+    pair s2 = pair_splat(0), c2 = s2;
+    if (mode != UPD_NONE) {
+        c0 = quad_load(c);
+        c1 = quad_load(c + 4);
+        c2 = pair_load(c + 8);
+    }
+    for (int i = 0; i < n; i++) {
+        const int upd = mode == UPD_ALL || (mode == UPD_NONZERO && nonzero(xo + i));
+        updacc10(&s0, &s1, &s2, wt + (long)i * rows, c0, c1, c2, upd, mode != UPD_NONE ? xo[i] : 0.0, xn[i]);
+    }
+    quad_store(v, s0);
+    quad_store(v + 4, s1);
+    pair_store(v + 8, s2);
+}
+
+/* Layer 0 in one pass over every input, for inputs that are (nearly) all nonzero, rows a multiple of ten (the
+ * dense mode, layer0_mode). Per ten-neuron block and input i ascending: if c (rows) is given and the block's c are
+ * not all zero, first the update of learn, Wt[i][j] += c_j * xo[i] for the inputs the sparse update would visit
+ * (xo[i] nonzero; all of them when old_all), then the forward sum v_j += Wt[i][j] * xn[i] with the updated weight.
+ * So each weight gets exactly the update of update_sparse_t, and each v_j is the running sum of matvec_sparse_t in
+ * the same order: the zero inputs it now adds contribute w * (+-0) = +-0 to a sum that started at +0 and so can
+ * never be -0, which leaves it unchanged. One pass over the 57.6 KB of the paper's layer 0 instead of two, no index
+ * list, and the update's loads and stores overlap the sums' chain of dependent adds. Copies xn into xs (the stored
+ * input); returns the count of nonzero xn, *xmax = max |xn|. */
+PM_WIDE_KERNEL static int layer0_dense(double *restrict v, double *restrict wt, int rows, const double *restrict c,
+                                       int old_all, const double *restrict xo, const double *restrict xn,
+                                       double *restrict xs, int n, double *xmax)
+{
+    const int nnz = copy_count(xs, xn, n, xmax);
+    for (int j = 0; j + 10 <= rows; j += 10) {
+        if (c == NULL || all_zero(c + j, 10))
+            block0_dense(v + j, wt + j, rows, NULL, UPD_NONE, NULL, xs, n);
+        else if (old_all)
+            block0_dense(v + j, wt + j, rows, c + j, UPD_ALL, xo, xs, n);
+        else
+            block0_dense(v + j, wt + j, rows, c + j, UPD_NONZERO, xo, xs, n);
+    }
+    return nnz;
+}
+
+/* Layer 0's mode for the next pass: dense (layer0_dense) when the last forward's input had at least 7/8 nonzero
+ * entries (the closed loop: the resonators ring on, SPEC §4) and the rows come in blocks of ten; else sparse, over
+ * the list of nonzero inputs. Either gives the same bits; this only picks the faster one, guessing from the last
+ * input (in the loop consecutive inputs differ in a few entries). */
+static int layer0_dense_mode(const pm_net *net)
+{
+    return net->sizes[0] % 10 == 0 && net->has_forward && (long)net->nnz[net->cur] * 8 >= (long)net->n_inputs * 7;
+}
+
+/* Makes sure nz_idx[k] lists the nonzero entries of x[k] (the dense mode leaves it unlisted). */
+static void list_inputs(pm_net *net, int k)
+{
+    if (!net->nz_ok[k]) {
+        double xmax;
+        net->nnz[k] = scan_input(net->nz_idx[k], NULL, net->x[k], net->n_inputs, &xmax);
+        net->nz_ok[k] = 1;
+    }
+}
+
+/* Layer 0's sums for input in, into the spare copy nx: dense or sparse (layer0_dense_mode); if c is given, first
+ * the update of learn with the current input (dense mode: in the same pass; the sparse update is done by the caller
+ * before). Returns max |in| through *xmax; sets nnz[nx] and nz_ok[nx] (not yet current: the caller flips cur). */
+static void layer0_forward(pm_net *net, int nx, const double *restrict in, const double *restrict c, int dense,
+                           double *xmax)
+{
+    double *v = net->act[nx];
+    const int rows = net->sizes[0], n = net->n_inputs;
+    if (dense) {
+        net->nnz[nx] = layer0_dense(v, net->w, rows, c, net->nnz[net->cur] == n, net->x[net->cur], in, net->x[nx],
+                                    n, xmax);
+        net->nz_ok[nx] = 0;
+    } else {
+        net->nnz[nx] = scan_input(net->nz_idx[nx], net->x[nx], in, n, xmax);
+        net->nz_ok[nx] = 1;
+        matvec_sparse_t(v, net->w, rows, net->x[nx], net->nz_idx[nx], net->nnz[nx]);
+    }
+}
+
+/* Stores a successful forward pass (spare copy nx) as the current one. */
+static void commit_forward(pm_net *net, int nx, double xmax)
+{
+    net->xmax[nx] = xmax;
+    net->cur = nx;
+    net->has_forward = 1;
 }
 
 pm_status pm_net_forward(pm_net *net, const double *inputs)
@@ -379,77 +838,35 @@ pm_status pm_net_forward(pm_net *net, const double *inputs)
     if (net == NULL || inputs == NULL)
         return PM_ERR_ARG;
     const int nx = net->cur ^ 1; /* write the spare copy; flip only on success (net_internal.h) */
-    const int nnz = load_input(net->x[nx], net->nz_idx[nx], inputs, net->n_inputs);
-    double *act = net->act[nx];
-    const pm_activation f = net->cfg.activation;
-    int bad = 0;
-    double xmax = 0;
-    for (int l = 0; l < net->n_layers; l++) {
-        const double *w = pm_net_w_(net, l);
-        const int rows = net->sizes[l], n_in = net->fan_in[l], cols = pm_net_cols_(net, l);
-        double *y = act + net->a_off[l];
-        if (l == 0)
-            xmax = matvec_sparse_t(y, w, rows, net->x[nx], net->nz_idx[nx], nnz);
-        else
-            matvec_dense(y, w, rows, cols, act + net->a_off[l - 1], n_in);
-        if (net->bias) { /* bias input y = 1: the last input's run of layer 0 (input-major), the last column above */
-            const double *wb = l == 0 ? w + (long)n_in * rows : w + n_in;
-            const long stride = l == 0 ? 1 : cols;
-            for (int j = 0; j < rows; j++)
-                y[j] += wb[j * stride];
-        }
-        for (int j = 0; j < rows; j++)
-            bad |= not_finite(y[j]); /* v, before f: sigmoid(inf) would hide a non-finite input */
-        activate(y, rows, f);
-    }
-    if (bad) /* non-finite input, or overflow in linear / relu nets: refuse rather than store inf or NaN */
+    double xmax;
+    layer0_forward(net, nx, inputs, NULL, layer0_dense_mode(net), &xmax);
+    if (forward_layers(net, net->act[nx], 0)) /* non-finite input, or overflow in linear / relu nets: refuse rather
+                                             * than store inf or NaN */
         return PM_ERR_NONFINITE;
-    net->nnz[nx] = nnz;
-    net->xmax[nx] = xmax;
-    net->cur = nx;
-    net->has_forward = 1;
+    commit_forward(net, nx, xmax);
     return PM_OK;
 }
 
 /* ---- learn ------------------------------------------------------------------------------------------------------- */
 
-/* Replaces the sums d[j] by delta_j = f'(v_j) * d[j] (or its sign for the chained rule) for j < n, y the layer's
- * outputs; returns 1 if any delta is not finite. */
-PM_KINLINE int finish_deltas(double *restrict d, const double *restrict y, int n, pm_activation f, int chained)
-{
-    int bad = 0;
-    if (f == PM_ACT_SIGMOID && !chained) { /* the common case without the per-neuron switches (same arithmetic) */
-        for (int j = 0; j < n; j++) {
-            d[j] = deriv(y[j], PM_ACT_SIGMOID) * d[j];
-            bad |= not_finite(d[j]);
-        }
-        return bad;
-    }
-    for (int j = 0; j < n; j++) {
-        const double v = deriv(y[j], f) * d[j];
-        d[j] = chained ? sign_of(v) : v;
-        bad |= not_finite(d[j]);
-    }
-    return bad;
-}
-
 /* s[j] = sum_k W[k][j] * dk[k] for j < n (column j of W (n_up, cols) row-major against dk): a running sum per j in
  * k ascending order, ten columns (quad, quad, pair: the paper's width) then two then one per pass over the rows, so
  * the rows are read contiguously and the sums stay in registers; lanes are columns, the same bits as a scalar loop
  * (and in both clones: the AVX2 one holds a quad in one register). */
-PM_WIDE_KERNEL static void matvec_transposed(double *restrict s, const double *restrict w, int n_up, int cols,
-                              const double *restrict dk, int n)
+PM_KINLINE void matvec_transposed(double *restrict s, const double *restrict w, int n_up, int cols,
+                                  const double *restrict dk, int n)
 {
     int j = 0;
     for (; j + 10 <= n; j += 10) { /* columns j..j+9 as quad, quad, pair */
         quad s0 = quad_splat(0), s1 = s0;
         pair s2 = pair_splat(0);
+#pragma GCC unroll 10
         for (int k = 0; k < n_up; k++) {
             const double *row = w + (long)k * cols + j;
-            const quad d = quad_splat(dk[k]);
+            const quad d = quad_bcast(dk[k]);
             s0 = quad_add(s0, quad_mul(quad_load(row), d));
             s1 = quad_add(s1, quad_mul(quad_load(row + 4), d));
-            s2 = pair_add(s2, pair_mul(pair_load(row + 8), pair_splat(dk[k])));
+            s2 = pair_add(s2, pair_mul(pair_load(row + 8), pair_lo(d)));
         }
         quad_store(s + j, s0);
         quad_store(s + j + 4, s1);
@@ -469,79 +886,168 @@ PM_WIDE_KERNEL static void matvec_transposed(double *restrict s, const double *r
     }
 }
 
-/* Deltas of every layer into delta (n_act), from the current weights and the stored activations (SPEC §3):
- * delta_L = E_j f'(v_L), delta_l = f'(v_l) sum_k w_kj^(l+1) delta_k^(l+1); chained sign takes sign() at each layer
- * (d~_L = sign(E_j)). errors has stride estride (0 = one error broadcast). Returns 1 if any delta is not finite.
- * The sums of a layer go through delta[l] itself (written as sums, then overwritten by the deltas in place). */
-static int compute_deltas(pm_net *net, double *restrict delta, pm_rule rule, const double *errors, int estride)
+/* One neuron's delta and coefficient (SPEC §3): *d holds the back-propagated sum s_j (or, for the output layer,
+ * E_j); delta_j = f'(v_j) * s_j (the chained rule: its sign), then c_j = rate * R * phi(delta_j) with phi = identity
+ * (BP, chained: already a sign), sign (P&M), or sign * f'(v_j) (saturation-aware prime: the prime fades as neuron j
+ * saturates, SPEC §9, net.h). *cmax = max(*cmax, |c_j|) (a NaN c_j is not taken). Returns 1 if delta_j is not
+ * finite. */
+PM_KINLINE int delta_coef1(double *restrict d, double *restrict c, double y, pm_activation f, pm_rule rule,
+                           double scale, double *cmax)
+{
+    const double fp = deriv(y, f), v = fp * *d;
+    const double dj = rule == PM_RULE_CHAINED_SIGN ? sign_of(v) : v;
+    *d = dj;
+    double phi = dj;
+    if (rule == PM_RULE_PRIME_MODULATE)
+        phi = sign_of(dj);
+    else if (rule == PM_RULE_SATURATION_PRIME)
+        phi = sign_of(dj) * fp;
+    *c = scale * phi;
+    const double a = fabs(*c);
+    *cmax = a > *cmax ? a : *cmax;
+    return not_finite(dj);
+}
+
+/* delta_coef1 for the n neurons of a layer, rule and f constants after inlining. Sigmoid layers take four neurons
+ * per vector step, each lane the scalar expressions above (the same bits). */
+#ifdef PM_HAVE_LANES
+/* delta_coef1 of four sigmoid neurons, lane by lane (the same expressions, so the same bits): dv holds the sums,
+ * yv the outputs; returns the deltas, *cj the coefficients; *mq and *badm gather max |c| and non-finite deltas. */
+PM_KINLINE quad delta_coef4(quad dv, quad yv, pm_rule rule, double scale, quad *cj, quad *mq, quad_m *badm)
+{
+    const quad fp = (0.5 + yv) * (0.5 - yv); /* deriv(y, PM_ACT_SIGMOID) */
+    const quad v = fp * dv;
+    const quad dj = rule == PM_RULE_CHAINED_SIGN ? quad_sign(v) : v;
+    quad phi = dj;
+    if (rule == PM_RULE_PRIME_MODULATE)
+        phi = quad_sign(dj);
+    else if (rule == PM_RULE_SATURATION_PRIME)
+        phi = quad_sign(dj) * fp;
+    *cj = quad_splat(scale) * phi;
+    *mq = quad_max(quad_abs(*cj), *mq);
+    *badm |= quad_not_finite(dj);
+    return dj;
+}
+#endif
+
+/* delta_coef1 for the n neurons of a layer, rule and f constants after inlining. Sigmoid layers take four neurons
+ * per vector step, a last pair in the low lanes of one more (its other lanes 0: delta 0, coefficient 0, which
+ * changes neither the maximum nor the refusal), each lane the scalar expressions above (the same bits). */
+PM_KINLINE int delta_coef(double *restrict d, double *restrict c, const double *restrict y, int n, pm_activation f,
+                          pm_rule rule, double scale, double *cmax)
+{
+    int bad = 0, j = 0;
+#ifdef PM_HAVE_LANES
+    if (f == PM_ACT_SIGMOID && n >= 4) {
+        quad_m badm = {0, 0, 0, 0};
+        quad mq = quad_splat(0), cj;
+        for (; j + 4 <= n; j += 4) {
+            quad_store(d + j, delta_coef4(quad_load(d + j), quad_load(y + j), rule, scale, &cj, &mq, &badm));
+            quad_store(c + j, cj);
+        }
+        if (j + 2 == n) {
+            const quad zero = quad_splat(0);
+            const quad dj = delta_coef4(quad_cat(pair_load(d + j), pair_lo(zero)),
+                                        quad_cat(pair_load(y + j), pair_lo(zero)), rule, scale, &cj, &mq, &badm);
+            pair_store(d + j, pair_lo(dj));
+            pair_store(c + j, pair_lo(cj));
+            j += 2;
+        }
+        const quad_m b2 = badm | __builtin_shufflevector(badm, badm, 2, 3, 0, 1);
+        bad = (b2[0] | b2[1]) != 0;
+        /* max is exact, so the lanes' order does not matter; no lane holds a NaN (quad_max never takes one) */
+        const quad m2 = quad_max(mq, __builtin_shufflevector(mq, mq, 2, 3, 0, 1));
+        const double m1 = m2[1] > m2[0] ? m2[1] : m2[0];
+        *cmax = m1 > *cmax ? m1 : *cmax;
+    }
+#endif
+    for (; j < n; j++)
+        bad |= delta_coef1(d + j, c + j, y[j], f, rule, scale, cmax);
+    return bad;
+}
+
+/* The whole backward pass (SPEC §3) for one rule and activation: the deltas of every layer into delta (n_act),
+ * from the current weights and the stored activations: delta_L = E_j f'(v_L), delta_l = f'(v_l) sum_k w_kj^(l+1)
+ * delta_k^(l+1); chained sign takes sign() at each layer (d~_L = sign(E_j)). errors has stride estride (0 = one
+ * error broadcast). With each layer's deltas, its coefficients coef = scale * phi(delta) (delta_coef1) and
+ * step[l] = max|coef^l| * (a bound of |y^(l-1)|, bias input 1 included): learn's bound of the layer's largest weight
+ * change. Returns 1 if any delta is not finite (then coef and step are partial: scratch, never used). The sums of a
+ * layer go through delta[l] itself (written as sums, then overwritten by the deltas in place). */
+PM_KINLINE int backward_rule(pm_net *net, double *restrict delta, const double *errors, int estride, double scale,
+                             double *step, pm_activation f, pm_rule rule)
 {
     const double *act = net->act[net->cur];
-    const pm_activation f = net->cfg.activation;
-    const int chained = rule == PM_RULE_CHAINED_SIGN;
     const int L = net->n_layers - 1;
     int bad = 0;
-    {
-        const double *y = act + net->a_off[L];
-        double *d = delta + net->a_off[L];
-        for (int j = 0; j < net->sizes[L]; j++) {
-            double e = errors[j * estride];
-            d[j] = chained ? sign_of(e) : e * deriv(y[j], f);
-            bad |= not_finite(d[j]);
-        }
-    }
-    for (int l = L - 1; l >= 0; l--) {
+    for (int l = L; l >= 0; l--) {
         double *d = delta + net->a_off[l];
+        const double *y = act + net->a_off[l];
         const int n = net->sizes[l];
-        /* w_up (sizes[l+1], sizes[l] + bias) */
-        matvec_transposed(d, pm_net_w_(net, l + 1), net->sizes[l + 1], pm_net_cols_(net, l + 1),
-                          delta + net->a_off[l + 1], n);
-        bad |= finish_deltas(d, act + net->a_off[l], n, f, chained);
+        double cmax = 0;
+        if (l == L) {
+            if (rule == PM_RULE_CHAINED_SIGN) { /* d~_L = sign(E_j), not sign(f' E_j); phi = identity */
+                double *c = net->coef + net->a_off[l];
+                for (int j = 0; j < n; j++) {
+                    d[j] = sign_of(errors[j * estride]); /* finite */
+                    c[j] = scale * d[j];
+                    const double a = fabs(c[j]);
+                    cmax = a > cmax ? a : cmax;
+                }
+            } else {
+                for (int j = 0; j < n; j++)
+                    d[j] = errors[j * estride]; /* E_j, then delta_j = f'(v_j) E_j below */
+                bad |= delta_coef(d, net->coef + net->a_off[l], y, n, f, rule, scale, &cmax);
+            }
+        } else {
+            /* w_up (sizes[l+1], sizes[l] + bias) */
+            matvec_transposed(d, pm_net_w_(net, l + 1), net->sizes[l + 1], pm_net_cols_(net, l + 1),
+                              delta + net->a_off[l + 1], n);
+            bad |= delta_coef(d, net->coef + net->a_off[l], y, n, f, rule, scale, &cmax);
+        }
+        double ymax; /* bound of |y^(l-1)|: known for squashing activations, measured by the forward pass for x */
+        if (l > 0 && f == PM_ACT_SIGMOID)
+            ymax = 0.5;
+        else if (l > 0 && f == PM_ACT_TANH)
+            ymax = 1.0;
+        else
+            ymax = l == 0 ? net->xmax[net->cur] : max_abs(act + net->a_off[l - 1], net->fan_in[l]);
+        if (net->bias && ymax < 1)
+            ymax = 1;
+        step[l] = cmax * ymax;
     }
     return bad;
 }
 
-/* max |x| over a vector, four partial maxima (max is exact, so their order does not matter). */
-static double max_abs(const double *restrict x, int n)
+/* backward_rule with the activation and rule fixed where it matters (the paper's sigmoid: no switch per neuron). */
+PM_WIDE_KERNEL static int backward(pm_net *net, double *restrict delta, pm_rule rule, const double *errors,
+                                   int estride, double scale, double *step)
 {
-    double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        double a0 = fabs(x[i]), a1 = fabs(x[i + 1]), a2 = fabs(x[i + 2]), a3 = fabs(x[i + 3]);
-        m0 = a0 > m0 ? a0 : m0;
-        m1 = a1 > m1 ? a1 : m1;
-        m2 = a2 > m2 ? a2 : m2;
-        m3 = a3 > m3 ? a3 : m3;
+    const pm_activation f = net->cfg.activation;
+    if (f == PM_ACT_SIGMOID) {
+        switch (rule) {
+        case PM_RULE_BACKPROP:
+            return backward_rule(net, delta, errors, estride, scale, step, PM_ACT_SIGMOID, PM_RULE_BACKPROP);
+        case PM_RULE_PRIME_MODULATE:
+            return backward_rule(net, delta, errors, estride, scale, step, PM_ACT_SIGMOID, PM_RULE_PRIME_MODULATE);
+        case PM_RULE_CHAINED_SIGN:
+            return backward_rule(net, delta, errors, estride, scale, step, PM_ACT_SIGMOID, PM_RULE_CHAINED_SIGN);
+        case PM_RULE_SATURATION_PRIME:
+            break;
+        }
+        return backward_rule(net, delta, errors, estride, scale, step, PM_ACT_SIGMOID, PM_RULE_SATURATION_PRIME);
     }
-    for (; i < n; i++) {
-        double a = fabs(x[i]);
-        m0 = a > m0 ? a : m0;
-    }
-    m0 = m1 > m0 ? m1 : m0;
-    m2 = m3 > m2 ? m3 : m2;
-    return m2 > m0 ? m2 : m0;
+    return backward_rule(net, delta, errors, estride, scale, step, f, rule);
 }
 
-/* The inputs y^(l-1) of layer l as (values, indexes or NULL for dense, count). */
-static const double *layer_input(const pm_net *net, int l, const int **idx, int *n)
-{
-    if (l == 0) {
-        *idx = net->nz_idx[net->cur];
-        *n = net->nnz[net->cur];
-        return net->x[net->cur];
-    }
-    *idx = NULL;
-    *n = net->fan_in[l];
-    return net->act[net->cur] + net->a_off[l - 1];
-}
-
-/* Exact check used only when the running bound gets near overflow: 1 if some w + coef_j * y_i is not finite. */
+/* Exact check used only when the running bound gets near overflow: 1 if some w + coef_j * y_i is not finite.
+ * Needs the list of layer 0's nonzero inputs (list_inputs). */
 static int update_overflows(const pm_net *net)
 {
     for (int l = 0; l < net->n_layers; l++) {
-        const int *idx;
-        int n;
-        const double *y = layer_input(net, l, &idx, &n);
         const int n_in = net->fan_in[l];
+        const double *y = l == 0 ? net->x[net->cur] : net->act[net->cur] + net->a_off[l - 1];
+        const int *idx = l == 0 ? net->nz_idx[net->cur] : NULL;
+        const int n = l == 0 ? net->nnz[net->cur] : n_in;
         const double *c = net->coef + net->a_off[l];
         for (int j = 0; j < net->sizes[l]; j++) {
             for (int m = 0; m < n; m++) {
@@ -556,22 +1062,13 @@ static int update_overflows(const pm_net *net)
     return 0;
 }
 
-/* 1 if c[0..n) are all zero. */
-static int all_zero(const double *c, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (c[i] != 0)
-            return 0;
-    return 1;
-}
-
 /* One input of a ten-neuron block of update_sparse_t: a[0..10) += (c0, c1, c2) * xm. */
 PM_KINLINE void upd10(double *a, quad c0, quad c1, pair c2, double xm)
 {
-    const quad xi = quad_splat(xm);
+    const quad xi = quad_bcast(xm);
     quad_store(a, quad_add(quad_load(a), quad_mul(c0, xi)));
     quad_store(a + 4, quad_add(quad_load(a + 4), quad_mul(c1, xi)));
-    pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_splat(xm))));
+    pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_lo(xi))));
 }
 
 /* Adds Wt[i][j] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx;
@@ -587,13 +1084,14 @@ PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const 
             continue;
         const quad c0 = quad_load(c + j), c1 = quad_load(c + j + 4);
         const pair c2 = pair_load(c + j + 8);
+        double *wj = wt + j; /* the block's column: input i's run at wj + i * rows */
         int m = 0;
         for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration: less loop overhead (distinct runs of weights) */
-            upd10(wt + (long)idx[m] * rows + j, c0, c1, c2, x[idx[m]]);
-            upd10(wt + (long)idx[m + 1] * rows + j, c0, c1, c2, x[idx[m + 1]]);
+            upd10(wj + (long)idx[m] * rows, c0, c1, c2, x[idx[m]]);
+            upd10(wj + (long)idx[m + 1] * rows, c0, c1, c2, x[idx[m + 1]]);
         }
         if (m < nnz)
-            upd10(wt + (long)idx[m] * rows + j, c0, c1, c2, x[idx[m]]);
+            upd10(wj + (long)idx[m] * rows, c0, c1, c2, x[idx[m]]);
     }
     for (; j + 2 <= rows; j += 2) {
         if (all_zero(c + j, 2))
@@ -610,112 +1108,26 @@ PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const 
                 wt[(long)idx[m] * rows + j] += c[j] * x[idx[m]];
 }
 
-/* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i, and
- * if bias, W[j][n] += c[j] (bias input 1) on every row, as before the rows were fused (+ 0 turns a -0 bias into +0).
- * The paper's width n = 10 keeps y in registers (quad, quad, pair) across the rows; each weight gets one multiply
- * and one add whatever the lane width, so both clones give the same bits. */
-PM_WIDE_KERNEL static void update_dense(double *restrict w, int rows, int cols, const double *restrict c, const double *restrict y,
-                         int n, int bias)
+/* The update of layers 1.. (dense inputs: the stored activations) and layer 0's biases, from coef. */
+PM_WIDE_KERNEL static void update_hidden(pm_net *net)
 {
-    const int n2 = n & ~1;
-    if (n == 10) {
-        const quad y0 = quad_load(y), y1 = quad_load(y + 4);
-        const pair y2 = pair_load(y + 8);
-        for (int j = 0; j < rows; j++) {
-            double *r = w + (long)j * cols;
-            if (c[j] != 0) {
-                const quad cj = quad_splat(c[j]);
-                quad_store(r, quad_add(quad_load(r), quad_mul(cj, y0)));
-                quad_store(r + 4, quad_add(quad_load(r + 4), quad_mul(cj, y1)));
-                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_splat(c[j]), y2)));
-            }
-            if (bias)
-                r[10] += c[j];
-        }
-        return;
-    }
-    for (int j = 0; j < rows; j++) {
-        double *r = w + (long)j * cols;
-        if (c[j] != 0) {
-            const pair cj = pair_splat(c[j]);
-            for (int i = 0; i < n2; i += 2)
-                pair_store(r + i, pair_add(pair_load(r + i), pair_mul(cj, pair_load(y + i))));
-            if (n2 < n)
-                r[n2] += c[j] * y[n2];
-        }
-        if (bias)
-            r[n] += c[j];
+    const double *act = net->act[net->cur];
+    for (int l = 1; l < net->n_layers; l++)
+        update_dense(pm_net_w_(net, l), net->sizes[l], pm_net_cols_(net, l), net->coef + net->a_off[l],
+                     act + net->a_off[l - 1], net->fan_in[l], net->bias);
+    if (net->bias) { /* layer 0 is input-major: the biases are the last input's contiguous run */
+        const int rows = net->sizes[0];
+        double *wb = net->w + (long)net->fan_in[0] * rows;
+        for (int j = 0; j < rows; j++)
+            wb[j] += net->coef[j];
     }
 }
 
-/* Applies the update of every layer from coef and the stored inputs; the bias column sees input 1. */
-static void apply_update(pm_net *net)
-{
-    for (int l = 0; l < net->n_layers; l++) {
-        const int *idx;
-        int n;
-        const double *y = layer_input(net, l, &idx, &n);
-        const int rows = net->sizes[l], cols = pm_net_cols_(net, l);
-        const double *c = net->coef + net->a_off[l];
-        double *w = pm_net_w_(net, l);
-        if (idx) {
-            update_sparse_t(w, rows, c, y, idx, n);
-            if (net->bias) { /* layer 0 is input-major: the biases are the last input's contiguous run */
-                double *wb = w + (long)net->fan_in[0] * rows;
-                for (int j = 0; j < rows; j++)
-                    wb[j] += c[j];
-            }
-        } else {
-            update_dense(w, rows, cols, c, y, n, net->bias);
-        }
-    }
-}
-
-/* Fills coef = rate * R * phi(delta) from delta and returns an upper bound of the largest weight change
- * (max over layers of max|coef^l| * max|y^(l-1)|, bias input 1 included); inf or NaN if it overflows. */
-static double make_coef(pm_net *net, const double *delta, pm_rule rule, double rate, double relevance)
-{
-    const double scale = rate * relevance;
-    const pm_activation f = net->cfg.activation;
-    double worst = 0;
-    for (int l = 0; l < net->n_layers; l++) {
-        const double *d = delta + net->a_off[l];
-        const double *yl = net->act[net->cur] + net->a_off[l]; /* the layer's own outputs, for f'(v_j) */
-        double *c = net->coef + net->a_off[l];
-        double cmax = 0; /* max |c_j|, in the same pass (max_abs's semantics: a NaN c_j is not taken) */
-        for (int j = 0; j < net->sizes[l]; j++) {
-            /* BP: phi = identity; P&M: sign; chained: d is already a sign; saturation-aware prime:
-             * phi_j = sign(delta_j) * f'(v_j), the prime fades as neuron j saturates (SPEC §9, net.h) */
-            double phi = d[j];
-            if (rule == PM_RULE_PRIME_MODULATE)
-                phi = sign_of(d[j]);
-            else if (rule == PM_RULE_SATURATION_PRIME)
-                phi = sign_of(d[j]) * deriv(yl[j], f);
-            c[j] = scale * phi;
-            const double a = fabs(c[j]);
-            cmax = a > cmax ? a : cmax;
-        }
-        const int *idx;
-        int n;
-        const double *y = layer_input(net, l, &idx, &n);
-        double ymax; /* bound of |y^(l-1)|: known for squashing activations, measured otherwise */
-        if (l > 0 && net->cfg.activation == PM_ACT_SIGMOID)
-            ymax = 0.5;
-        else if (l > 0 && net->cfg.activation == PM_ACT_TANH)
-            ymax = 1.0;
-        else
-            ymax = idx ? net->xmax[net->cur] : max_abs(y, n); /* layer 0: taken by the forward pass */
-        if (net->bias && ymax < 1)
-            ymax = 1;
-        double step = cmax * ymax;
-        if (!(step <= worst)) /* also propagates NaN */
-            worst = step;
-    }
-    return worst;
-}
-
-/* Shared body of pm_net_learn and pm_net_learn_vec; errors has stride estride (0 = broadcast). */
-static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estride, double rate, double relevance)
+/* Computes the deltas (into the spare copy) and coefficients of a learning step and checks that the update stays
+ * finite; changes nothing observable (coef is scratch, nz_idx[cur] a cache). *bound: the new running weight bound
+ * (or -1: recompute it exactly after the update). */
+static pm_status learn_prepare(pm_net *net, pm_rule rule, const double *errors, int estride, double rate,
+                               double relevance, double *bound)
 {
     if (net == NULL || errors == NULL || !net->has_forward || (unsigned)rule > PM_RULE_SATURATION_PRIME)
         return PM_ERR_ARG;
@@ -725,22 +1137,50 @@ static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estr
         bad |= not_finite(errors[j * estride]);
     if (bad)
         return PM_ERR_NONFINITE;
-    const int nd = net->dcur ^ 1;
-    double *delta = net->delta[nd];
-    if (compute_deltas(net, delta, rule, errors, estride))
+    double step[PM_NET_MAX_LAYERS];
+    if (backward(net, net->delta[net->dcur ^ 1], rule, errors, estride, rate * relevance, step))
         return PM_ERR_NONFINITE; /* BP deltas overflowed (huge weights): nothing changed yet */
-    double step = make_coef(net, delta, rule, rate, relevance);
-    double bound = net->wmax_bound + step;
-    if (!(bound <= SAFE_BOUND)) { /* rare: look at every new weight before touching any */
-        if (not_finite(step) || update_overflows(net))
+    double worst = 0; /* the largest step over the layers, from layer 0 up (a NaN step propagates as before) */
+    for (int l = 0; l < net->n_layers; l++)
+        if (!(step[l] <= worst))
+            worst = step[l];
+    *bound = net->wmax_bound + worst;
+    if (!(*bound <= SAFE_BOUND)) { /* rare: look at every new weight before touching any */
+        list_inputs(net, net->cur);
+        if (not_finite(worst) || update_overflows(net))
             return PM_ERR_NONFINITE;
-        apply_update(net);
-        pm_net_refresh_bound_(net);
-    } else {
-        apply_update(net);
-        net->wmax_bound = bound;
+        *bound = -1;
     }
-    net->dcur = nd;
+    return PM_OK;
+}
+
+/* Stores a prepared learning step as done: the new deltas current, the weight bound updated. */
+static void commit_learn(pm_net *net, double bound)
+{
+    if (bound < 0)
+        pm_net_refresh_bound_(net);
+    else
+        net->wmax_bound = bound;
+    net->dcur ^= 1;
+}
+
+/* Applies a prepared update to every layer, layer 0 over its list of nonzero inputs. */
+static void apply_update(pm_net *net)
+{
+    update_hidden(net);
+    list_inputs(net, net->cur);
+    update_sparse_t(net->w, net->sizes[0], net->coef, net->x[net->cur], net->nz_idx[net->cur], net->nnz[net->cur]);
+}
+
+/* Shared body of pm_net_learn and pm_net_learn_vec; errors has stride estride (0 = broadcast). */
+static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estride, double rate, double relevance)
+{
+    double bound;
+    pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound);
+    if (st != PM_OK)
+        return st;
+    apply_update(net);
+    commit_learn(net, bound);
     return PM_OK;
 }
 
@@ -752,4 +1192,48 @@ pm_status pm_net_learn(pm_net *net, pm_rule rule, double error, double rate, dou
 pm_status pm_net_learn_vec(pm_net *net, pm_rule rule, const double *errors, double rate, double relevance)
 {
     return learn(net, rule, errors, 1, rate, relevance);
+}
+
+/* Shared body of pm_net_learn_forward and pm_net_learn_forward_vec: learn, then forward; in layer 0's dense mode
+ * the update of layer 0 and its forward sums share one pass over its weights (layer0_dense). */
+static pm_status learn_forward(pm_net *net, pm_rule rule, const double *errors, int estride, double rate,
+                               double relevance, const double *inputs)
+{
+    if (net == NULL || inputs == NULL)
+        return PM_ERR_ARG;
+    double bound;
+    pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound);
+    if (st != PM_OK)
+        return st;
+    if (bound < 0) { /* the rare exact check: the two steps */
+        apply_update(net);
+        commit_learn(net, bound);
+        return pm_net_forward(net, inputs);
+    }
+    const int nx = net->cur ^ 1, dense = layer0_dense_mode(net);
+    if (!dense) { /* layer 0's update over the old input's list, then the sums over the new one's */
+        list_inputs(net, net->cur);
+        update_sparse_t(net->w, net->sizes[0], net->coef, net->x[net->cur], net->nz_idx[net->cur],
+                        net->nnz[net->cur]);
+    }
+    double xmax;
+    layer0_forward(net, nx, inputs, dense ? net->coef : NULL, dense, &xmax); /* dense: update and sums in one pass */
+    const int bad = forward_layers(net, net->act[nx], 1); /* the other layers' updates on the way */
+    commit_learn(net, bound);
+    if (bad) /* the learn stays done; the forward state is as before (net.h) */
+        return PM_ERR_NONFINITE;
+    commit_forward(net, nx, xmax);
+    return PM_OK;
+}
+
+pm_status pm_net_learn_forward(pm_net *net, pm_rule rule, double error, double rate, double relevance,
+                               const double *inputs)
+{
+    return learn_forward(net, rule, &error, 0, rate, relevance, inputs);
+}
+
+pm_status pm_net_learn_forward_vec(pm_net *net, pm_rule rule, const double *errors, double rate, double relevance,
+                                   const double *inputs)
+{
+    return learn_forward(net, rule, errors, 1, rate, relevance, inputs);
 }

@@ -239,15 +239,18 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
         return st;
     if (l->net) {
         /* (2) Learn with E(n) on the activations of the previous forward pass (SPEC §5); the dead band zeroes
-         * tiny errors whose sign would otherwise act at full strength under the sign rules (SPEC §3). */
+         * tiny errors whose sign would otherwise act at full strength under the sign rules (SPEC §3).
+         * (4) Forward pass with x(n). pm_net_learn_forward is the two calls in one (the same bits, one pass over
+         * the input layer's weights); a refused learn changes nothing. The forward pass refuses only on overflow
+         * (linear / relu nets with huge weights); the weight update cannot be undone then, nor after an overflowing
+         * steering (documented in loop.h). */
         if (l->cfg.learn && l->has_forward) {
             const double e = fabs(in->error) < l->cfg.dead_band ? 0.0 : in->error;
-            if ((st = pm_net_learn(l->net, net_rule(l->cfg.rule), e, l->cfg.rate, r)))
-                return st;
+            st = pm_net_learn_forward(l->net, net_rule(l->cfg.rule), e, l->cfg.rate, r, l->x_next);
+        } else {
+            st = pm_net_forward(l->net, l->x_next);
         }
-        /* (4) Forward pass with x(n). It refuses only on overflow (linear / relu nets with huge weights); the
-         * weight update above cannot be undone then, nor after an overflowing steering (documented in loop.h). */
-        if ((st = pm_net_forward(l->net, l->x_next)))
+        if (st)
             return st;
         l->has_forward = 1;
     }
