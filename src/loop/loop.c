@@ -30,7 +30,6 @@ struct pm_loop {
     long unseen;          /* consecutive steps with line_seen == 0 */
     int k_prev;           /* "motion": argmax of row 0 at the previous step, -1 if none (or no previous step) */
     double *x;            /* (n_inputs) filtered inputs x(n) of the last step (fixed address) */
-    double *x_next;       /* (n_inputs) staged x(n) of the step in progress, fed to the forward pass */
     double *mix;          /* (n_outputs) output mix c_m */
 };
 
@@ -152,8 +151,8 @@ pm_status pm_loop_create(const pm_loop_config *cfg, pm_loop **out)
     }
     if ((st = pm_success_create(&cfg->success, &success)))
         goto fail;
-    /* One allocation for the loop and its arrays: x, x_next (n_inputs each), mix (n_outputs). */
-    l = calloc(1, sizeof *l + (2 * (size_t)n_inputs + (size_t)n_outputs) * sizeof(double));
+    /* One allocation for the loop and its arrays: x (n_inputs), mix (n_outputs). */
+    l = calloc(1, sizeof *l + ((size_t)n_inputs + (size_t)n_outputs) * sizeof(double));
     if (!l) {
         st = PM_ERR_NOMEM;
         goto fail;
@@ -165,8 +164,7 @@ pm_status pm_loop_create(const pm_loop_config *cfg, pm_loop **out)
     l->n_inputs = n_inputs;
     l->n_outputs = n_outputs;
     l->x = (double *)(l + 1);
-    l->x_next = l->x + n_inputs;
-    l->mix = l->x_next + n_inputs;
+    l->mix = l->x + n_inputs;
     for (int m = 0; m < n_outputs; m++)
         l->mix[m] = cfg->output_mix[m];
     l->cfg.output_mix = n_outputs ? l->mix : NULL;
@@ -234,8 +232,10 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
     pm_status st = step_relevance(l, in, &r, &k_now);
     if (st)
         return st;
-    /* (3, staged) x(n) computed without committing the filter state: the learn or forward below may refuse. */
-    if ((st = pm_filter_preview(l->filter, in->predictors, l->x_next)))
+    /* (3, staged) x(n) computed without committing the filter state: the learn or forward below may refuse. It is
+     * written into the bank's staging buffer, so the commit below is a pointer rotation rather than a copy. */
+    double *x_next = pm_filter_stage_(l->filter);
+    if ((st = pm_filter_preview(l->filter, in->predictors, x_next)))
         return st;
     if (l->net) {
         /* (2) Learn with E(n) on the activations of the previous forward pass (SPEC §5); the dead band zeroes
@@ -246,9 +246,9 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
          * steering (documented in loop.h). */
         if (l->cfg.learn && l->has_forward) {
             const double e = fabs(in->error) < l->cfg.dead_band ? 0.0 : in->error;
-            st = pm_net_learn_forward(l->net, net_rule(l->cfg.rule), e, l->cfg.rate, r, l->x_next);
+            st = pm_net_learn_forward(l->net, net_rule(l->cfg.rule), e, l->cfg.rate, r, x_next);
         } else {
-            st = pm_net_forward(l->net, l->x_next);
+            st = pm_net_forward(l->net, x_next);
         }
         if (st)
             return st;
@@ -267,9 +267,9 @@ pm_status pm_loop_step(pm_loop *l, const pm_loop_input *in, pm_loop_output *out)
 
     /* (3, commit) The previewed values are exactly what pm_filter_step would compute from the same inputs and
      * state, so they are committed as they are rather than computed a second time. x keeps its address for
-     * pm_loop_inputs callers, so the staged values are copied rather than the buffers swapped. */
-    pm_filter_commit_(l->filter, l->x_next);
-    memcpy(l->x, l->x_next, (size_t)l->n_inputs * sizeof(double));
+     * pm_loop_inputs callers, so the staged values are copied into it (the staging buffer's address rotates). */
+    pm_filter_commit_(l->filter, x_next);
+    memcpy(l->x, x_next, (size_t)l->n_inputs * sizeof(double));
 
     /* Statistics: error integral up to and including the step at which success is declared (SPEC §6). */
     const double a = fabs(in->error);
