@@ -592,7 +592,7 @@ static const unsigned char nz_count_[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
 #include <immintrin.h>
 /* For an 8-bit mask m: the positions of its set bits packed into bytes, ascending (byte b = the b-th set bit's
- * position, then zero bytes), and the number of set bits. Built by constant expressions: the b-th set bit is bit k
+ * position, then zero bytes). Built by constant expressions: the b-th set bit is bit k
  * with b = the number of set bits below k. */
 #define NZ_PC(x) (((x) & 1) + (((x) >> 1) & 1) + (((x) >> 2) & 1) + (((x) >> 3) & 1) + (((x) >> 4) & 1) + \
                   (((x) >> 5) & 1) + (((x) >> 6) & 1) + (((x) >> 7) & 1))
@@ -601,40 +601,46 @@ static const unsigned char nz_count_[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 
 #define NZ_4(m) NZ_E(m), NZ_E((m) + 1), NZ_E((m) + 2), NZ_E((m) + 3)
 #define NZ_16(m) NZ_4(m), NZ_4((m) + 4), NZ_4((m) + 8), NZ_4((m) + 12)
 #define NZ_64(m) NZ_16(m), NZ_16((m) + 16), NZ_16((m) + 32), NZ_16((m) + 48)
-#define NZ_C4(m) NZ_PC(m), NZ_PC((m) + 1), NZ_PC((m) + 2), NZ_PC((m) + 3)
-#define NZ_C16(m) NZ_C4(m), NZ_C4((m) + 4), NZ_C4((m) + 8), NZ_C4((m) + 12)
-#define NZ_C64(m) NZ_C16(m), NZ_C16((m) + 16), NZ_C16((m) + 32), NZ_C16((m) + 48)
 static const uint64_t nz_packed8_[256] = {NZ_64(0u), NZ_64(64u), NZ_64(128u), NZ_64(192u)};
-static const unsigned char nz_count8_[256] = {NZ_C64(0u), NZ_C64(64u), NZ_C64(128u), NZ_C64(192u)};
+
+/* One group of eight inputs of scan_avx2 (copy: also store them into xs). */
+__attribute__((target("avx2,popcnt"), always_inline)) static inline int
+scan8_avx2(int *restrict idx, double *restrict xs, const double *restrict in, int i, int k, __m256i base,
+           __m256d *mx, int copy)
+{
+    const __m256d zero = _mm256_setzero_pd(), abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(PM_ABS_MASK));
+    const __m256d x0 = _mm256_loadu_pd(in + i), x1 = _mm256_loadu_pd(in + i + 4);
+    if (copy) {
+        _mm256_storeu_pd(xs + i, x0);
+        _mm256_storeu_pd(xs + i + 4, x1);
+    }
+    *mx = _mm256_max_pd(_mm256_and_pd(x0, abs_mask), *mx);
+    *mx = _mm256_max_pd(_mm256_and_pd(x1, abs_mask), *mx);
+    const unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(x0, zero, _CMP_NEQ_UQ)) |
+                       (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(x1, zero, _CMP_NEQ_UQ)) << 4;
+    const __m256i pos = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)nz_packed8_[m]));
+    _mm256_storeu_si256((__m256i *)(void *)(idx + k), _mm256_add_epi32(pos, base));
+    return k + __builtin_popcount(m);
+}
 
 /* The same scan with AVX compares (_CMP_NEQ_UQ: unordered or unequal, like cmpneq below), eight inputs per
  * iteration: their 8-bit mask picks the packed positions, widened to eight indexes by one instruction and stored
  * at once (slots past the count are overwritten by the next group; k <= i keeps them inside idx[0..n)). Taken when
- * the CPU has AVX2 (the list is the same, only the instructions differ). maxpd(a, m) is a > m ? a : m, which keeps
- * the old maximum for a NaN as the scalar code does. */
-__attribute__((target("avx2"))) static int scan_avx2(int *restrict idx, double *restrict xs,
-                                                     const double *restrict in, int n, double *xmax)
+ * the CPU has AVX2 and POPCNT (the list is the same, only the instructions differ). maxpd(a, m) is a > m ? a : m,
+ * which keeps the old maximum for a NaN as the scalar code does. The copy or not is decided once, outside the loop. */
+__attribute__((target("avx2,popcnt"))) static int scan_avx2(int *restrict idx, double *restrict xs,
+                                                            const double *restrict in, int n, double *xmax)
 {
-    const __m256d zero = _mm256_setzero_pd(), abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(PM_ABS_MASK));
     const __m256i eight = _mm256_set1_epi32(8);
     __m256i base = _mm256_setzero_si256();
-    __m256d mx = zero;
+    __m256d mx = _mm256_setzero_pd();
     int k = 0, i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256d x0 = _mm256_loadu_pd(in + i), x1 = _mm256_loadu_pd(in + i + 4);
-        if (xs) {
-            _mm256_storeu_pd(xs + i, x0);
-            _mm256_storeu_pd(xs + i + 4, x1);
-        }
-        mx = _mm256_max_pd(_mm256_and_pd(x0, abs_mask), mx);
-        mx = _mm256_max_pd(_mm256_and_pd(x1, abs_mask), mx);
-        const unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(x0, zero, _CMP_NEQ_UQ)) |
-                           (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(x1, zero, _CMP_NEQ_UQ)) << 4;
-        const __m256i pos = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)nz_packed8_[m]));
-        _mm256_storeu_si256((__m256i *)(void *)(idx + k), _mm256_add_epi32(pos, base));
-        k += nz_count8_[m];
-        base = _mm256_add_epi32(base, eight);
-    }
+    if (xs)
+        for (; i + 8 <= n; i += 8, base = _mm256_add_epi32(base, eight))
+            k = scan8_avx2(idx, xs, in, i, k, base, &mx, 1);
+    else
+        for (; i + 8 <= n; i += 8, base = _mm256_add_epi32(base, eight))
+            k = scan8_avx2(idx, xs, in, i, k, base, &mx, 0);
     double lanes[4], m = 0;
     _mm256_storeu_pd(lanes, mx);
     for (int q = 0; q < 4; q++)
@@ -651,7 +657,7 @@ __attribute__((target("avx2"))) static int scan_avx2(int *restrict idx, double *
 static int scan_input(int *restrict idx, double *restrict xs, const double *restrict in, int n, double *xmax)
 {
 #ifdef PM_HAVE_NZ_AVX2
-    if (__builtin_cpu_supports("avx2"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
         return scan_avx2(idx, xs, in, n, xmax);
 #endif
     const __m128d zero = _mm_setzero_pd(), abs_mask = _mm_castsi128_pd(_mm_set1_epi64x(PM_ABS_MASK));
