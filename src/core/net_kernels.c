@@ -1129,9 +1129,31 @@ PM_WIDE_KERNEL static void update_hidden(pm_net *net)
     }
 }
 
+/* learn_prepare's answer when every error is +0: the deltas are written, and there is no update to apply. */
+#define PM_NOTHING_TO_LEARN ((pm_status)-1)
+
+/* 1 if a learning step with these errors provably changes no weight and makes every delta +0, so that backward and
+ * the update passes can be skipped with the same bits (in the closed loop E(n) is exactly 0 whenever both reflex
+ * sensors read white, SPEC §6: most steps). Every error +0 (the bits, not just == 0: a -0 error gives -0 output
+ * deltas) makes each output delta f'(v) * (+0) = +0 (f' >= 0 and finite for every activation on a finite forward
+ * pass; the chained rule: sign(+0) = +0), each back-propagated sum of w * (+0) terms, started at +0, stays +0, so
+ * every delta is +0 and every coefficient eta R phi(+0) is 0 under each rule (SPEC §3): the update kernels skip zero
+ * coefficients, so no weight is touched. Not with biases (their update adds c = 0 even when it is zero, which turns
+ * a -0 bias into +0), nor near the overflow bound (learn_prepare's exact check then runs as before). */
+static int zero_errors(const pm_net *net, const double *errors, int estride)
+{
+    if (net->bias || !(net->wmax_bound <= SAFE_BOUND))
+        return 0;
+    for (int j = 0; j < (estride ? net->sizes[net->n_layers - 1] : 1); j++)
+        if (pm_bits_(errors[j * estride]) != 0)
+            return 0;
+    return 1;
+}
+
 /* Computes the deltas (into the spare copy) and coefficients of a learning step and checks that the update stays
  * finite; changes nothing observable (coef is scratch, nz_idx[cur] a cache). *bound: the new running weight bound
- * (or -1: recompute it exactly after the update). */
+ * (or -1: recompute it exactly after the update). PM_NOTHING_TO_LEARN (errors all +0, zero_errors): the deltas are
+ * written and *bound set, and the caller applies no update. */
 static pm_status learn_prepare(pm_net *net, pm_rule rule, const double *errors, int estride, double rate,
                                double relevance, double *bound)
 {
@@ -1143,6 +1165,11 @@ static pm_status learn_prepare(pm_net *net, pm_rule rule, const double *errors, 
         bad |= not_finite(errors[j * estride]);
     if (bad)
         return PM_ERR_NONFINITE;
+    if (zero_errors(net, errors, estride)) { /* nothing to learn: the deltas are +0, no weight changes */
+        memset(net->delta[net->dcur ^ 1], 0, (size_t)net->n_act * sizeof(double));
+        *bound = net->wmax_bound;
+        return PM_NOTHING_TO_LEARN;
+    }
     double step[PM_NET_MAX_LAYERS];
     if (backward(net, net->delta[net->dcur ^ 1], rule, errors, estride, rate * relevance, step))
         return PM_ERR_NONFINITE; /* BP deltas overflowed (huge weights): nothing changed yet */
@@ -1183,9 +1210,10 @@ static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estr
 {
     double bound;
     pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound);
-    if (st != PM_OK)
+    if (st != PM_OK && st != PM_NOTHING_TO_LEARN)
         return st;
-    apply_update(net);
+    if (st == PM_OK)
+        apply_update(net);
     commit_learn(net, bound);
     return PM_OK;
 }
@@ -1209,6 +1237,10 @@ static pm_status learn_forward(pm_net *net, pm_rule rule, const double *errors, 
         return PM_ERR_ARG;
     double bound;
     pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound);
+    if (st == PM_NOTHING_TO_LEARN) { /* no weight changes: the learn is done, the forward as pm_net_forward */
+        commit_learn(net, bound);
+        return pm_net_forward(net, inputs);
+    }
     if (st != PM_OK)
         return st;
     if (bound < 0) { /* the rare exact check: the two steps */

@@ -47,7 +47,7 @@ static const char *case_name; /* printed with every mismatch */
 
 static void expect_same(double got, double want, const char *what, int step, int l, int j, int i)
 {
-    if (!(got == want)) {
+    if (!(got == want) || signbit(got) != signbit(want)) { /* the bits: a -0 where the reference has +0 counts */
         print_message("%s: %s differs at step %d layer %d neuron %d input %d: got %.17g want %.17g\n", case_name, what,
                       step, l, j, i, got, want);
         fail();
@@ -119,7 +119,7 @@ static void run_case(int n_in, int width, pm_activation act, int bias, int spars
     /* P&M moves every weight by rate * R * |y| whatever the delta's size: a smaller rate keeps linear / relu nets
      * bounded over the steps; BP's steps are proportional to the (small) deltas. */
     const double rate = rule == PM_RULE_BACKPROP ? 0.05 : 0.01;
-    enum { STEPS = 4 };
+    enum { STEPS = 6 };
     for (int step = 0; step < STEPS; step++) {
         make_input(x, n_in, sparse);
         assert_int_equal(pm_net_forward(net, x), PM_OK);
@@ -128,7 +128,13 @@ static void run_case(int n_in, int width, pm_activation act, int bias, int spars
         /* errors: a broadcast E of alternating sign, then a per-output vector with a zero entry (sign(0) = 0) */
         double err[3];
         const double rel = 1.0 + step;
-        if (step % 2 == 0) {
+        if (step >= 4) { /* E = 0 (the closed loop's usual step): broadcast, then as a vector; nothing may change */
+            err[0] = err[1] = err[2] = 0.0;
+            if (step == 4)
+                assert_int_equal(pm_net_learn(net, rule, 0.0, rate, rel), PM_OK);
+            else
+                assert_int_equal(pm_net_learn_vec(net, rule, err, rate, rel), PM_OK);
+        } else if (step % 2 == 0) {
             err[0] = err[1] = err[2] = step % 4 == 0 ? 0.7 : -0.45;
             assert_int_equal(pm_net_learn(net, rule, err[0], rate, rel), PM_OK);
         } else {
