@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "primod/loop.h"
 #include "primod/net.h"
 #include "primod/rng.h"
@@ -23,27 +24,15 @@ int main(int argc, char **argv)
     const long steps = atol(argv[2]);
     double check = 0;
     if (strcmp(argv[1], "loop") == 0) {
-        pm_world *w = NULL;
-        pm_sim_config sc;
-        pm_sim_config_paper(&sc);
-        pm_loop_config lc;
-        pm_loop_config_paper(&lc);
-        lc.rule = PM_LOOP_PM;
-        lc.rate = 1e-5;
-        pm_sim *s = NULL;
-        pm_loop *l = NULL;
-        if (pm_world_create_builtin("paper", 4.0, &w) != PM_OK || pm_sim_create(&sc, w, &s) != PM_OK ||
-            pm_loop_create(&lc, &l) != PM_OK)
+        pm_world *w;
+        pm_sim *s;
+        pm_loop *l;
+        if (pm_bench_paper_loop(&w, &s, &l))
             return 1;
-        double x, y, h, pred[144];
-        pm_world_start_pose(w, &x, &y, &h);
-        pm_sim_set_pose(s, x, y, h);
+        double pred[144];
         for (long n = 0; n < steps; n++) {
-            pm_sim_reading rd;
             pm_loop_output out;
-            pm_sim_sense(s, &rd, pred);
-            pm_loop_input in = {.error = rd.error, .predictors = pred, .line_seen = rd.line_seen};
-            if (pm_loop_step(l, &in, &out) != PM_OK || pm_sim_step(s, out.left, out.right) != PM_OK)
+            if (pm_bench_loop_step(s, l, pred, &out))
                 return 1;
             check += out.left - out.right;
         }

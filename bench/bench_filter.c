@@ -15,30 +15,18 @@ enum { N_SIG = 144, N_OUT = 720, N_REC = 512, SKIP = 2500, STEPS = 200000, REPS 
  * steps from the start pose: the mix of white (exactly 0) and line-reading predictors the bank really sees. */
 static int record_loop(double *rec)
 {
-    pm_world *w = NULL;
-    pm_sim_config sc;
-    pm_sim_config_paper(&sc);
-    pm_loop_config lc;
-    pm_loop_config_paper(&lc);
-    lc.rule = PM_LOOP_PM;
-    lc.rate = 1e-5;
-    pm_sim *s = NULL;
-    pm_loop *l = NULL;
-    int failed = pm_world_create_builtin("paper", 4.0, &w) != PM_OK || pm_sim_create(&sc, w, &s) != PM_OK ||
-                 pm_loop_create(&lc, &l) != PM_OK;
-    if (!failed) {
-        double x, y, h, pred[N_SIG];
-        pm_world_start_pose(w, &x, &y, &h);
-        pm_sim_set_pose(s, x, y, h);
-        for (int n = 0; n < SKIP + N_REC && !failed; n++) {
-            pm_sim_reading rd;
-            pm_loop_output out;
-            pm_sim_sense(s, &rd, pred);
-            pm_loop_input in = {.error = rd.error, .predictors = pred, .line_seen = rd.line_seen};
-            failed = pm_loop_step(l, &in, &out) != PM_OK || pm_sim_step(s, out.left, out.right) != PM_OK;
-            if (n >= SKIP)
-                memcpy(rec + (size_t)(n - SKIP) * N_SIG, pred, sizeof pred);
-        }
+    pm_world *w;
+    pm_sim *s;
+    pm_loop *l;
+    if (pm_bench_paper_loop(&w, &s, &l))
+        return 1;
+    int failed = 0;
+    double pred[N_SIG];
+    for (int n = 0; n < SKIP + N_REC && !failed; n++) {
+        pm_loop_output out;
+        failed = pm_bench_loop_step(s, l, pred, &out);
+        if (n >= SKIP)
+            memcpy(rec + (size_t)(n - SKIP) * N_SIG, pred, sizeof pred);
     }
     pm_loop_destroy(l);
     pm_sim_destroy(s);
