@@ -614,6 +614,10 @@ scan8_avx2(int *restrict idx, double *restrict xs, const double *restrict in, in
         _mm256_storeu_pd(xs + i, x0);
         _mm256_storeu_pd(xs + i + 4, x1);
     }
+    /* eight +-0 (every bit but the signs clear; NaN and inf have exponent bits): no index to list, |x| = 0 adds
+     * nothing to the maximum. Common: white predictors and silent resonators come in runs (SPEC §4, §6). */
+    if (_mm256_testz_si256(_mm256_castpd_si256(_mm256_or_pd(x0, x1)), _mm256_castpd_si256(abs_mask)))
+        return k;
     *mx = _mm256_max_pd(_mm256_and_pd(x0, abs_mask), *mx);
     *mx = _mm256_max_pd(_mm256_and_pd(x1, abs_mask), *mx);
     const unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(x0, zero, _CMP_NEQ_UQ)) |
