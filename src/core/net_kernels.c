@@ -397,10 +397,14 @@ PM_KINLINE pair row10(const double *r, const y10 *y)
     return pair_add(s, pair_mul(pair_load(r + 8), y->p[4]));
 }
 
-/* (a[0] + a[1], b[0] + b[1]) + 0.0: matvec_dense's v of two rows (pair_sum + the empty odd tail), lane by lane. */
+/* (a[0] + a[1], b[0] + b[1]): matvec_dense's v of two rows, pair_sum + 0.0 (its empty odd tail), lane by lane.
+ * The + 0.0 is left out because it cannot change a bit: it changes only -0 (to +0), and no sum here is -0. Each lane
+ * of a and b is a running sum that started at +0, and in round to nearest x + y is -0 only if x and y are both -0
+ * (x + (-x) is +0, and an exact sum cannot underflow to 0), so no lane is -0, nor is the sum of two lanes. One add
+ * less on the serial chain of the layers (SPEC §2). */
 PM_KINLINE pair v_of_rows(pair a, pair b)
 {
-    return __builtin_shufflevector(a, b, 0, 2) + __builtin_shufflevector(a, b, 1, 3) + 0.0;
+    return __builtin_shufflevector(a, b, 0, 2) + __builtin_shufflevector(a, b, 1, 3);
 }
 
 /* A sigmoid layer of ten neurons fed by ten inputs (the paper's hidden layers, SPEC §2), kept in registers from the
@@ -940,6 +944,79 @@ PM_KINLINE quad delta_coef4(quad dv, quad yv, pm_rule rule, double scale, quad *
 }
 #endif
 
+#ifdef PM_HAVE_LANES
+/* The end of delta_coef4's lanes: *cmax = max(*cmax, the lanes of mq); returns 1 if some lane of badm is set. */
+PM_KINLINE int fold_coef_lanes(quad mq, quad_m badm, double *cmax)
+{
+    const quad_m b2 = badm | __builtin_shufflevector(badm, badm, 2, 3, 0, 1);
+    /* max is exact, so the lanes' order does not matter; no lane holds a NaN (quad_max never takes one) */
+    const quad m2 = quad_max(mq, __builtin_shufflevector(mq, mq, 2, 3, 0, 1));
+    const double m1 = m2[1] > m2[0] ? m2[1] : m2[0];
+    *cmax = m1 > *cmax ? m1 : *cmax;
+    return (b2[0] | b2[1]) != 0;
+}
+
+/* Ten deltas of a layer in registers, lanes = neurons: q[0] = 0..3, q[1] = 4..7, q[2] = 8, 9 and two lanes of 0. */
+typedef struct {
+    quad q[3];
+} d10;
+
+/* Lane k of q in every lane (a register shuffle). */
+#define quad_lane(q, k) __builtin_shufflevector((q), (q), (k), (k), (k), (k))
+
+/* matvec_transposed's block of ten columns for ten upper neurons whose deltas dk are in registers: the same running
+ * sums (k ascending, lanes = columns, the same multiplies and adds), so the same bits; the broadcasts come from the
+ * registers instead of a reload of the deltas just stored (such a load waits for the stores, and this is the serial
+ * chain of the backward pass, SPEC §3). s[2]'s upper lanes are 0. */
+PM_KINLINE void tsum10(quad s[3], const double *restrict w, int cols, const d10 *dk)
+{
+    quad s0 = quad_splat(0), s1 = s0;
+    pair s2 = pair_splat(0);
+#define PM_TSUM_ROW(k, v, lane)                                                                                      \
+    do {                                                                                                             \
+        const double *row = w + (long)(k) * cols;                                                                  \
+        const quad d = quad_lane(dk->q[v], lane);                                                                  \
+        s0 = quad_add(s0, quad_mul(quad_load(row), d));                                                            \
+        s1 = quad_add(s1, quad_mul(quad_load(row + 4), d));                                                        \
+        s2 = pair_add(s2, pair_mul(pair_load(row + 8), pair_lo(d)));                                               \
+    } while (0)
+    PM_TSUM_ROW(0, 0, 0);
+    PM_TSUM_ROW(1, 0, 1);
+    PM_TSUM_ROW(2, 0, 2);
+    PM_TSUM_ROW(3, 0, 3);
+    PM_TSUM_ROW(4, 1, 0);
+    PM_TSUM_ROW(5, 1, 1);
+    PM_TSUM_ROW(6, 1, 2);
+    PM_TSUM_ROW(7, 1, 3);
+    PM_TSUM_ROW(8, 2, 0);
+    PM_TSUM_ROW(9, 2, 1);
+#undef PM_TSUM_ROW
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = quad_cat(s2, pair_splat(0));
+}
+
+/* delta_coef of ten sigmoid neurons whose sums are in registers (s, upper lanes of s[2] 0): the same lanes as
+ * delta_coef's vector path (quad, quad, the last pair with two lanes of 0), so the same bits; writes d and c as it
+ * does and returns the deltas in *out as well, for the next layer down. */
+PM_KINLINE int delta_coef10(double *restrict d, double *restrict c, const double *restrict y, const quad s[3],
+                            pm_rule rule, double scale, double *cmax, d10 *out)
+{
+    quad_m badm = {0, 0, 0, 0};
+    quad mq = quad_splat(0), cj;
+    out->q[0] = delta_coef4(s[0], quad_load(y), rule, scale, &cj, &mq, &badm);
+    quad_store(d, out->q[0]);
+    quad_store(c, cj);
+    out->q[1] = delta_coef4(s[1], quad_load(y + 4), rule, scale, &cj, &mq, &badm);
+    quad_store(d + 4, out->q[1]);
+    quad_store(c + 4, cj);
+    out->q[2] = delta_coef4(s[2], quad_cat(pair_load(y + 8), pair_splat(0)), rule, scale, &cj, &mq, &badm);
+    pair_store(d + 8, pair_lo(out->q[2]));
+    pair_store(c + 8, pair_lo(cj));
+    return fold_coef_lanes(mq, badm, cmax);
+}
+#endif
+
 /* delta_coef1 for the n neurons of a layer, rule and f constants after inlining. Sigmoid layers take four neurons
  * per vector step, a last pair in the low lanes of one more (its other lanes 0: delta 0, coefficient 0, which
  * changes neither the maximum nor the refusal), each lane the scalar expressions above (the same bits). */
@@ -963,12 +1040,7 @@ PM_KINLINE int delta_coef(double *restrict d, double *restrict c, const double *
             pair_store(c + j, pair_lo(cj));
             j += 2;
         }
-        const quad_m b2 = badm | __builtin_shufflevector(badm, badm, 2, 3, 0, 1);
-        bad = (b2[0] | b2[1]) != 0;
-        /* max is exact, so the lanes' order does not matter; no lane holds a NaN (quad_max never takes one) */
-        const quad m2 = quad_max(mq, __builtin_shufflevector(mq, mq, 2, 3, 0, 1));
-        const double m1 = m2[1] > m2[0] ? m2[1] : m2[0];
-        *cmax = m1 > *cmax ? m1 : *cmax;
+        bad = fold_coef_lanes(mq, badm, cmax);
     }
 #endif
     for (; j < n; j++)
@@ -989,6 +1061,10 @@ PM_KINLINE int backward_rule(pm_net *net, double *restrict delta, const double *
     const double *act = net->act[net->cur];
     const int L = net->n_layers - 1;
     int bad = 0;
+#ifdef PM_HAVE_LANES
+    d10 dr = {{quad_splat(0), quad_splat(0), quad_splat(0)}}; /* the deltas of layer l + 1, if in_regs */
+    int in_regs = 0;
+#endif
     for (int l = L; l >= 0; l--) {
         double *d = delta + net->a_off[l];
         const double *y = act + net->a_off[l];
@@ -1010,9 +1086,30 @@ PM_KINLINE int backward_rule(pm_net *net, double *restrict delta, const double *
             }
         } else {
             /* w_up (sizes[l+1], sizes[l] + bias) */
-            matvec_transposed(d, pm_net_w_(net, l + 1), net->sizes[l + 1], pm_net_cols_(net, l + 1),
-                              delta + net->a_off[l + 1], n);
-            bad |= delta_coef(d, net->coef + net->a_off[l], y, n, f, rule, scale, &cmax);
+            const double *w_up = pm_net_w_(net, l + 1);
+            const int n_up = net->sizes[l + 1], cols_up = pm_net_cols_(net, l + 1);
+#ifdef PM_HAVE_LANES
+            if (f == PM_ACT_SIGMOID && n == 10) { /* the paper's hidden layers: deltas on registers */
+                quad s[3];
+                if (in_regs && n_up == 10)
+                    tsum10(s, w_up, cols_up, &dr);
+                else {
+                    matvec_transposed(d, w_up, n_up, cols_up, delta + net->a_off[l + 1], n);
+                    s[0] = quad_load(d);
+                    s[1] = quad_load(d + 4);
+                    s[2] = quad_cat(pair_load(d + 8), pair_splat(0));
+                }
+                bad |= delta_coef10(d, net->coef + net->a_off[l], y, s, rule, scale, &cmax, &dr);
+                in_regs = 1;
+            } else
+#endif
+            {
+                matvec_transposed(d, w_up, n_up, cols_up, delta + net->a_off[l + 1], n);
+                bad |= delta_coef(d, net->coef + net->a_off[l], y, n, f, rule, scale, &cmax);
+#ifdef PM_HAVE_LANES
+                in_regs = 0;
+#endif
+            }
         }
         double ymax; /* bound of |y^(l-1)|: known for squashing activations, measured by the forward pass for x */
         if (l > 0 && f == PM_ACT_SIGMOID)
