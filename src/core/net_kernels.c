@@ -304,15 +304,16 @@ PM_KINLINE quad sigmoid4_common(quad v)
 {
     const quad x = -v;
     const quad shift = quad_splat(0x1.8p52);
-    const quad z = x * quad_splat(0x1.71547652b82fep+5) + shift;
+    const quad z = x * quad_splat(0x1.71547652b82fep+8) + shift;
     const quad_u zb = quad_u_(z);
     const quad kd = z - shift;
-    const quad r = (x - kd * quad_splat(0x1.62e42feep-6)) - kd * quad_splat(0x1.a39ef35793c76p-38);
-    const quad_u tab = {pm_exp_table_[zb[0] & 31u], pm_exp_table_[zb[1] & 31u], pm_exp_table_[zb[2] & 31u],
-                        pm_exp_table_[zb[3] & 31u]};
-    const quad scale = quad_bits_(tab + (zb << 47));
-    const quad p = r + (r * r) * (0x1p-1 + r * (0x1.5555555555555p-3 + r * (0x1.5555555555555p-5 +
-                                   r * (0x1.1111111111111p-7 + r * 0x1.6c16c16c16c17p-10))));
+    const quad r = (x - kd * quad_splat(0x1.62e42feep-9)) - kd * quad_splat(0x1.a39ef35793c76p-41);
+    const quad_u tab = {pm_exp_table_[zb[0] & 255u], pm_exp_table_[zb[1] & 255u], pm_exp_table_[zb[2] & 255u],
+                        pm_exp_table_[zb[3] & 255u]};
+    const quad scale = quad_bits_(tab + (zb << 44));
+    const quad r2 = r * r;
+    const quad p = r + (r2 * (0x1p-1 + r * 0x1.5555555555555p-3) +
+                        (r2 * r2) * (0x1.5555555555555p-5 + r * 0x1.1111111111111p-7));
     const quad e = scale + scale * p;
     return 1.0 / (1.0 + e) - 0.5;
 }
