@@ -1231,9 +1231,6 @@ PM_WIDE_KERNEL static void update_hidden(pm_net *net)
     }
 }
 
-/* learn_prepare's answer when every error is +0: the deltas are written, and there is no update to apply. */
-#define PM_NOTHING_TO_LEARN ((pm_status)-1)
-
 /* 1 if a learning step with these errors provably changes no weight and makes every delta +0, so that backward and
  * the update passes can be skipped with the same bits (in the closed loop E(n) is exactly 0 whenever both reflex
  * sensors read white, SPEC §6: most steps). Every error +0 (the bits, not just == 0: a -0 error gives -0 output
@@ -1254,11 +1251,12 @@ static int zero_errors(const pm_net *net, const double *errors, int estride)
 
 /* Computes the deltas (into the spare copy) and coefficients of a learning step and checks that the update stays
  * finite; changes nothing observable (coef is scratch, nz_idx[cur] a cache). *bound: the new running weight bound
- * (or -1: recompute it exactly after the update). PM_NOTHING_TO_LEARN (errors all +0, zero_errors): the deltas are
- * written and *bound set, and the caller applies no update. */
+ * (or -1: recompute it exactly after the update). *skip = 1 (errors all +0, zero_errors): the deltas are written
+ * and *bound set, and the caller applies no update; else *skip = 0. */
 static pm_status learn_prepare(pm_net *net, pm_rule rule, const double *errors, int estride, double rate,
-                               double relevance, double *bound)
+                               double relevance, double *bound, int *skip)
 {
+    *skip = 0;
     if (net == NULL || errors == NULL || !net->has_forward || (unsigned)rule > PM_RULE_SATURATION_PRIME)
         return PM_ERR_ARG;
     /* the product too: rate * R = inf with a zero delta would make the coefficient inf * 0 = NaN (silent NaN) */
@@ -1270,7 +1268,8 @@ static pm_status learn_prepare(pm_net *net, pm_rule rule, const double *errors, 
     if (zero_errors(net, errors, estride)) { /* nothing to learn: the deltas are +0, no weight changes */
         memset(net->delta[net->dcur ^ 1], 0, (size_t)net->n_act * sizeof(double));
         *bound = net->wmax_bound;
-        return PM_NOTHING_TO_LEARN;
+        *skip = 1;
+        return PM_OK;
     }
     double step[PM_NET_MAX_LAYERS];
     if (backward(net, net->delta[net->dcur ^ 1], rule, errors, estride, rate * relevance, step))
@@ -1311,10 +1310,11 @@ static void apply_update(pm_net *net)
 static pm_status learn(pm_net *net, pm_rule rule, const double *errors, int estride, double rate, double relevance)
 {
     double bound;
-    pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound);
-    if (st != PM_OK && st != PM_NOTHING_TO_LEARN)
+    int skip;
+    pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound, &skip);
+    if (st != PM_OK)
         return st;
-    if (st == PM_OK)
+    if (!skip)
         apply_update(net);
     commit_learn(net, bound);
     return PM_OK;
@@ -1338,8 +1338,9 @@ static pm_status learn_forward(pm_net *net, pm_rule rule, const double *errors, 
     if (net == NULL || inputs == NULL)
         return PM_ERR_ARG;
     double bound;
-    pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound);
-    if (st == PM_NOTHING_TO_LEARN) { /* no weight changes: the learn is done, the forward as pm_net_forward */
+    int skip;
+    pm_status st = learn_prepare(net, rule, errors, estride, rate, relevance, &bound, &skip);
+    if (st == PM_OK && skip) { /* no weight changes: the learn is done, the forward as pm_net_forward */
         commit_learn(net, bound);
         return pm_net_forward(net, inputs);
     }
