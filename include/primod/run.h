@@ -76,7 +76,9 @@ void pm_run_cache_destroy(pm_run_cache *c);     /* NULL does nothing; destroy th
 int pm_run_cache_count(const pm_run_cache *c);  /* entries held */
 /* Builds and keeps the world and maps cfg's runs need, unless an entry has them already. Returns PM_EXIT_OK, or
  * what pm_runner_create_ex would (bad config, track, budget, a stop during set-up) with err, or PM_EXIT_USAGE
- * with err when the cache is full; the cache is unchanged on any error. */
+ * with err when the cache is full; the cache is unchanged on any error. err (PM_CFG_ERR_MAX bytes) may be NULL:
+ * then no message is written, only the code returned (a caller whose run builds its own world on a refusal and
+ * reports the reason then, as a batch does). */
 int pm_run_cache_add(pm_run_cache *c, const pm_config *cfg, const volatile sig_atomic_t *stop, char *err);
 /* pm_runner_create_ex that takes the world and maps from cache when it has them (cache may be NULL: no cache;
  * without an entry the runner builds its own, as pm_runner_create_ex). The cache must outlive the runner. */

@@ -223,9 +223,8 @@ static void child_run(const pm_batch_job *job, const pm_run_cache *cache, const 
 static int start_worker(const pm_batch_job *jobs, int job, pm_run_cache *cache, const volatile sig_atomic_t *stop,
                         worker *w)
 {
-    char ignored[PM_CFG_ERR_MAX];
     if (cache)
-        (void)pm_run_cache_add(cache, &jobs[job].cfg, stop, ignored);
+        (void)pm_run_cache_add(cache, &jobs[job].cfg, stop, NULL);
     int p[2];
     if (pipe(p))
         return -1;

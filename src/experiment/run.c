@@ -311,6 +311,9 @@ int pm_run_cache_count(const pm_run_cache *c)
 
 int pm_run_cache_add(pm_run_cache *c, const pm_config *cfg, const volatile sig_atomic_t *stop, char *err)
 {
+    char unused[PM_CFG_ERR_MAX];   /* err NULL: the caller wants the code only (run.h) */
+    if (!err)
+        err = unused;
     if (!c || !cfg)
         return PM_EXIT_USAGE;
     if (cache_find(c, cfg))
