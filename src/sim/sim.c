@@ -449,6 +449,17 @@ static void free_map(pm_cmap_ *m)
     m->tiles_mem = NULL;
 }
 
+pm_status pm_sim_config_check(const pm_sim_config *c, const pm_setup *opt)
+{
+    if (!c)
+        return pm_setup_fail_(opt, PM_ERR_ARG, "sim config: NULL");
+    pm_status st = check_config(c);
+    if (st)
+        return pm_setup_fail_(opt, st, "sim config: %s", st == PM_ERR_NONFINITE ? "a field is NaN or infinite"
+                                                                               : "a field is out of range");
+    return PM_OK;
+}
+
 /* Every field of a new sim, the one place both constructors set them: config c, world w, the padded-texture tile
  * tables xtab (w + 1) and ytab (h + 1) of w's tile grid, the two maps the sensors read (the sim's own maps[],
  * built afterwards by pm_sim_create_ex, or a donor's), the wheel-noise seed and the start pose. Zeroes the rest,
@@ -475,10 +486,9 @@ pm_status pm_sim_create_ex(const pm_sim_config *c, const pm_world *w, const pm_s
 {
     if (!c || !w || !out)
         return PM_ERR_ARG;
-    pm_status st = check_config(c);
+    pm_status st = pm_sim_config_check(c, opt);
     if (st)
-        return pm_setup_fail_(opt, st, "sim config: %s", st == PM_ERR_NONFINITE ? "a field is NaN or infinite"
-                                                                               : "a field is out of range");
+        return st;
     int shared = c->reflex_sigma == c->predictor_sigma;
     double smax = fmax(c->reflex_sigma, c->predictor_sigma);
     if (3.0 * smax * w->ppu > PM_WORLD_MAX_SIDE)  /* a footprint wider than any texture: refuse, not overflow */
