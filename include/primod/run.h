@@ -74,9 +74,20 @@ typedef struct pm_run_cache pm_run_cache;
 int pm_run_cache_create(pm_run_cache **out);   /* PM_EXIT_OK, or PM_EXIT_FAILURE (no memory) */
 void pm_run_cache_destroy(pm_run_cache *c);     /* NULL does nothing; destroy the runners that use it first */
 int pm_run_cache_count(const pm_run_cache *c);  /* entries held */
-/* Builds and keeps the world and maps cfg's runs need, unless an entry has them already. Returns PM_EXIT_OK, or
- * what pm_runner_create_ex would (bad config, track, budget, a stop during set-up) with err, or PM_EXIT_USAGE
- * with err when the cache is full; the cache is unchanged on any error. */
+/* Worlds and map sets this cache has built or tried to build: one per entry, one per attempt that failed (so a
+ * remembered refusal, below, does not count again). 0 for NULL. For tests and logs. */
+int pm_run_cache_builds(const pm_run_cache *c);
+/* Builds and keeps the world and maps cfg's runs need, unless an entry has them already. Checks cfg
+ * (pm_config_check) and builds the world and maps as pm_runner_create_ex would; the rest of a run's set-up (rule,
+ * start pose, network, model) is not tried here: a run refuses those itself. Returns PM_EXIT_OK, or what
+ * pm_runner_create_ex would (bad config, track, budget, no memory, a stop during set-up) with err, or
+ * PM_EXIT_USAGE with err when the cache is full; no entry is added on any error. A refusal of the world or maps
+ * themselves (PM_EXIT_USAGE: unknown or unreadable track, over the memory budget) depends only on the key (track,
+ * ppu, the two sigmas) and is remembered, for up to PM_RUN_CACHE_MAX keys: a later add with that key returns the
+ * same code and message at once, without building again (a batch of many runs of one bad track tries it once).
+ * Out of memory and a stop are not remembered. err (PM_CFG_ERR_MAX bytes) may be NULL: then no message is
+ * written, only the code returned (a caller whose run builds its own world on a refusal and reports the reason
+ * then, as a batch does). */
 int pm_run_cache_add(pm_run_cache *c, const pm_config *cfg, const volatile sig_atomic_t *stop, char *err);
 /* pm_runner_create_ex that takes the world and maps from cache when it has them (cache may be NULL: no cache;
  * without an entry the runner builds its own, as pm_runner_create_ex). The cache must outlive the runner. */

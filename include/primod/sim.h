@@ -149,6 +149,11 @@ size_t pm_world_estimate_bytes(int w_px, int h_px, const pm_sim_config *c);
  * PM_ERR_NOMEM; PM_ERR_CANCELLED (opt->cancel raised during the blur). The blur costs O(pixels) whatever the
  * sigma: a direct truncated kernel up to 32 px radius, a recursive (IIR) Gaussian beyond. Free with pm_sim_destroy. */
 pm_status pm_sim_create_ex(const pm_sim_config *c, const pm_world *w, const pm_setup *opt, pm_sim **out);
+/* The config checks of pm_sim_create_ex that need no world (all but the footprint's width in pixels, which needs
+ * its ppu): PM_OK, or PM_ERR_ARG (NULL, a field out of range) / PM_ERR_NONFINITE with the reason in opt->detail
+ * (opt may be NULL). Lets a caller tell a refusal caused by the config from one caused by the world before
+ * building either (the run cache remembers only the latter). */
+pm_status pm_sim_config_check(const pm_sim_config *c, const pm_setup *opt);
 pm_status pm_sim_create(const pm_sim_config *c, const pm_world *w, pm_sim **out);  /* _ex with opt NULL */
 /* Creates a sim with config c on the world of `maps`, reading the blurred sensor maps of `maps` instead of blurring
  * the texture again (microseconds instead of about 0.1 s per map at the paper's ppu): the same readings, bit for

@@ -219,13 +219,13 @@ static void child_run(const pm_batch_job *job, const pm_run_cache *cache, const 
 /* Forks a worker for jobs[job]. The child inherits the parent's cache (copy-on-write pages, read only there), so the
  * world and sensor maps of its run are built once in the parent (when the cache can hold them) instead of once per
  * run: about 0.1 s of drawing and blurring saved per run at the paper's ppu, the same bits. A job the cache cannot
- * take (full, or a config that fails: the child then reports the error itself) builds its own as before. */
+ * take (full, or a config that fails: the child then reports the error itself) builds its own as before; a track
+ * or budget refusal is remembered by the cache, so the parent tries each failing world once per batch (run.h). */
 static int start_worker(const pm_batch_job *jobs, int job, pm_run_cache *cache, const volatile sig_atomic_t *stop,
                         worker *w)
 {
-    char ignored[PM_CFG_ERR_MAX];
     if (cache)
-        (void)pm_run_cache_add(cache, &jobs[job].cfg, stop, ignored);
+        (void)pm_run_cache_add(cache, &jobs[job].cfg, stop, NULL);
     int p[2];
     if (pipe(p))
         return -1;

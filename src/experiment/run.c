@@ -220,33 +220,65 @@ static const char *loop_error(pm_status st)
 
 /* ---- a batch's shared worlds and sensor maps ------------------------------------------------------------------ */
 
-/* One world and a sim holding its blurred maps, for every run whose track, ppu and footprint sigmas are these. */
+/* What selects a world and its blurred maps: the texture (track, ppu) and the two footprint sigmas (SPEC §6). */
 typedef struct {
     char track[PM_CFG_PATH_MAX];
     double ppu, reflex_sigma, predictor_sigma;
+} cache_key;
+
+/* One world and a sim holding its blurred maps, for every run whose key is this. */
+typedef struct {
+    cache_key key;
     pm_world *world;
     pm_sim *sim;   /* donor of the maps (pm_sim_create_shared); its own pose and seed are never used */
 } cache_entry;
 
+/* A key whose world or maps were refused (PM_EXIT_USAGE): the refusal, returned again without building. */
+typedef struct {
+    cache_key key;
+    int rc;
+    char err[PM_CFG_ERR_MAX];
+} cache_failure;
+
 struct pm_run_cache {
-    int n;
+    int n, n_failed, builds;
     cache_entry e[PM_RUN_CACHE_MAX];
+    cache_failure failed[PM_RUN_CACHE_MAX];
 };
 
-/* The maps depend on the texture (track, ppu) and the two sigmas only (SPEC §6); everything else may differ. */
-static int cache_key_equal(const cache_entry *e, const pm_config *cfg)
+static void cache_key_of(const pm_config *cfg, cache_key *k)
 {
-    return !strcmp(e->track, cfg->track) && e->ppu == cfg->ppu && e->reflex_sigma == cfg->reflex_sigma &&
-           e->predictor_sigma == cfg->predictor_sigma;
+    snprintf(k->track, sizeof k->track, "%s", cfg->track);
+    k->ppu = cfg->ppu;
+    k->reflex_sigma = cfg->reflex_sigma;
+    k->predictor_sigma = cfg->predictor_sigma;
+}
+
+/* The maps depend on the key only (SPEC §6); everything else in cfg may differ. */
+static int cache_key_equal(const cache_key *k, const pm_config *cfg)
+{
+    return !strcmp(k->track, cfg->track) && k->ppu == cfg->ppu && k->reflex_sigma == cfg->reflex_sigma &&
+           k->predictor_sigma == cfg->predictor_sigma;
 }
 
 static const cache_entry *cache_find(const pm_run_cache *c, const pm_config *cfg)
 {
     for (int i = 0; c && i < c->n; i++)
-        if (cache_key_equal(&c->e[i], cfg))
+        if (cache_key_equal(&c->e[i].key, cfg))
             return &c->e[i];
     return NULL;
 }
+
+static const cache_failure *cache_find_failure(const pm_run_cache *c, const pm_config *cfg)
+{
+    for (int i = 0; i < c->n_failed; i++)
+        if (cache_key_equal(&c->failed[i].key, cfg))
+            return &c->failed[i];
+    return NULL;
+}
+
+/* What a refused simulator set-up names: the keys its config comes from. */
+#define SIM_WHAT "simulator ([world] ppu, [robot], [sensors])"
 
 /* The world and the sim of r->cfg: borrowed from cache when it has them, else built (drawn or loaded, then
  * blurred within the memory budget). */
@@ -260,7 +292,7 @@ static int build_sim(pm_runner *r, const pm_run_cache *cache, volatile sig_atomi
         r->world = hit->world;
         r->world_borrowed = 1;
         pm_status st = pm_sim_create_shared(&sc, hit->sim, &r->sim);
-        return st ? setup_error(st, "simulator ([world] ppu, [robot], [sensors])", "", err) : PM_EXIT_OK;
+        return st ? setup_error(st, SIM_WHAT, "", err) : PM_EXIT_OK;
     }
     int rc = make_world(cfg, cancel, &r->world, err);
     if (rc)
@@ -282,7 +314,7 @@ static int build_sim(pm_runner *r, const pm_run_cache *cache, volatile sig_atomi
         return PM_EXIT_USAGE;
     }
     pm_status st = pm_sim_create_ex(&sc, r->world, &opt, &r->sim);
-    return st ? setup_error(st, "simulator ([world] ppu, [robot], [sensors])", detail, err) : PM_EXIT_OK;
+    return st ? setup_error(st, SIM_WHAT, detail, err) : PM_EXIT_OK;
 }
 
 int pm_run_cache_create(pm_run_cache **out)
@@ -309,28 +341,65 @@ int pm_run_cache_count(const pm_run_cache *c)
     return c ? c->n : 0;
 }
 
+int pm_run_cache_builds(const pm_run_cache *c)
+{
+    return c ? c->builds : 0;
+}
+
 int pm_run_cache_add(pm_run_cache *c, const pm_config *cfg, const volatile sig_atomic_t *stop, char *err)
 {
+    char unused[PM_CFG_ERR_MAX];   /* err NULL: the caller wants the code only (run.h) */
+    if (!err)
+        err = unused;
     if (!c || !cfg)
         return PM_EXIT_USAGE;
     if (cache_find(c, cfg))
         return PM_EXIT_OK;
+    const cache_failure *f = cache_find_failure(c, cfg);
+    if (f) {   /* refused before for this key: building again would only be refused again (a batch's later jobs) */
+        snprintf(err, PM_CFG_ERR_MAX, "%s", f->err);
+        return f->rc;
+    }
     if (c->n >= PM_RUN_CACHE_MAX) {
         snprintf(err, PM_CFG_ERR_MAX, "run cache: full (%d worlds); runs of other worlds build their own",
                  PM_RUN_CACHE_MAX);
         return PM_EXIT_USAGE;
     }
-    /* A whole runner checks the config, the track, the memory budget and the start exactly as a run would; its
-     * world and sim are then kept (the loop and the rest are dropped). */
-    pm_runner *r;
-    int rc = pm_runner_create_ex(cfg, NULL, stop, &r, err);
-    if (rc)
+    /* This config's own mistakes, not its key's: refused before building anything, not remembered. */
+    if (pm_config_check(cfg, err))
+        return PM_EXIT_USAGE;
+    pm_sim_config sc;
+    char detail[400] = "";
+    pm_setup opt = {.detail = detail, .detail_size = sizeof detail};
+    sim_config(cfg, &sc);
+    pm_status st = pm_sim_config_check(&sc, &opt);
+    if (st)
+        return setup_error(st, SIM_WHAT, detail, err);
+    /* The world and the sim exactly as a run builds them (track, memory budget, stop); the rest of a run's set-up
+     * (rule, start pose, network) is each run's own, so its refusals are left to the run. */
+    pm_runner *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, PM_CFG_ERR_MAX, "out of memory");
+        return PM_EXIT_FAILURE;
+    }
+    r->cfg = *cfg;
+    c->builds++;
+    int rc = build_sim(r, NULL, (volatile sig_atomic_t *)(uintptr_t)stop, err);
+    if (rc) {
+        /* With the config checked, a refusal here depends on the key alone (the track, the budget of its texture
+         * and maps, the footprints' width): remember it. Out of memory and a stop (PM_EXIT_FAILURE) may pass: those
+         * are tried again. */
+        if (rc == PM_EXIT_USAGE && c->n_failed < PM_RUN_CACHE_MAX) {
+            cache_failure *nf = &c->failed[c->n_failed++];
+            cache_key_of(cfg, &nf->key);
+            nf->rc = rc;
+            snprintf(nf->err, sizeof nf->err, "%s", err);
+        }
+        pm_runner_destroy(r);
         return rc;
+    }
     cache_entry *e = &c->e[c->n++];
-    snprintf(e->track, sizeof e->track, "%s", cfg->track);
-    e->ppu = cfg->ppu;
-    e->reflex_sigma = cfg->reflex_sigma;
-    e->predictor_sigma = cfg->predictor_sigma;
+    cache_key_of(cfg, &e->key);
     e->world = r->world;
     e->sim = r->sim;
     r->world_borrowed = 1;

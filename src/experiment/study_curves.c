@@ -59,8 +59,7 @@ int pm_study_curves(const pm_study_options *o, pm_study_result *res, char *err)
             c.stop_on_success = 0;
             snprintf(c.track, sizeof c.track, "%s", o->tracks[o->n_tracks - 1]);
             pm_runner *r;
-            char ignored[PM_CFG_ERR_MAX];   /* a refused entry: the runner below builds its own and says why */
-            (void)pm_run_cache_add(cache, &c, NULL, ignored);
+            (void)pm_run_cache_add(cache, &c, NULL, NULL);   /* refused: the runner builds its own, says why */
             if ((rc = pm_runner_create_cached(&c, NULL, NULL, cache, &r, err)))
                 break;
             double *row = bin + ((size_t)k * runs + s) * bins;

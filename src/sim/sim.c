@@ -449,14 +449,46 @@ static void free_map(pm_cmap_ *m)
     m->tiles_mem = NULL;
 }
 
-pm_status pm_sim_create_ex(const pm_sim_config *c, const pm_world *w, const pm_setup *opt, pm_sim **out)
+pm_status pm_sim_config_check(const pm_sim_config *c, const pm_setup *opt)
 {
-    if (!c || !w || !out)
-        return PM_ERR_ARG;
+    if (!c)
+        return pm_setup_fail_(opt, PM_ERR_ARG, "sim config: NULL");
     pm_status st = check_config(c);
     if (st)
         return pm_setup_fail_(opt, st, "sim config: %s", st == PM_ERR_NONFINITE ? "a field is NaN or infinite"
                                                                                : "a field is out of range");
+    return PM_OK;
+}
+
+/* Every field of a new sim, the one place both constructors set them: config c, world w, the padded-texture tile
+ * tables xtab (w + 1) and ytab (h + 1) of w's tile grid, the two maps the sensors read (the sim's own maps[],
+ * built afterwards by pm_sim_create_ex, or a donor's), the wheel-noise seed and the start pose. Zeroes the rest,
+ * maps[] included. Neither the tables' contents nor the maps are read here. */
+static void init_sim(pm_sim *s, const pm_sim_config *c, const pm_world *w, const uint32_t *xtab, const uint32_t *ytab,
+                     const pm_cmap_ *reflex_map, const pm_cmap_ *pred_map)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = *c;
+    s->world = w;
+    pm_rng_seed(&s->rng, c->seed);
+    s->white = reading_of(0.0);
+    tile_grid(w->w, w->h, &s->tw, &s->th);
+    s->xtab = xtab;
+    s->ytab = ytab;
+    s->reflex_map = reflex_map;
+    s->pred_map = pred_map;
+    s->n_pred = c->n_rows * c->row_len;
+    init_offsets(s);
+    init_pose(s);
+}
+
+pm_status pm_sim_create_ex(const pm_sim_config *c, const pm_world *w, const pm_setup *opt, pm_sim **out)
+{
+    if (!c || !w || !out)
+        return PM_ERR_ARG;
+    pm_status st = pm_sim_config_check(c, opt);
+    if (st)
+        return st;
     int shared = c->reflex_sigma == c->predictor_sigma;
     double smax = fmax(c->reflex_sigma, c->predictor_sigma);
     if (3.0 * smax * w->ppu > PM_WORLD_MAX_SIDE)  /* a footprint wider than any texture: refuse, not overflow */
@@ -476,19 +508,12 @@ pm_status pm_sim_create_ex(const pm_sim_config *c, const pm_world *w, const pm_s
     if (!mem)
         return pm_setup_fail_(opt, PM_ERR_NOMEM, "sim: out of memory");
     pm_sim *s = (pm_sim *)(void *)mem;
-    memset(s, 0, sizeof *s);
-    s->cfg = *c;
-    s->world = w;
-    pm_rng_seed(&s->rng, c->seed);
-    s->white = reading_of(0.0);
     uint32_t *xtab = (uint32_t *)(void *)(mem + head), *ytab = xtab + w->w + 1;
-    tile_grid(w->w, w->h, &s->tw, &s->th);
+    init_sim(s, c, w, xtab, ytab, &s->maps[0], &s->maps[shared ? 0 : 1]);   /* the maps are built below */
     for (int X = 0; X <= w->w; X++)
         xtab[X] = (uint32_t)(X / TILE_OX) << TILE_SHIFT | (uint32_t)(X % TILE_OX);
     for (int Y = 0; Y <= w->h; Y++)
         ytab[Y] = (uint32_t)(Y / TILE_OY) * (uint32_t)s->tw << TILE_SHIFT | (uint32_t)(Y % TILE_OY * TILE_W);
-    s->xtab = xtab;
-    s->ytab = ytab;
     st = build_map(&s->maps[0], s, c->reflex_sigma, opt);
     if (!st && !shared)
         st = build_map(&s->maps[1], s, c->predictor_sigma, opt);
@@ -498,11 +523,6 @@ pm_status pm_sim_create_ex(const pm_sim_config *c, const pm_world *w, const pm_s
         return pm_setup_fail_(opt, st, st == PM_ERR_NOMEM ? "sim: out of memory for the sensor maps"
                                                           : "sim: cancelled while blurring the sensor maps");
     }
-    s->reflex_map = &s->maps[0];
-    s->pred_map = &s->maps[shared ? 0 : 1];
-    s->n_pred = c->n_rows * c->row_len;
-    init_offsets(s);
-    init_pose(s);
     *out = s;
     return PM_OK;
 }
@@ -525,20 +545,8 @@ pm_status pm_sim_create_shared(const pm_sim_config *c, const pm_sim *maps, pm_si
     pm_sim *s = malloc(sizeof *s);   /* the struct only: the tile tables and maps stay the donor's */
     if (!s)
         return PM_ERR_NOMEM;
-    memset(s, 0, sizeof *s);         /* maps[] empty: pm_sim_destroy frees nothing of the donor's */
-    s->cfg = *c;
-    s->world = maps->world;
-    pm_rng_seed(&s->rng, c->seed);
-    s->white = reading_of(0.0);
-    s->tw = maps->tw;
-    s->th = maps->th;
-    s->xtab = maps->xtab;
-    s->ytab = maps->ytab;
-    s->reflex_map = maps->reflex_map;
-    s->pred_map = maps->pred_map;
-    s->n_pred = c->n_rows * c->row_len;
-    init_offsets(s);
-    init_pose(s);
+    /* maps[] stays empty: pm_sim_destroy frees nothing of the donor's */
+    init_sim(s, c, maps->world, maps->xtab, maps->ytab, maps->reflex_map, maps->pred_map);
     *out = s;
     return PM_OK;
 }

@@ -68,6 +68,38 @@ static void sim_budget_counts_one_map_per_sigma(void **state)
 
 /* A raised cancel flag stops every long set-up call with PM_ERR_CANCELLED, nothing allocated or kept (the sim
  * tests run under valgrind: a leak would show). */
+/* pm_sim_config_check refuses what pm_sim_create_ex refuses for the config alone, with the same status and reason,
+ * and needs no world. */
+static void config_check_without_world(void **state)
+{
+    (void)state;
+    pm_sim_config c;
+    pm_sim_config_paper(&c);
+    char msg[128] = "x";
+    pm_setup opt = {.detail = msg, .detail_size = sizeof msg};
+    assert_int_equal(pm_sim_config_check(&c, &opt), PM_OK);
+    assert_string_equal(msg, "x");   /* nothing written on success */
+    c.dt = -0.03;
+    assert_int_equal(pm_sim_config_check(&c, &opt), PM_ERR_ARG);
+    assert_string_equal(msg, "sim config: a field is out of range");
+    pm_world *w = NULL;
+    assert_int_equal(pm_world_create_builtin("paper", 0.5, &w), PM_OK);
+    char msg2[128] = "";
+    pm_setup opt2 = {.detail = msg2, .detail_size = sizeof msg2};
+    pm_sim *s = NULL;
+    assert_int_equal(pm_sim_create_ex(&c, w, &opt2, &s), PM_ERR_ARG);
+    assert_string_equal(msg2, msg);
+    pm_sim_config_paper(&c);
+    c.row_spacing = NAN;
+    assert_int_equal(pm_sim_config_check(&c, &opt), PM_ERR_NONFINITE);
+    assert_string_equal(msg, "sim config: a field is NaN or infinite");
+    c.row_spacing = 0.25;
+    c.n_rows = 65;   /* above the 64 rows a sim holds */
+    assert_int_equal(pm_sim_config_check(&c, NULL), PM_ERR_ARG);
+    assert_int_equal(pm_sim_config_check(NULL, NULL), PM_ERR_ARG);
+    pm_world_destroy(w);
+}
+
 static void raised_cancel_flag_stops_set_up(void **state)
 {
     (void)state;
@@ -186,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(builtin_over_budget_is_refused_at_once),
         cmocka_unit_test(sim_budget_counts_one_map_per_sigma),
+        cmocka_unit_test(config_check_without_world),
         cmocka_unit_test(raised_cancel_flag_stops_set_up),
         cmocka_unit_test(wide_footprint_is_gaussian_and_exact_on_white),
         cmocka_unit_test(blur_cost_does_not_grow_with_sigma),
