@@ -938,7 +938,9 @@ PM_KINLINE quad delta_coef4(quad dv, quad yv, pm_rule rule, double scale, quad *
         phi = quad_sign(dj);
     else if (rule == PM_RULE_SATURATION_PRIME)
         phi = quad_sign(dj) * fp;
-    *cj = quad_splat(scale) * phi;
+    /* quad_bcast, not quad_splat: the inline function's constructor, lowered for the baseline before inlining,
+     * became "vmovq xmm, xmm" in its 66 0F D6 encoding in the AVX2 clone, which valgrind 3.19 cannot decode */
+    *cj = quad_bcast(scale) * phi;
     *mq = quad_max(quad_abs(*cj), *mq);
     *badm |= quad_not_finite(dj);
     return dj;

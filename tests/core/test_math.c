@@ -70,6 +70,12 @@ static void exp_special_values(void **state)
 static void exp_table_correctly_rounded(void **state)
 {
     (void)state;
+    /* The reference needs long double arithmetic with more bits than double. valgrind emulates long double with
+     * double precision, so there the check could not tell; tests/python/test_exp_table.py checks the same table
+     * against Python's decimal module in every run. */
+    volatile long double one = 1.0L;
+    if (one + 0x1p-60L == one)
+        skip();
     for (unsigned j = 0; j < 256; j++) {
         const double t = pm_from_bits_(pm_exp_table_[j] + ((uint64_t)j << 44));
         const long double ref = exp2l((long double)j / 256.0L);
