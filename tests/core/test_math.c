@@ -71,8 +71,8 @@ static void exp_table_correctly_rounded(void **state)
 {
     (void)state;
     /* The reference needs long double arithmetic with more bits than double. valgrind emulates long double with
-     * double precision, so there the check could not tell; tests/python/test_exp_table.py checks the same table
-     * against Python's decimal module in every run. */
+     * double precision, so there this check could not tell; tests/core/check_exp_table.py (ctest core.exp_table)
+     * checks the same table against Python's decimal module in every run. */
     volatile long double one = 1.0L;
     if (one + 0x1p-60L == one)
         skip();
