@@ -630,6 +630,20 @@ static inline double predictor_value(float q)
     return d * h;
 }
 
+/* sense_row_fast's positions i = first..n-1 one at a time (its scalar form: the portable build, and the vector
+ * loop's tail): returns max(m, the largest sample); writes the predictor values to out[i] if out is not NULL. */
+static float sense_row_scalar(const pm_sim *s, double X0, double Y0, double bx, double by, int first, int n,
+                              float m, double *out)
+{
+    for (int i = first; i < n; i++) {
+        float q = sample_fast(s, s->pred_map, X0 + i * bx, Y0 + i * by);
+        m = q > m ? q : m;
+        if (out)
+            out[i] = predictor_value(q);
+    }
+    return m;
+}
+
 /* The fast row loop four sensors at a time (GCC vector types: two SSE2 registers a quad, or one AVX2 register in
  * the avx2 clone). Each lane does the IEEE operations of sample_fast and predictor_value in the same order, so
  * every value has the bits of the scalar code, whichever clone runs and whatever the CPU (no FMA: -ffp-contract
@@ -711,25 +725,12 @@ PM_SIM_WIDE static float sense_row_fast(const pm_sim *s, double X0, double Y0, d
     float m = qmax[0];
     for (int l = 1; l < 4; l++)
         m = qmax[l] > m ? qmax[l] : m;
-    for (; i < n; i++) {
-        float q = sample_fast(s, s->pred_map, X0 + i * bx, Y0 + i * by);
-        m = q > m ? q : m;
-        if (out)
-            out[i] = predictor_value(q);
-    }
-    return m;
+    return sense_row_scalar(s, X0, Y0, bx, by, i, n, m, out); /* the last n mod 4 positions */
 }
 #else
 static float sense_row_fast(const pm_sim *s, double X0, double Y0, double bx, double by, int n, double *out)
 {
-    float m = 0.0f;
-    for (int i = 0; i < n; i++) {
-        float q = sample_fast(s, s->pred_map, X0 + i * bx, Y0 + i * by);
-        m = q > m ? q : m;
-        if (out)
-            out[i] = predictor_value(q);
-    }
-    return m;
+    return sense_row_scalar(s, X0, Y0, bx, by, 0, n, 0.0f, out);
 }
 #endif
 
