@@ -60,6 +60,16 @@ PM_KINLINE pair pair_lo(quad q) { return (pair){q[0], q[1]}; }
 PM_KINLINE pair pair_hi(quad q) { return (pair){q[2], q[3]}; }
 PM_KINLINE quad quad_cat(pair a, pair b) { return (quad){a[0], a[1], b[0], b[1]}; }
 #endif
+/* Eight lanes: one AVX-512 register, two AVX2 or four SSE2 registers as the compiler lowers it; the first eight
+ * neurons of a ten-neuron row (the other two are a pair). oct_bcast: a macro for the reason of quad_bcast. */
+typedef double oct __attribute__((vector_size(64)));
+#define oct_bcast(x)                                                                                                 \
+    __extension__({                                                                                                  \
+        const double pm_o_ = (x);                                                                                    \
+        (oct){pm_o_, pm_o_, pm_o_, pm_o_, pm_o_, pm_o_, pm_o_, pm_o_};                                               \
+    })
+PM_KINLINE oct oct_add(oct a, oct b) { return a + b; }
+PM_KINLINE oct oct_mul(oct a, oct b) { return a * b; }
 #else
 typedef struct {
     double v[2];
@@ -84,6 +94,25 @@ PM_KINLINE quad quad_mul(quad a, quad b)
 PM_KINLINE pair pair_lo(quad q) { return (pair){{q.v[0], q.v[1]}}; }
 PM_KINLINE pair pair_hi(quad q) { return (pair){{q.v[2], q.v[3]}}; }
 PM_KINLINE quad quad_cat(pair a, pair b) { return (quad){{a.v[0], a.v[1], b.v[0], b.v[1]}}; }
+typedef struct {
+    double v[8];
+} oct;
+PM_KINLINE oct oct_splat(double x) { return (oct){{x, x, x, x, x, x, x, x}}; }
+#define oct_bcast(x) oct_splat(x)
+PM_KINLINE oct oct_add(oct a, oct b)
+{
+    oct r;
+    for (int k = 0; k < 8; k++)
+        r.v[k] = a.v[k] + b.v[k];
+    return r;
+}
+PM_KINLINE oct oct_mul(oct a, oct b)
+{
+    oct r;
+    for (int k = 0; k < 8; k++)
+        r.v[k] = a.v[k] * b.v[k];
+    return r;
+}
 #endif
 PM_KINLINE pair pair_load(const double *p)
 {
@@ -99,15 +128,24 @@ PM_KINLINE quad quad_load(const double *p)
     return r;
 }
 PM_KINLINE void quad_store(double *p, quad v) { memcpy(p, &v, sizeof v); }
+PM_KINLINE oct oct_load(const double *p)
+{
+    oct r;
+    memcpy(&r, p, sizeof r);
+    return r;
+}
+PM_KINLINE void oct_store(double *p, oct v) { memcpy(p, &v, sizeof v); }
 
-/* The wide input-layer kernels are compiled twice on x86-64 GCC (glibc picks one at load time by the CPU): the
- * baseline (SSE2) and AVX2, where a quad is one register. Both do the same lane-wise IEEE operations in the same
- * order, so they give the same bits. No FMA: the "avx2" target does not enable it, and -std=c11 means
- * -ffp-contract=off, so a*b+c stays two rounded operations in both clones. No AVX-512 clone (valgrind cannot run it).
- * Clang (the fuzz build) and other platforms get the single baseline version; -DPM_NO_TARGET_CLONES forces it
- * (to check that both versions give the same bits). */
+/* The wide input-layer kernels are compiled three times on x86-64 GCC (glibc picks one at load time by the CPU): the
+ * baseline (SSE2), AVX2, where a quad is one register, and x86-64-v4 (AVX-512), where an oct is one register: the
+ * rows of ten weights of layer 0 and of the hidden layers then take two vector operations (oct + pair) instead of
+ * three or five. All do the same lane-wise IEEE operations in the same order, so they give the same bits. No FMA,
+ * although x86-64-v4 has it: the build's -ffp-contract=off keeps a*b+c two rounded operations in every clone. Valgrind's virtual CPU has no AVX-512, so under valgrind the AVX2 clone runs (and the
+ * v4 clone's bits are checked by the plain test runs on AVX-512 machines, against the portable aarch64 build by
+ * scripts/cross-aarch64.sh). Clang (the fuzz build) and other platforms get the single baseline version;
+ * -DPM_NO_TARGET_CLONES forces it (to check that the versions give the same bits). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
-#define PM_WIDE_KERNEL __attribute__((target_clones("avx2", "default")))
+#define PM_WIDE_KERNEL __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
 #define PM_WIDE_KERNEL
 #endif
@@ -232,13 +270,11 @@ PM_KINLINE void matvec_dense(double *restrict v, const double *restrict w, int r
     }
 }
 
-/* One input of a ten-neuron block of matvec_sparse_t: (s0, s1, s2) += a[0..10) * xm. */
-PM_KINLINE void acc10(quad *s0, quad *s1, pair *s2, const double *a, double xm)
+/* One input of a ten-neuron block of matvec_sparse_t: (s0, s2) += a[0..10) * xm. */
+PM_KINLINE void acc10(oct *s0, pair *s2, const double *a, double xm)
 {
-    const quad xi = quad_bcast(xm); /* one broadcast for both (the pair is its low half) */
-    *s0 = quad_add(*s0, quad_mul(quad_load(a), xi));
-    *s1 = quad_add(*s1, quad_mul(quad_load(a + 4), xi));
-    *s2 = pair_add(*s2, pair_mul(pair_load(a + 8), pair_lo(xi)));
+    *s0 = oct_add(*s0, oct_mul(oct_load(a), oct_bcast(xm)));
+    *s2 = pair_add(*s2, pair_mul(pair_load(a + 8), pair_splat(xm)));
 }
 
 /* Overwrites v[j] = sum_m Wt[idx[m]][j] * x[idx[m]] for j < rows (SPEC §2 v_j of layer 0, bias not included):
@@ -250,19 +286,18 @@ PM_WIDE_KERNEL static void matvec_sparse_t(double *restrict v, const double *res
                                            const double *restrict x, const int *restrict idx, int nnz)
 {
     int j = 0;
-    for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as quad, quad, pair */
-        quad s0 = quad_splat(0), s1 = s0;
+    for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as oct, pair */
+        oct s0 = oct_bcast(0.0);
         pair s2 = pair_splat(0);
         const double *wj = wt + j; /* the block's column: input i's run at wj + i * rows */
         int m = 0;
         for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration (less loop overhead), still added in m order */
-            acc10(&s0, &s1, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
-            acc10(&s0, &s1, &s2, wj + (long)idx[m + 1] * rows, x[idx[m + 1]]);
+            acc10(&s0, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
+            acc10(&s0, &s2, wj + (long)idx[m + 1] * rows, x[idx[m + 1]]);
         }
         if (m < nnz)
-            acc10(&s0, &s1, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
-        quad_store(v + j, s0);
-        quad_store(v + j + 4, s1);
+            acc10(&s0, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
+        oct_store(v + j, s0);
         pair_store(v + j + 8, s2);
     }
     for (; j + 2 <= rows; j += 2) {
@@ -466,23 +501,21 @@ PM_KINLINE int finish_layer(double *restrict y, int rows, const double *restrict
 
 /* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i, and
  * if bias, W[j][n] += c[j] (bias input 1) on every row, as before the rows were fused (+ 0 turns a -0 bias into +0).
- * The paper's width n = 10 keeps y in registers (quad, quad, pair) across the rows; each weight gets one multiply
+ * The paper's width n = 10 keeps y in registers (oct, pair) across the rows; each weight gets one multiply
  * and one add whatever the lane width, so both clones give the same bits. */
 PM_KINLINE void update_dense(double *restrict w, int rows, int cols, const double *restrict c,
                              const double *restrict y, int n, int bias)
 {
     const int n2 = n & ~1;
     if (n == 10) {
-        const quad y0 = quad_load(y), y1 = quad_load(y + 4);
+        const oct y0 = oct_load(y);
         const pair y2 = pair_load(y + 8);
 #pragma GCC unroll 10
         for (int j = 0; j < rows; j++) {
             double *r = w + (long)j * cols;
             if (c[j] != 0) {
-                const quad cj = quad_bcast(c[j]);
-                quad_store(r, quad_add(quad_load(r), quad_mul(cj, y0)));
-                quad_store(r + 4, quad_add(quad_load(r + 4), quad_mul(cj, y1)));
-                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_lo(cj), y2)));
+                oct_store(r, oct_add(oct_load(r), oct_mul(oct_bcast(c[j]), y0)));
+                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_splat(c[j]), y2)));
             }
         }
         if (bias)
@@ -657,6 +690,51 @@ __attribute__((target("avx2,popcnt"))) static int scan_avx2(int *restrict idx, d
     *xmax = m;
     return scan_scalar(idx, xs, in, i, k, n, xmax);
 }
+
+/* One group of eight inputs of scan_avx512 (copy: also store them into xs). */
+__attribute__((target("avx512f,avx512vl,popcnt"), always_inline)) static inline int
+scan8_avx512(int *restrict idx, double *restrict xs, const double *restrict in, int i, int k, __m256i base,
+             __m512i *mx, int copy)
+{
+    const __m512i abs_mask = _mm512_set1_epi64(PM_ABS_MASK);
+    __m512i x = _mm512_loadu_si512((const void *)(in + i));
+    __asm__("" : "+v"(x)); /* opaque: GCC would otherwise split the copy off into a memcpy call (a second pass) */
+    if (copy)
+        _mm512_storeu_si512((void *)(xs + i), x);
+    const __mmask8 m = _mm512_test_epi64_mask(x, abs_mask); /* nonzero(): a bit other than the sign is set */
+    if (m == 0)
+        return k;
+    *mx = _mm512_castpd_si512(_mm512_max_pd(_mm512_castsi512_pd(_mm512_and_si512(x, abs_mask)),
+                                            _mm512_castsi512_pd(*mx)));
+    _mm256_storeu_si256((__m256i *)(void *)(idx + k), _mm256_maskz_compress_epi32(m, base));
+    return k + __builtin_popcount(m);
+}
+
+/* scan_avx2 with AVX-512 (about a quarter faster on the paper's 720 inputs): eight inputs per register, their
+ * nonzero mask from one bit test (vptestmq against all bits but the sign: exactly nonzero(), NaN and inf included),
+ * and the eight indexes packed by one compress instruction instead of a table. The list, count and maximum are the
+ * same as scan_avx2's (maxpd keeps the old maximum for a NaN); used when the CPU has AVX-512 F and VL. */
+__attribute__((target("avx512f,avx512vl,popcnt"))) static int scan_avx512(int *restrict idx, double *restrict xs,
+                                                                       const double *restrict in, int n,
+                                                                       double *xmax)
+{
+    const __m256i eight = _mm256_set1_epi32(8);
+    __m256i base = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m512i mx = _mm512_setzero_si512();
+    int k = 0, i = 0;
+    if (xs)
+        for (; i + 8 <= n; i += 8, base = _mm256_add_epi32(base, eight))
+            k = scan8_avx512(idx, xs, in, i, k, base, &mx, 1);
+    else
+        for (; i + 8 <= n; i += 8, base = _mm256_add_epi32(base, eight))
+            k = scan8_avx512(idx, xs, in, i, k, base, &mx, 0);
+    double lanes[8], m = 0;
+    _mm512_storeu_si512((void *)lanes, mx);
+    for (int q = 0; q < 8; q++)
+        m = lanes[q] > m ? lanes[q] : m;
+    *xmax = m;
+    return scan_scalar(idx, xs, in, i, k, n, xmax);
+}
 #define PM_HAVE_NZ_AVX2 1
 #endif
 
@@ -666,6 +744,8 @@ __attribute__((target("avx2,popcnt"))) static int scan_avx2(int *restrict idx, d
 static int scan_input(int *restrict idx, double *restrict xs, const double *restrict in, int n, double *xmax)
 {
 #ifdef PM_HAVE_NZ_AVX2
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("popcnt"))
+        return scan_avx512(idx, xs, in, n, xmax);
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
         return scan_avx2(idx, xs, in, n, xmax);
 #endif
@@ -731,25 +811,19 @@ PM_KINLINE int copy_count(double *restrict xs, const double *restrict xn, int n,
     return k;
 }
 
-/* One input of a ten-neuron block of layer0_dense: if upd, a[0..10) += (c0, c1, c2) * xo (SPEC §3 dw_ji =
- * c_j y_i with the previous forward's input), then (s0, s1, s2) += a[0..10) * xn (SPEC §2, the new input). */
-PM_KINLINE void updacc10(quad *s0, quad *s1, pair *s2, double *a, quad c0, quad c1, pair c2, int upd, double xo,
-                         double xn)
+/* One input of a ten-neuron block of layer0_dense: if upd, a[0..10) += (c0, c2) * xo (SPEC §3 dw_ji =
+ * c_j y_i with the previous forward's input), then (s0, s2) += a[0..10) * xn (SPEC §2, the new input). */
+PM_KINLINE void updacc10(oct *s0, pair *s2, double *a, oct c0, pair c2, int upd, double xo, double xn)
 {
-    quad a0 = quad_load(a), a1 = quad_load(a + 4);
+    oct a0 = oct_load(a);
     pair a2 = pair_load(a + 8);
     if (upd) {
-        const quad xi = quad_splat(xo);
-        a0 = quad_add(a0, quad_mul(c0, xi));
-        a1 = quad_add(a1, quad_mul(c1, xi));
+        a0 = oct_add(a0, oct_mul(c0, oct_bcast(xo)));
         a2 = pair_add(a2, pair_mul(c2, pair_splat(xo)));
-        quad_store(a, a0);
-        quad_store(a + 4, a1);
+        oct_store(a, a0);
         pair_store(a + 8, a2);
     }
-    const quad xq = quad_splat(xn);
-    *s0 = quad_add(*s0, quad_mul(a0, xq));
-    *s1 = quad_add(*s1, quad_mul(a1, xq));
+    *s0 = oct_add(*s0, oct_mul(a0, oct_bcast(xn)));
     *s2 = pair_add(*s2, pair_mul(a2, pair_splat(xn)));
 }
 
@@ -761,19 +835,17 @@ enum { UPD_NONE = 0, UPD_ALL, UPD_NONZERO };
 PM_KINLINE void block0_dense(double *restrict v, double *restrict wt, int rows, const double *restrict c, int mode,
                              const double *restrict xo, const double *restrict xn, int n)
 {
-    quad s0 = quad_splat(0), s1 = s0, c0 = s0, c1 = s0;
+    oct s0 = oct_bcast(0.0), c0 = s0;
     pair s2 = pair_splat(0), c2 = s2;
     if (mode != UPD_NONE) {
-        c0 = quad_load(c);
-        c1 = quad_load(c + 4);
+        c0 = oct_load(c);
         c2 = pair_load(c + 8);
     }
     for (int i = 0; i < n; i++) {
         const int upd = mode == UPD_ALL || (mode == UPD_NONZERO && nonzero(xo + i));
-        updacc10(&s0, &s1, &s2, wt + (long)i * rows, c0, c1, c2, upd, mode != UPD_NONE ? xo[i] : 0.0, xn[i]);
+        updacc10(&s0, &s2, wt + (long)i * rows, c0, c2, upd, mode != UPD_NONE ? xo[i] : 0.0, xn[i]);
     }
-    quad_store(v, s0);
-    quad_store(v + 4, s1);
+    oct_store(v, s0);
     pair_store(v + 8, s2);
 }
 
@@ -1172,13 +1244,11 @@ static int update_overflows(const pm_net *net)
     return 0;
 }
 
-/* One input of a ten-neuron block of update_sparse_t: a[0..10) += (c0, c1, c2) * xm. */
-PM_KINLINE void upd10(double *a, quad c0, quad c1, pair c2, double xm)
+/* One input of a ten-neuron block of update_sparse_t: a[0..10) += (c0, c2) * xm. */
+PM_KINLINE void upd10(double *a, oct c0, pair c2, double xm)
 {
-    const quad xi = quad_bcast(xm);
-    quad_store(a, quad_add(quad_load(a), quad_mul(c0, xi)));
-    quad_store(a + 4, quad_add(quad_load(a + 4), quad_mul(c1, xi)));
-    pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_lo(xi))));
+    oct_store(a, oct_add(oct_load(a), oct_mul(c0, oct_bcast(xm))));
+    pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_splat(xm))));
 }
 
 /* Adds Wt[i][j] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx;
@@ -1189,19 +1259,19 @@ PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const 
                                            const double *restrict x, const int *restrict idx, int nnz)
 {
     int j = 0;
-    for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as quad, quad, pair */
+    for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as oct, pair */
         if (all_zero(c + j, 10))
             continue;
-        const quad c0 = quad_load(c + j), c1 = quad_load(c + j + 4);
+        const oct c0 = oct_load(c + j);
         const pair c2 = pair_load(c + j + 8);
         double *wj = wt + j; /* the block's column: input i's run at wj + i * rows */
         int m = 0;
         for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration: less loop overhead (distinct runs of weights) */
-            upd10(wj + (long)idx[m] * rows, c0, c1, c2, x[idx[m]]);
-            upd10(wj + (long)idx[m + 1] * rows, c0, c1, c2, x[idx[m + 1]]);
+            upd10(wj + (long)idx[m] * rows, c0, c2, x[idx[m]]);
+            upd10(wj + (long)idx[m + 1] * rows, c0, c2, x[idx[m + 1]]);
         }
         if (m < nnz)
-            upd10(wj + (long)idx[m] * rows, c0, c1, c2, x[idx[m]]);
+            upd10(wj + (long)idx[m] * rows, c0, c2, x[idx[m]]);
     }
     for (; j + 2 <= rows; j += 2) {
         if (all_zero(c + j, 2))
