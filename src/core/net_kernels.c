@@ -501,21 +501,23 @@ PM_KINLINE int finish_layer(double *restrict y, int rows, const double *restrict
 
 /* Adds W[j][i] += c[j] * y[i] (dense inputs of the hidden layers) for every row with c[j] != 0, in pairs of i, and
  * if bias, W[j][n] += c[j] (bias input 1) on every row, as before the rows were fused (+ 0 turns a -0 bias into +0).
- * The paper's width n = 10 keeps y in registers (oct, pair) across the rows; each weight gets one multiply
+ * The paper's width n = 10 keeps y in registers (quad, quad, pair) across the rows; each weight gets one multiply
  * and one add whatever the lane width, so both clones give the same bits. */
 PM_KINLINE void update_dense(double *restrict w, int rows, int cols, const double *restrict c,
                              const double *restrict y, int n, int bias)
 {
     const int n2 = n & ~1;
     if (n == 10) {
-        const oct y0 = oct_load(y);
+        const quad y0 = quad_load(y), y1 = quad_load(y + 4);
         const pair y2 = pair_load(y + 8);
 #pragma GCC unroll 10
         for (int j = 0; j < rows; j++) {
             double *r = w + (long)j * cols;
             if (c[j] != 0) {
-                oct_store(r, oct_add(oct_load(r), oct_mul(oct_bcast(c[j]), y0)));
-                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_splat(c[j]), y2)));
+                const quad cj = quad_bcast(c[j]);
+                quad_store(r, quad_add(quad_load(r), quad_mul(cj, y0)));
+                quad_store(r + 4, quad_add(quad_load(r + 4), quad_mul(cj, y1)));
+                pair_store(r + 8, pair_add(pair_load(r + 8), pair_mul(pair_lo(cj), y2)));
             }
         }
         if (bias)
