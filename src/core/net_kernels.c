@@ -136,18 +136,23 @@ PM_KINLINE oct oct_load(const double *p)
 }
 PM_KINLINE void oct_store(double *p, oct v) { memcpy(p, &v, sizeof v); }
 
-/* The wide input-layer kernels are compiled three times on x86-64 GCC (glibc picks one at load time by the CPU): the
- * baseline (SSE2), AVX2, where a quad is one register, and x86-64-v4 (AVX-512), where an oct is one register: the
- * rows of ten weights of layer 0 and of the hidden layers then take two vector operations (oct + pair) instead of
- * three or five. All do the same lane-wise IEEE operations in the same order, so they give the same bits. No FMA,
- * although x86-64-v4 has it: the build's -ffp-contract=off keeps a*b+c two rounded operations in every clone. Valgrind's virtual CPU has no AVX-512, so under valgrind the AVX2 clone runs (and the
- * v4 clone's bits are checked by the plain test runs on AVX-512 machines, against the portable aarch64 build by
- * scripts/cross-aarch64.sh). Clang (the fuzz build) and other platforms get the single baseline version;
- * -DPM_NO_TARGET_CLONES forces it (to check that the versions give the same bits). */
+/* The wide kernels are compiled twice on x86-64 GCC (glibc picks one at load time by the CPU): the baseline (SSE2)
+ * and AVX2, where a quad is one register. Layer 0's kernels (PM_LAYER0_KERNEL) get a third version, x86-64-v4
+ * (AVX-512), where an oct is one register, so a row of ten weights takes two vector operations (oct + pair) instead
+ * of three; the hidden layers and the backward pass, made of quads, ran no faster as v4 (their all-zero-input step
+ * was 5 % slower in alternated runs of bench_net), so they keep two versions. All do the same lane-wise IEEE
+ * operations in the same order, so they give the same bits. No FMA, although v4 has it: the build's
+ * -ffp-contract=off keeps a*b+c two rounded operations in every version. Valgrind's virtual CPU has no AVX-512, so
+ * under valgrind the AVX2 version runs (the v4 version's bits are checked by the plain test runs on AVX-512
+ * machines, and against the portable aarch64 build by scripts/cross-aarch64.sh). Clang (the fuzz build) and other
+ * platforms get the single baseline version; -DPM_NO_TARGET_CLONES forces it (to check that the versions give the
+ * same bits). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
-#define PM_WIDE_KERNEL __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#define PM_WIDE_KERNEL __attribute__((target_clones("avx2", "default")))
+#define PM_LAYER0_KERNEL __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
 #define PM_WIDE_KERNEL
+#define PM_LAYER0_KERNEL
 #endif
 
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12) /* vector extensions with __builtin_shufflevector */
@@ -282,7 +287,7 @@ PM_KINLINE void acc10(oct *s0, pair *s2, const double *a, double xm)
  * two, then one neuron per pass over idx: the sums stay in registers, each input's run of weights is loaded in
  * quads and pairs, and every v[j] is still one running sum in m order (no reassociation: the same bits on every
  * run and in either clone). */
-PM_WIDE_KERNEL static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows,
+PM_LAYER0_KERNEL static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows,
                                            const double *restrict x, const int *restrict idx, int nnz)
 {
     int j = 0;
@@ -860,7 +865,7 @@ PM_KINLINE void block0_dense(double *restrict v, double *restrict wt, int rows, 
  * never be -0, which leaves it unchanged. One pass over the 57.6 KB of the paper's layer 0 instead of two, no index
  * list, and the update's loads and stores overlap the sums' chain of dependent adds. Copies xn into xs (the stored
  * input); returns the count of nonzero xn, *xmax = max |xn|. */
-PM_WIDE_KERNEL static int layer0_dense(double *restrict v, double *restrict wt, int rows, const double *restrict c,
+PM_LAYER0_KERNEL static int layer0_dense(double *restrict v, double *restrict wt, int rows, const double *restrict c,
                                        int old_all, const double *restrict xo, const double *restrict xn,
                                        double *restrict xs, int n, double *xmax)
 {
@@ -1257,7 +1262,7 @@ PM_KINLINE void upd10(double *a, oct c0, pair c2, double xm)
  * Wt input-major (inputs, rows) as in matvec_sparse_t, with the same blocks of ten / two / one neurons so each
  * input's run is updated in quads and pairs. A block whose c are all 0 is skipped (nothing to do: E = 0, or P&M sign 0);
  * inside a mixed block a neuron with c = 0 gets + 0 * x, which leaves its (finite) weight's value unchanged. */
-PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const double *restrict c,
+PM_LAYER0_KERNEL static void update_sparse_t(double *restrict wt, int rows, const double *restrict c,
                                            const double *restrict x, const int *restrict idx, int nnz)
 {
     int j = 0;
