@@ -415,37 +415,56 @@ PM_KINLINE int sigmoid_layer(double *restrict y, int n)
 }
 
 #ifdef PM_HAVE_SIGMOID4
-/* Ten activations in registers, as five pairs (the operands of matvec_dense's n == 10 rows). */
+/* Ten activations in registers: y0..3, y4..7 and y8, y9 (the operands of matvec_dense's n == 10 rows). */
 typedef struct {
-    pair p[5];
+    quad a, b;
+    pair c;
 } y10;
 
 PM_KINLINE y10 y10_load(const double *y)
 {
-    y10 r;
-    for (int k = 0; k < 5; k++)
-        r.p[k] = pair_load(y + 2 * k);
-    return r;
+    return (y10){quad_load(y), quad_load(y + 4), pair_load(y + 8)};
 }
 
-/* One row of matvec_dense's n == 10 path on registers: (even sum, odd sum) in the order of the scalar loops. */
-PM_KINLINE pair row10(const double *r, const y10 *y)
+/* Pair k of the activations, (y_2k, y_2k+1), in both halves of a quad (a register shuffle). */
+PM_KINLINE quad y10_pair2(const y10 *y, int k)
 {
-    pair s = pair_add(pair_splat(0), pair_mul(pair_load(r), y->p[0]));
-    s = pair_add(s, pair_mul(pair_load(r + 2), y->p[1]));
-    s = pair_add(s, pair_mul(pair_load(r + 4), y->p[2]));
-    s = pair_add(s, pair_mul(pair_load(r + 6), y->p[3]));
-    return pair_add(s, pair_mul(pair_load(r + 8), y->p[4]));
+    switch (k) {
+    case 0:
+        return __builtin_shufflevector(y->a, y->a, 0, 1, 0, 1);
+    case 1:
+        return __builtin_shufflevector(y->a, y->a, 2, 3, 2, 3);
+    case 2:
+        return __builtin_shufflevector(y->b, y->b, 0, 1, 0, 1);
+    case 3:
+        return __builtin_shufflevector(y->b, y->b, 2, 3, 2, 3);
+    default:
+        return quad_cat(y->c, y->c);
+    }
 }
 
-/* (a[0] + a[1], b[0] + b[1]): matvec_dense's v of two rows, pair_sum + 0.0 (its empty odd tail), lane by lane.
- * The + 0.0 is left out because it cannot change a bit: it changes only -0 (to +0), and no sum here is -0. Each lane
- * of a and b is a running sum that started at +0, and in round to nearest x + y is -0 only if x and y are both -0
- * (x + (-x) is +0, and an exact sum cannot underflow to 0), so no lane is -0, nor is the sum of two lanes. One add
- * less on the serial chain of the layers (SPEC §2). */
-PM_KINLINE pair v_of_rows(pair a, pair b)
+/* Two rows ra, rb of matvec_dense's n == 10 path at once: (even sum, odd sum) of ra, then of rb, each in the order
+ * of the scalar loops (0 + w0 y0 + w2 y2 + ... + w8 y8, and the odd indexes likewise), lane by lane. A quad per
+ * pair of weights of the two rows halves the vector operations of one pair per row: the ten rows' products and sums
+ * all wait for the layer below and compete for the same two multiply and two add units, so their number, not only
+ * their depth, sets the time of a layer on the serial chain (SPEC §2). yk: y10_pair2 of k = 0..4. */
+PM_KINLINE quad rows2(const double *ra, const double *rb, const quad yk[5])
 {
-    return __builtin_shufflevector(a, b, 0, 2) + __builtin_shufflevector(a, b, 1, 3);
+    quad s = quad_add(quad_splat(0), quad_mul(quad_cat(pair_load(ra), pair_load(rb)), yk[0]));
+#pragma GCC unroll 4
+    for (int k = 1; k < 5; k++)
+        s = quad_add(s, quad_mul(quad_cat(pair_load(ra + 2 * k), pair_load(rb + 2 * k)), yk[k]));
+    return s;
+}
+
+/* v of four rows j..j+3 from rows2 of (j, j + 2) and (j + 1, j + 3): (even + odd) of each, in row order. As in
+ * matvec_dense, pair_sum + 0.0 (its empty odd tail) without the + 0.0, which cannot change a bit: it changes only
+ * -0 (to +0), and no sum here is -0. Each even or odd sum is a running sum that started at +0, and in round to
+ * nearest x + y is -0 only if x and y are both -0 (x + (-x) is +0, and an exact sum cannot underflow to 0), so no
+ * such sum is -0, nor is the sum of two. One add less on the serial chain of the layers (SPEC §2). */
+PM_KINLINE quad v_of_4rows(quad s02, quad s13)
+{
+    return __builtin_shufflevector(s02, s13, 0, 4, 2, 6) + __builtin_shufflevector(s02, s13, 1, 5, 3, 7);
 }
 
 /* A sigmoid layer of ten neurons fed by ten inputs (the paper's hidden layers, SPEC §2), kept in registers from the
@@ -455,30 +474,34 @@ PM_KINLINE pair v_of_rows(pair a, pair b)
 PM_KINLINE int layer10_sigmoid(double *restrict act, const double *restrict w, int cols, int bias, const y10 *y,
                                y10 *out)
 {
-    pair v[5];
+    quad yk[5];
 #pragma GCC unroll 5
     for (int k = 0; k < 5; k++)
-        v[k] = v_of_rows(row10(w + (long)(2 * k) * cols, y), row10(w + (long)(2 * k + 1) * cols, y));
-    if (bias)
-#pragma GCC unroll 5
-        for (int k = 0; k < 5; k++)
-            v[k] = v[k] + (pair){w[(long)(2 * k) * cols + 10], w[(long)(2 * k + 1) * cols + 10]};
-    const quad a = quad_cat(v[0], v[1]), b = quad_cat(v[2], v[3]), c = quad_cat(v[4], pair_splat(0));
+        yk[k] = y10_pair2(y, k);
+#define PM_ROW(j) (w + (long)(j) * cols)
+    quad a = v_of_4rows(rows2(PM_ROW(0), PM_ROW(2), yk), rows2(PM_ROW(1), PM_ROW(3), yk));
+    quad b = v_of_4rows(rows2(PM_ROW(4), PM_ROW(6), yk), rows2(PM_ROW(5), PM_ROW(7), yk));
+    const quad s89 = rows2(PM_ROW(8), PM_ROW(9), yk);
+    pair v89 = __builtin_shufflevector(s89, s89, 0, 2) + __builtin_shufflevector(s89, s89, 1, 3);
+    if (bias) {
+        a = a + (quad){PM_ROW(0)[10], PM_ROW(1)[10], PM_ROW(2)[10], PM_ROW(3)[10]};
+        b = b + (quad){PM_ROW(4)[10], PM_ROW(5)[10], PM_ROW(6)[10], PM_ROW(7)[10]};
+        v89 = v89 + (pair){PM_ROW(8)[10], PM_ROW(9)[10]};
+    }
+#undef PM_ROW
+    const quad c = quad_cat(v89, pair_splat(0));
     if (!all_set(sigmoid_in_range(a) & sigmoid_in_range(b) & sigmoid_in_range(c))) { /* one test for the layer */
-        for (int k = 0; k < 5; k++)
-            pair_store(act + 2 * k, v[k]);
+        quad_store(act, a);
+        quad_store(act + 4, b);
+        pair_store(act + 8, v89);
         return 0;
     }
-    const quad q0 = sigmoid4_common(a), q1 = sigmoid4_common(b);
-    const pair p2 = pair_lo(sigmoid4_common(c)); /* the upper two lanes (sigmoid(0)) are discarded */
-    quad_store(act, q0);
-    quad_store(act + 4, q1);
-    pair_store(act + 8, p2);
-    out->p[0] = pair_lo(q0);
-    out->p[1] = pair_hi(q0);
-    out->p[2] = pair_lo(q1);
-    out->p[3] = pair_hi(q1);
-    out->p[4] = p2;
+    out->a = sigmoid4_common(a);
+    out->b = sigmoid4_common(b);
+    out->c = pair_lo(sigmoid4_common(c)); /* the upper two lanes (sigmoid(0)) are discarded */
+    quad_store(act, out->a);
+    quad_store(act + 4, out->b);
+    pair_store(act + 8, out->c);
     return 1;
 }
 #endif
