@@ -60,16 +60,6 @@ PM_KINLINE pair pair_lo(quad q) { return (pair){q[0], q[1]}; }
 PM_KINLINE pair pair_hi(quad q) { return (pair){q[2], q[3]}; }
 PM_KINLINE quad quad_cat(pair a, pair b) { return (quad){a[0], a[1], b[0], b[1]}; }
 #endif
-/* Eight lanes: one AVX-512 register, two AVX2 or four SSE2 registers as the compiler lowers it; the first eight
- * neurons of a ten-neuron row (the other two are a pair). oct_bcast: a macro for the reason of quad_bcast. */
-typedef double oct __attribute__((vector_size(64)));
-#define oct_bcast(x)                                                                                                 \
-    __extension__({                                                                                                  \
-        const double pm_o_ = (x);                                                                                    \
-        (oct){pm_o_, pm_o_, pm_o_, pm_o_, pm_o_, pm_o_, pm_o_, pm_o_};                                               \
-    })
-PM_KINLINE oct oct_add(oct a, oct b) { return a + b; }
-PM_KINLINE oct oct_mul(oct a, oct b) { return a * b; }
 #else
 typedef struct {
     double v[2];
@@ -94,25 +84,6 @@ PM_KINLINE quad quad_mul(quad a, quad b)
 PM_KINLINE pair pair_lo(quad q) { return (pair){{q.v[0], q.v[1]}}; }
 PM_KINLINE pair pair_hi(quad q) { return (pair){{q.v[2], q.v[3]}}; }
 PM_KINLINE quad quad_cat(pair a, pair b) { return (quad){{a.v[0], a.v[1], b.v[0], b.v[1]}}; }
-typedef struct {
-    double v[8];
-} oct;
-PM_KINLINE oct oct_splat(double x) { return (oct){{x, x, x, x, x, x, x, x}}; }
-#define oct_bcast(x) oct_splat(x)
-PM_KINLINE oct oct_add(oct a, oct b)
-{
-    oct r;
-    for (int k = 0; k < 8; k++)
-        r.v[k] = a.v[k] + b.v[k];
-    return r;
-}
-PM_KINLINE oct oct_mul(oct a, oct b)
-{
-    oct r;
-    for (int k = 0; k < 8; k++)
-        r.v[k] = a.v[k] * b.v[k];
-    return r;
-}
 #endif
 PM_KINLINE pair pair_load(const double *p)
 {
@@ -128,31 +99,19 @@ PM_KINLINE quad quad_load(const double *p)
     return r;
 }
 PM_KINLINE void quad_store(double *p, quad v) { memcpy(p, &v, sizeof v); }
-PM_KINLINE oct oct_load(const double *p)
-{
-    oct r;
-    memcpy(&r, p, sizeof r);
-    return r;
-}
-PM_KINLINE void oct_store(double *p, oct v) { memcpy(p, &v, sizeof v); }
 
 /* The wide kernels are compiled twice on x86-64 GCC (glibc picks one at load time by the CPU): the baseline (SSE2)
- * and AVX2, where a quad is one register. Layer 0's kernels (PM_LAYER0_KERNEL) get a third version, x86-64-v4
- * (AVX-512), where an oct is one register, so a row of ten weights takes two vector operations (oct + pair) instead
- * of three; the hidden layers and the backward pass, made of quads, ran no faster as v4 (their all-zero-input step
- * was 5 % slower in alternated runs of bench_net), so they keep two versions. All do the same lane-wise IEEE
- * operations in the same order, so they give the same bits. No FMA, although v4 has it: the build's
- * -ffp-contract=off keeps a*b+c two rounded operations in every version. Valgrind's virtual CPU has no AVX-512, so
- * under valgrind the AVX2 version runs (the v4 version's bits are checked by the plain test runs on AVX-512
- * machines, and against the portable aarch64 build by scripts/cross-aarch64.sh). Clang (the fuzz build) and other
- * platforms get the single baseline version; -DPM_NO_TARGET_CLONES forces it (to check that the versions give the
- * same bits). */
+ * and AVX2, where a quad is one register. Both do the same lane-wise IEEE operations in the same order, so they give
+ * the same bits. No FMA: the "avx2" target does not enable it, and the build's -ffp-contract=off keeps a*b+c two
+ * rounded operations in both versions. No AVX-512 (x86-64-v4) version: rows of ten weights as an eight-lane register
+ * and a pair ran no faster in alternated runs of bench_net (November 2026), and GCC's AVX2 lowering of eight-lane
+ * vectors spilled them to the stack; only the input scan has one (scan_avx512). Valgrind's virtual CPU has no
+ * AVX-512 and runs the AVX2 versions. Clang (the fuzz build) and other platforms get the single baseline version;
+ * -DPM_NO_TARGET_CLONES forces it (to check that both versions give the same bits). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PM_NO_TARGET_CLONES)
 #define PM_WIDE_KERNEL __attribute__((target_clones("avx2", "default")))
-#define PM_LAYER0_KERNEL __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
 #define PM_WIDE_KERNEL
-#define PM_LAYER0_KERNEL
 #endif
 
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12) /* vector extensions with __builtin_shufflevector */
@@ -275,11 +234,13 @@ PM_KINLINE void matvec_dense(double *restrict v, const double *restrict w, int r
     }
 }
 
-/* One input of a ten-neuron block of matvec_sparse_t: (s0, s2) += a[0..10) * xm. */
-PM_KINLINE void acc10(oct *s0, pair *s2, const double *a, double xm)
+/* One input of a ten-neuron block of matvec_sparse_t: (s0, s1, s2) += a[0..10) * xm. */
+PM_KINLINE void acc10(quad *s0, quad *s1, pair *s2, const double *a, double xm)
 {
-    *s0 = oct_add(*s0, oct_mul(oct_load(a), oct_bcast(xm)));
-    *s2 = pair_add(*s2, pair_mul(pair_load(a + 8), pair_splat(xm)));
+    const quad xi = quad_bcast(xm); /* one broadcast for both (the pair is its low half) */
+    *s0 = quad_add(*s0, quad_mul(quad_load(a), xi));
+    *s1 = quad_add(*s1, quad_mul(quad_load(a + 4), xi));
+    *s2 = pair_add(*s2, pair_mul(pair_load(a + 8), pair_lo(xi)));
 }
 
 /* Overwrites v[j] = sum_m Wt[idx[m]][j] * x[idx[m]] for j < rows (SPEC §2 v_j of layer 0, bias not included):
@@ -287,22 +248,23 @@ PM_KINLINE void acc10(oct *s0, pair *s2, const double *a, double xm)
  * two, then one neuron per pass over idx: the sums stay in registers, each input's run of weights is loaded in
  * quads and pairs, and every v[j] is still one running sum in m order (no reassociation: the same bits on every
  * run and in either clone). */
-PM_LAYER0_KERNEL static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows,
+PM_WIDE_KERNEL static void matvec_sparse_t(double *restrict v, const double *restrict wt, int rows,
                                            const double *restrict x, const int *restrict idx, int nnz)
 {
     int j = 0;
-    for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as oct, pair */
-        oct s0 = oct_bcast(0.0);
+    for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as quad, quad, pair */
+        quad s0 = quad_splat(0), s1 = s0;
         pair s2 = pair_splat(0);
         const double *wj = wt + j; /* the block's column: input i's run at wj + i * rows */
         int m = 0;
         for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration (less loop overhead), still added in m order */
-            acc10(&s0, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
-            acc10(&s0, &s2, wj + (long)idx[m + 1] * rows, x[idx[m + 1]]);
+            acc10(&s0, &s1, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
+            acc10(&s0, &s1, &s2, wj + (long)idx[m + 1] * rows, x[idx[m + 1]]);
         }
         if (m < nnz)
-            acc10(&s0, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
-        oct_store(v + j, s0);
+            acc10(&s0, &s1, &s2, wj + (long)idx[m] * rows, x[idx[m]]);
+        quad_store(v + j, s0);
+        quad_store(v + j + 4, s1);
         pair_store(v + j + 8, s2);
     }
     for (; j + 2 <= rows; j += 2) {
@@ -841,19 +803,25 @@ PM_KINLINE int copy_count(double *restrict xs, const double *restrict xn, int n,
     return k;
 }
 
-/* One input of a ten-neuron block of layer0_dense: if upd, a[0..10) += (c0, c2) * xo (SPEC §3 dw_ji =
- * c_j y_i with the previous forward's input), then (s0, s2) += a[0..10) * xn (SPEC §2, the new input). */
-PM_KINLINE void updacc10(oct *s0, pair *s2, double *a, oct c0, pair c2, int upd, double xo, double xn)
+/* One input of a ten-neuron block of layer0_dense: if upd, a[0..10) += (c0, c1, c2) * xo (SPEC §3 dw_ji =
+ * c_j y_i with the previous forward's input), then (s0, s1, s2) += a[0..10) * xn (SPEC §2, the new input). */
+PM_KINLINE void updacc10(quad *s0, quad *s1, pair *s2, double *a, quad c0, quad c1, pair c2, int upd, double xo,
+                         double xn)
 {
-    oct a0 = oct_load(a);
+    quad a0 = quad_load(a), a1 = quad_load(a + 4);
     pair a2 = pair_load(a + 8);
     if (upd) {
-        a0 = oct_add(a0, oct_mul(c0, oct_bcast(xo)));
+        const quad xi = quad_splat(xo);
+        a0 = quad_add(a0, quad_mul(c0, xi));
+        a1 = quad_add(a1, quad_mul(c1, xi));
         a2 = pair_add(a2, pair_mul(c2, pair_splat(xo)));
-        oct_store(a, a0);
+        quad_store(a, a0);
+        quad_store(a + 4, a1);
         pair_store(a + 8, a2);
     }
-    *s0 = oct_add(*s0, oct_mul(a0, oct_bcast(xn)));
+    const quad xq = quad_splat(xn);
+    *s0 = quad_add(*s0, quad_mul(a0, xq));
+    *s1 = quad_add(*s1, quad_mul(a1, xq));
     *s2 = pair_add(*s2, pair_mul(a2, pair_splat(xn)));
 }
 
@@ -865,17 +833,19 @@ enum { UPD_NONE = 0, UPD_ALL, UPD_NONZERO };
 PM_KINLINE void block0_dense(double *restrict v, double *restrict wt, int rows, const double *restrict c, int mode,
                              const double *restrict xo, const double *restrict xn, int n)
 {
-    oct s0 = oct_bcast(0.0), c0 = s0;
+    quad s0 = quad_splat(0), s1 = s0, c0 = s0, c1 = s0;
     pair s2 = pair_splat(0), c2 = s2;
     if (mode != UPD_NONE) {
-        c0 = oct_load(c);
+        c0 = quad_load(c);
+        c1 = quad_load(c + 4);
         c2 = pair_load(c + 8);
     }
     for (int i = 0; i < n; i++) {
         const int upd = mode == UPD_ALL || (mode == UPD_NONZERO && nonzero(xo + i));
-        updacc10(&s0, &s2, wt + (long)i * rows, c0, c2, upd, mode != UPD_NONE ? xo[i] : 0.0, xn[i]);
+        updacc10(&s0, &s1, &s2, wt + (long)i * rows, c0, c1, c2, upd, mode != UPD_NONE ? xo[i] : 0.0, xn[i]);
     }
-    oct_store(v, s0);
+    quad_store(v, s0);
+    quad_store(v + 4, s1);
     pair_store(v + 8, s2);
 }
 
@@ -888,7 +858,7 @@ PM_KINLINE void block0_dense(double *restrict v, double *restrict wt, int rows, 
  * never be -0, which leaves it unchanged. One pass over the 57.6 KB of the paper's layer 0 instead of two, no index
  * list, and the update's loads and stores overlap the sums' chain of dependent adds. Copies xn into xs (the stored
  * input); returns the count of nonzero xn, *xmax = max |xn|. */
-PM_LAYER0_KERNEL static int layer0_dense(double *restrict v, double *restrict wt, int rows, const double *restrict c,
+PM_WIDE_KERNEL static int layer0_dense(double *restrict v, double *restrict wt, int rows, const double *restrict c,
                                        int old_all, const double *restrict xo, const double *restrict xn,
                                        double *restrict xs, int n, double *xmax)
 {
@@ -1274,34 +1244,36 @@ static int update_overflows(const pm_net *net)
     return 0;
 }
 
-/* One input of a ten-neuron block of update_sparse_t: a[0..10) += (c0, c2) * xm. */
-PM_KINLINE void upd10(double *a, oct c0, pair c2, double xm)
+/* One input of a ten-neuron block of update_sparse_t: a[0..10) += (c0, c1, c2) * xm. */
+PM_KINLINE void upd10(double *a, quad c0, quad c1, pair c2, double xm)
 {
-    oct_store(a, oct_add(oct_load(a), oct_mul(c0, oct_bcast(xm))));
-    pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_splat(xm))));
+    const quad xi = quad_bcast(xm);
+    quad_store(a, quad_add(quad_load(a), quad_mul(c0, xi)));
+    quad_store(a + 4, quad_add(quad_load(a + 4), quad_mul(c1, xi)));
+    pair_store(a + 8, pair_add(pair_load(a + 8), pair_mul(c2, pair_lo(xi))));
 }
 
 /* Adds Wt[i][j] += c[j] * x[i] (SPEC §3 dw = eta R phi(delta_j) y_i) for the nonzero inputs i listed in idx;
  * Wt input-major (inputs, rows) as in matvec_sparse_t, with the same blocks of ten / two / one neurons so each
  * input's run is updated in quads and pairs. A block whose c are all 0 is skipped (nothing to do: E = 0, or P&M sign 0);
  * inside a mixed block a neuron with c = 0 gets + 0 * x, which leaves its (finite) weight's value unchanged. */
-PM_LAYER0_KERNEL static void update_sparse_t(double *restrict wt, int rows, const double *restrict c,
+PM_WIDE_KERNEL static void update_sparse_t(double *restrict wt, int rows, const double *restrict c,
                                            const double *restrict x, const int *restrict idx, int nnz)
 {
     int j = 0;
-    for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as oct, pair */
+    for (; j + 10 <= rows; j += 10) { /* neurons j..j+9 as quad, quad, pair */
         if (all_zero(c + j, 10))
             continue;
-        const oct c0 = oct_load(c + j);
+        const quad c0 = quad_load(c + j), c1 = quad_load(c + j + 4);
         const pair c2 = pair_load(c + j + 8);
         double *wj = wt + j; /* the block's column: input i's run at wj + i * rows */
         int m = 0;
         for (; m + 2 <= nnz; m += 2) { /* two inputs per iteration: less loop overhead (distinct runs of weights) */
-            upd10(wj + (long)idx[m] * rows, c0, c2, x[idx[m]]);
-            upd10(wj + (long)idx[m + 1] * rows, c0, c2, x[idx[m + 1]]);
+            upd10(wj + (long)idx[m] * rows, c0, c1, c2, x[idx[m]]);
+            upd10(wj + (long)idx[m + 1] * rows, c0, c1, c2, x[idx[m + 1]]);
         }
         if (m < nnz)
-            upd10(wj + (long)idx[m] * rows, c0, c2, x[idx[m]]);
+            upd10(wj + (long)idx[m] * rows, c0, c1, c2, x[idx[m]]);
     }
     for (; j + 2 <= rows; j += 2) {
         if (all_zero(c + j, 2))
