@@ -675,11 +675,9 @@ __attribute__((target("avx2,popcnt"))) static int scan_avx2(int *restrict idx, d
     else
         for (; i + 8 <= n; i += 8, base = _mm256_add_epi32(base, eight))
             k = scan8_avx2(idx, xs, in, i, k, base, &mx, 0);
-    double lanes[4], m = 0;
+    double lanes[4];
     _mm256_storeu_pd(lanes, mx);
-    for (int q = 0; q < 4; q++)
-        m = lanes[q] > m ? lanes[q] : m;
-    *xmax = m;
+    *xmax = max_abs(lanes, 4); /* the lanes are |x| >= 0 and never NaN: their maximum */
     return scan_scalar(idx, xs, in, i, k, n, xmax);
 }
 
@@ -720,11 +718,9 @@ __attribute__((target("avx512f,avx512vl,popcnt"))) static int scan_avx512(int *r
     else
         for (; i + 8 <= n; i += 8, base = _mm256_add_epi32(base, eight))
             k = scan8_avx512(idx, xs, in, i, k, base, &mx, 0);
-    double lanes[8], m = 0;
+    double lanes[8];
     _mm512_storeu_si512((void *)lanes, mx);
-    for (int q = 0; q < 8; q++)
-        m = lanes[q] > m ? lanes[q] : m;
-    *xmax = m;
+    *xmax = max_abs(lanes, 8); /* the lanes are |x| >= 0 and never NaN: their maximum */
     return scan_scalar(idx, xs, in, i, k, n, xmax);
 }
 #define PM_HAVE_NZ_AVX2 1

@@ -27,8 +27,8 @@
 
 /* Bit patterns of 2^(j/256), j = 0..255, correctly rounded (computed to 80 digits with Python's decimal module;
  * checked by tests/core/check_exp_table.py against decimal and by test_math.c against exp2l), minus j << 44:
- * pm_exp_scaled_ adds k << 44 =
- * (k div 256) << 52 + j << 44, which puts k div 256 into the exponent field and cancels the j. */
+ * pm_exp_scaled_ adds k << 44 = (k div 256) << 52 + j << 44, which puts k div 256 into the exponent field and
+ * cancels the j. */
 static const uint64_t pm_exp_table_[256] = {
     0x3ff0000000000000, 0x3feffb1afa5abcbf, 0x3feff63da9fb3335, 0x3feff168143b0281,
     0x3fefec9a3e778061, 0x3fefe7d42e11bbcc, 0x3fefe315e86e7f85, 0x3fefde5f72f654b1,
